@@ -1,0 +1,3 @@
+/* conf.c - placeholder until written */
+#include "config.h"
+#include "mk_conf.h"

@@ -1,0 +1,88 @@
+/*
+ * NAME
+ *	mk_conf - the schema of milterkit.conf, shared by every program
+ * SYNOPSIS
+ *	#include "mk_conf.h"
+ *
+ *	extern const struct mk_cfg_row mk_conf_rows[];
+ *	int	mk_conf_load(const char *path, int missing_ok,
+ *			struct mk_conf **out, char *err, size_t errlen);
+ *	struct mk_conf *mk_conf_new_defaults(void);
+ *	void	mk_conf_free(struct mk_conf *conf);
+ *	const struct mk_conf_daemon *mk_conf_daemon(const struct mk_conf *conf,
+ *			const char *section);
+ * DESCRIPTION
+ *	One file configures every program, so its schema is one table: each
+ *	program reads [store], [log] and its own section, and every program's
+ *	-t (and `milterkit config check`) validates the whole file.
+ *	Sections known here: store, log, suppress, headers, dkim, dmarc,
+ *	policyd. Each daemon section shares the rows of struct mk_conf_daemon;
+ *	programs add their own rows to mk_conf_rows as they grow.
+ *
+ *	mk_conf_load() builds a new configuration from defaults plus the file.
+ *	With missing_ok, a file that does not exist yields the defaults.
+ *	Returns 0, or -1 with "FILE:LINE: message" in err. The result is
+ *	owned by the caller and released with mk_conf_free() (NULL is a no-op).
+ *	mk_conf_daemon() returns the daemon block of a section, NULL if the
+ *	section is not a daemon section.
+ */
+#ifndef MK_CONF_H
+#define MK_CONF_H
+
+#include <stddef.h>
+
+#include "mk_cfg.h"
+
+#define MK_CONF_DEFAULT_PATH SYSCONFDIR "/milterkit/milterkit.conf"
+
+/* on_error choices of the milters; the policy daemon uses dunno/defer. */
+enum { MK_ON_ERROR_TEMPFAIL = 0, MK_ON_ERROR_ACCEPT = 1 };
+enum { MK_POLICY_ON_ERROR_DUNNO = 0, MK_POLICY_ON_ERROR_DEFER = 1 };
+
+/* [store] local_part choices */
+enum { MK_LOCAL_FOLD = 0, MK_LOCAL_EXACT = 1 };
+
+struct mk_conf_daemon {
+	char *socket;		/* unix:/path, inet:PORT@HOST, inet6:PORT@HOST */
+	long long socket_mode;	/* unix socket mode, e.g. 0660 */
+	char *socket_group;	/* group owning the unix socket (e.g. postfix) */
+	char *user;		/* run as (after binding), empty = stay */
+	char *group;		/* primary group, empty = user's */
+	char *pidfile;		/* empty = none */
+	int on_error;		/* MK_ON_ERROR_* or MK_POLICY_ON_ERROR_* */
+	long long timeout;	/* seconds of MTA silence before dropping */
+};
+
+struct mk_conf_store {
+	char *path;		/* store directory */
+	long long map_size;	/* maximum size of one environment, bytes */
+	int local_part;		/* MK_LOCAL_FOLD | MK_LOCAL_EXACT */
+	int strip_subaddress;	/* drop "+tag" from local parts */
+	char *subaddress_delimiter; /* one character, default "+" */
+};
+
+struct mk_conf_log {
+	int level;		/* enum mk_log_level */
+};
+
+struct mk_conf {
+	struct mk_conf_store store;
+	struct mk_conf_log log;
+	struct mk_conf_daemon suppress;
+	struct mk_conf_daemon headers;
+	struct mk_conf_daemon dkim;
+	struct mk_conf_daemon dmarc;
+	struct mk_conf_daemon policyd;
+	char *source;		/* path the configuration was read from */
+};
+
+extern const struct mk_cfg_row mk_conf_rows[];
+
+int mk_conf_load(const char *path, int missing_ok, struct mk_conf **out,
+    char *err, size_t errlen);
+struct mk_conf *mk_conf_new_defaults(void);
+void mk_conf_free(struct mk_conf *conf);
+const struct mk_conf_daemon *mk_conf_daemon(const struct mk_conf *conf,
+    const char *section);
+
+#endif
