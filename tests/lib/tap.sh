@@ -6,7 +6,6 @@
 #   tap_check DESC CMD... run CMD; pass when it exits 0
 #   tap_is DESC GOT WANT  pass when the two strings are equal
 #   tap_like DESC TEXT RE pass when TEXT matches the extended regex RE
-#   tap_skip DESC WHY     a skipped point (counted by the driver as SKIP)
 #   tap_done              print the plan when it was not given up front
 #   tap_bail WHY          abort the whole file (counted as an error)
 #
@@ -36,6 +35,5 @@ tap_like() {
 	else tap_fail "$1" "text: '$2'
 does not match: '$3'"; fi
 }
-tap_skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1 # SKIP $2"; }
 tap_done() { [ "$tap_planned" = 1 ] || echo "1..$tap_n"; }
 tap_bail() { echo "Bail out! $1"; exit 1; }
