@@ -11,6 +11,8 @@
  *	void	mk_conf_free(struct mk_conf *conf);
  *	const struct mk_conf_daemon *mk_conf_daemon(const struct mk_conf *conf,
  *			const char *section);
+ *	void	mk_conf_store_opts(const struct mk_conf *conf,
+ *			struct mk_store_opts *opts);
  * DESCRIPTION
  *	One file configures every program, so its schema is one table: each
  *	program reads [store], [log] and its own section, and every program's
@@ -25,6 +27,8 @@
  *	owned by the caller and released with mk_conf_free() (NULL is a no-op).
  *	mk_conf_daemon() returns the daemon block of a section, NULL if the
  *	section is not a daemon section.
+ *	mk_conf_store_opts() fills the store options (map size and address
+ *	normalization) from [store].
  */
 #ifndef MK_CONF_H
 #define MK_CONF_H
@@ -32,6 +36,7 @@
 #include <stddef.h>
 
 #include "mk_cfg.h"
+#include "mk_store.h"
 
 #define MK_CONF_DEFAULT_PATH SYSCONFDIR "/milterkit/milterkit.conf"
 
@@ -84,5 +89,6 @@ struct mk_conf *mk_conf_new_defaults(void);
 void mk_conf_free(struct mk_conf *conf);
 const struct mk_conf_daemon *mk_conf_daemon(const struct mk_conf *conf,
     const char *section);
+void mk_conf_store_opts(const struct mk_conf *conf, struct mk_store_opts *opts);
 
 #endif
