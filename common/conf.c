@@ -16,7 +16,8 @@
 #include "mk_log.h"
 #include "mk_mem.h"
 
-#define MK_RUNDIR RUNSTATEDIR "/milterkit"
+/* The public contract (DESIGN.md), not the build prefix. */
+#define MK_RUNDIR "/run/milterkit"
 
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
 static const char *const milter_on_error[] = { "tempfail", "accept", NULL };
@@ -47,7 +48,7 @@ static const char *const local_part[] = { "fold", "exact", NULL };
 	  OFF(sec.timeout), "seconds of MTA silence before a connection is dropped" }
 
 const struct mk_cfg_row mk_conf_rows[] = {
-	{ "store", "path", MK_CFG_STRING, LOCALSTATEDIR "/lib/milterkit", 1, 1024,
+	{ "store", "path", MK_CFG_STRING, "/var/lib/milterkit", 1, 1024,
 	  NULL, OFF(store.path), "directory of the store's LMDB environments" },
 	{ "store", "map_size", MK_CFG_SIZE, "4G", 1LL << 20, 1LL << 42, NULL,
 	  OFF(store.map_size),

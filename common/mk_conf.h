@@ -38,7 +38,7 @@
 #include "mk_cfg.h"
 #include "mk_store.h"
 
-#define MK_CONF_DEFAULT_PATH SYSCONFDIR "/milterkit/milterkit.conf"
+#define MK_CONF_DEFAULT_PATH "/etc/milterkit/milterkit.conf"
 
 /* on_error choices of the milters; the policy daemon uses dunno/defer. */
 enum { MK_ON_ERROR_TEMPFAIL = 0, MK_ON_ERROR_ACCEPT = 1 };

@@ -351,6 +351,34 @@ test_dump_round_trips(void **state)
 	free(out);
 }
 
+/* The sample file shipped in etc/ is valid and states the defaults. */
+static void
+test_sample_config_is_valid(void **state)
+{
+	const char *top = getenv("top_srcdir");
+	char path[4096], err[512];
+	struct mk_conf *c, *d = mk_conf_new_defaults();
+	char *da = NULL, *db = NULL;
+	size_t la = 0, lb = 0;
+	FILE *ma, *mb;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/etc/milterkit.conf", top ? top : "..");
+	if (mk_conf_load(path, 0, &c, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	ma = open_memstream(&da, &la);
+	mb = open_memstream(&db, &lb);
+	mk_cfg_dump(mk_conf_rows, c, ma);
+	mk_cfg_dump(mk_conf_rows, d, mb);
+	fclose(ma);
+	fclose(mb);
+	assert_string_equal(da, db);
+	free(da);
+	free(db);
+	mk_conf_free(c);
+	mk_conf_free(d);
+}
+
 int
 main(void)
 {
@@ -365,6 +393,7 @@ main(void)
 		cmocka_unit_test(test_load_file_and_missing_file),
 		cmocka_unit_test(test_policy_on_error_choices_differ_from_milters),
 		cmocka_unit_test(test_dump_round_trips),
+		cmocka_unit_test(test_sample_config_is_valid),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
