@@ -1,0 +1,29 @@
+#!/bin/sh
+# scripts/deps.sh - install what building and testing milterkit needs on
+# Debian 12 (run as root). Does nothing when everything is present.
+set -eu
+
+PKGS="autoconf automake libtool pkg-config make gcc libc6-dev
+  libmilter-dev liblmdb-dev libopendkim-dev libspf2-dev libopendmarc-dev
+  libidn2-dev libssl-dev libcmocka-dev
+  miltertest postfix swaks lmdb-utils iproute2 procps
+  debhelper devscripts dpkg-dev fakeroot lintian rpm"
+
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f '${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing packages:$missing; run as root to install them" >&2
+	exit 1
+fi
+echo "deps: installing$missing"
+# Postfix must not configure or start a system instance: tests run their own.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing
