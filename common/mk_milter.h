@@ -1,0 +1,131 @@
+/*
+ * NAME
+ *	mk_milter - the skeleton every milterkit milter fills with callbacks
+ * SYNOPSIS
+ *	#include "mk_milter.h"
+ *
+ *	int	mk_milter_main(const struct mk_milter_desc *desc, int argc,
+ *			char **argv);
+ *	const char *mk_milter_macro(const struct mk_conn *conn,
+ *			const char *name);
+ *	int	mk_milter_setreply(const struct mk_conn *conn,
+ *			const char *rcode, const char *xcode,
+ *			const char *fmt, ...);
+ *	sfsistat mk_milter_on_error(struct mk_conn *conn, struct mk_msg *msg,
+ *			const char *fmt, ...);
+ *	const char *mk_milter_qid(const struct mk_conn *conn,
+ *			const struct mk_msg *msg);
+ *
+ *	(start-up internals shared by milter.c and milter_main.c)
+ *	int	mk_milter_register(const struct mk_milter_desc *desc);
+ *	void	mk_milter_snap_install(struct mk_conf *conf, void *state);
+ *	void	mk_milter_snap_release_current(void);
+ *	unsigned long mk_milter_no_steps(
+ *			const struct mk_milter_desc *desc);
+ * DESCRIPTION
+ *	A milter is a struct mk_milter_desc: its name (program and syslog
+ *	ident), its configuration section ("suppress"), the SMFIF_* actions
+ *	it may take, the SMFIP_NO* steps it does not need, an init()/fini()
+ *	pair that builds and releases program state for one configuration,
+ *	and callbacks. A NULL callback's stage is negotiated away with the
+ *	MTA (mk_milter_no_steps()), so a milter that only needs RCPT
+ *	is sent no headers and no body. CONNECT and MAIL are always asked
+ *	for: the skeleton needs the client address and the sender.
+ *
+ *	Callbacks get skeleton contexts. struct mk_conn lives from connect
+ *	to close and carries the client address (from the connect callback's
+ *	hostaddr, which Postfix sends while it does not send {client_addr}),
+ *	the client name, the HELO name, the configuration snapshot and
+ *	program state current when the connection began (a SIGHUP reload
+ *	never changes them under a running connection) and program data.
+ *	struct mk_msg lives from MAIL to end-of-message or abort and carries
+ *	the queue id ({i}, filled in as soon as the MTA sends it), the
+ *	envelope sender and program data. Programs release their data in
+ *	msg_free()/conn_free(); the skeleton frees the contexts.
+ *
+ *	mk_milter_main() runs the program: flags -c FILE, -f, -t, -V, -h,
+ *	-p SOCKET, -P PIDFILE, -u USER; returns the process exit status.
+ *	mk_milter_macro() returns a macro value (borrowed, valid during the
+ *	callback) or NULL. mk_milter_setreply() sets the SMTP reply of the
+ *	current step, making the text printable; 0 or -1.
+ *	mk_milter_on_error() handles an internal failure: it logs the cause
+ *	once for the message (or connection) with the queue id and returns
+ *	the section's on_error action: SMFIS_TEMPFAIL with the reply
+ *	"451 4.3.0 ..." or SMFIS_ACCEPT.
+ *	mk_milter_qid() returns the queue id known so far, or "NOQUEUE".
+ */
+#ifndef MK_MILTER_H
+#define MK_MILTER_H
+
+#include <stddef.h>
+#include <libmilter/mfapi.h>
+
+#include "mk_conf.h"
+#include "mk_log.h"
+
+#define MK_MILTER_ADDR_MAX	512	/* envelope address, with brackets */
+#define MK_MILTER_QID_MAX	64
+#define MK_MILTER_NAME_MAX	256	/* client name, HELO name */
+
+struct mk_milter_snap;
+
+struct mk_conn {
+	SMFICTX *ctx;
+	const struct mk_conf *conf;	/* snapshot this connection uses */
+	const struct mk_conf_daemon *daemon; /* its section in conf */
+	void *state;			/* program state built by init() */
+	char addr[64];			/* "192.0.2.1", "2001:db8::1", "local" */
+	char name[MK_MILTER_NAME_MAX];	/* client name ("[192.0.2.1]" if none) */
+	char helo[MK_MILTER_NAME_MAX];
+	void *data;			/* program data, freed by conn_free() */
+	struct mk_msg *msg;		/* message in progress or NULL */
+	struct mk_milter_snap *snap;	/* skeleton's: reference on conf */
+	int error_logged;
+};
+
+struct mk_msg {
+	struct mk_conn *conn;
+	char qid[MK_MILTER_QID_MAX];	/* "" until the MTA sends {i} */
+	char sender[MK_MILTER_ADDR_MAX]; /* as given, "<>" for bounces */
+	unsigned nrcpt;			/* RCPT callbacks seen */
+	void *data;			/* program data, freed by msg_free() */
+	int error_logged;
+};
+
+struct mk_milter_desc {
+	const char *name;		/* program name, syslog ident */
+	const char *section;		/* configuration section */
+	const char *version;
+	unsigned long flags;		/* SMFIF_* actions */
+	unsigned long no_steps;		/* extra SMFIP_NO* steps to skip */
+	int (*init)(const struct mk_conf *conf, void **state, char *err,
+	    size_t errlen);
+	void (*fini)(void *state);
+	sfsistat (*connect)(struct mk_conn *conn);
+	sfsistat (*helo)(struct mk_conn *conn, const char *helo);
+	sfsistat (*mail)(struct mk_msg *msg, char **argv);
+	sfsistat (*rcpt)(struct mk_msg *msg, char **argv);
+	sfsistat (*header)(struct mk_msg *msg, const char *name,
+	    const char *value);
+	sfsistat (*eoh)(struct mk_msg *msg);
+	sfsistat (*body)(struct mk_msg *msg, const unsigned char *chunk,
+	    size_t len);
+	sfsistat (*eom)(struct mk_msg *msg);
+	void (*msg_free)(struct mk_msg *msg);
+	void (*conn_free)(struct mk_conn *conn);
+};
+
+int mk_milter_main(const struct mk_milter_desc *desc, int argc, char **argv);
+const char *mk_milter_macro(const struct mk_conn *conn, const char *name);
+int mk_milter_setreply(const struct mk_conn *conn, const char *rcode,
+    const char *xcode, const char *fmt, ...) MK_PRINTF(4, 5);
+sfsistat mk_milter_on_error(struct mk_conn *conn, struct mk_msg *msg,
+    const char *fmt, ...) MK_PRINTF(3, 4);
+const char *mk_milter_qid(const struct mk_conn *conn, const struct mk_msg *msg);
+
+int mk_milter_register(const struct mk_milter_desc *desc);
+void mk_milter_snap_install(struct mk_conf *conf, void *state);
+void mk_milter_snap_release_current(void);
+unsigned long mk_milter_no_steps(const struct mk_milter_desc *desc);
+
+#endif

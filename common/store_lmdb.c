@@ -1,0 +1,593 @@
+/*
+ * NAME
+ *	store_lmdb - open and close the suppression store's LMDB environment
+ * SYNOPSIS
+ *	#include "mk_store.h"
+ *
+ *	int	mk_store_open(const char *dir, int flags,
+ *			const struct mk_store_opts *opts, struct mk_store **out);
+ *	void	mk_store_close(struct mk_store *st);
+ *	const char *mk_store_strerror(int code);
+ *	const char *mk_store_errdetail(const struct mk_store *st);
+ *	const struct mk_addr_opts *mk_store_addr_opts(const struct mk_store *st);
+ *	const char *mk_reason_name(int reason);
+ *	int	mk_reason_parse(const char *name);
+ * DESCRIPTION
+ *	DIR/suppress is an LMDB environment (data.mdb, lock.mdb) with two
+ *	named databases: "meta" (schema_version, created, exact_local,
+ *	strip_subaddress, subaddress_delim, as decimal text) and "supp" (the
+ *	entries, see store_supp.c). It is opened with MDB_NOTLS, since
+ *	milters read from many threads, and stale reader slots of killed
+ *	processes are cleared at open.
+ *
+ *	Also here: the transaction helpers every other store file uses. A
+ *	transaction begins under the handle's map lock held shared; when
+ *	another process has grown the map (MDB_MAP_RESIZED) the lock is taken
+ *	exclusively, the new size adopted and the begin retried once; a full
+ *	reader table runs mdb_reader_check() and retries once. Each thread
+ *	keeps one read transaction per handle, reset between uses, so a
+ *	lookup costs no reader-table lock.
+ * DIAGNOSTICS
+ *	Negative MK_STORE_E* codes; the detail (path, system or LMDB message,
+ *	what to raise) sits in a thread-local buffer, mk_store_errdetail().
+ * SEE ALSO
+ *	mk_store.h, store_supp.c, store_import.c
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "mk_mem.h"
+#include "store_priv.h"
+
+#define STORE_MAXREADERS 1024	/* libmilter runs a thread per connection */
+
+struct store_reader {
+	MDB_txn *txn;
+	struct mk_store *st;
+	struct store_reader *next;
+	struct store_reader **pprev;
+};
+
+static _Thread_local char store_detail[1024];
+
+static const char *const store_reasons[MK_REASON_COUNT] = {
+	"any", "bounce", "complaint", "unsubscribe", "manual"
+};
+
+/* store_err - remember the detail of an error, return its code */
+int
+store_err(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(store_detail, sizeof(store_detail), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/* store_mdb_err - map an LMDB or errno code to MK_STORE_E* with detail */
+int
+store_mdb_err(int rc, const struct mk_store *st, const char *what)
+{
+	const char *path = st ? st->path : "";
+	MDB_envinfo ei;
+
+	switch (rc) {
+	case MDB_MAP_FULL:
+		ei.me_mapsize = 0;
+		if (st != NULL && st->env != NULL)
+			mdb_env_info(st->env, &ei);
+		return store_err(MK_STORE_EFULL, "%s: %s: map full at %zu bytes:"
+		    " raise [store] map_size", path, what, ei.me_mapsize);
+	case MDB_READERS_FULL:
+		return store_err(MK_STORE_EBUSY, "%s: %s: %s", path, what,
+		    mdb_strerror(rc));
+	case MDB_NOTFOUND:
+		return store_err(MK_STORE_ENOTFOUND, "%s: %s: no such entry",
+		    path, what);
+	case MDB_CORRUPTED: case MDB_INVALID: case MDB_PAGE_NOTFOUND:
+	case MDB_VERSION_MISMATCH: case MDB_INCOMPATIBLE: case MDB_PANIC:
+		return store_err(MK_STORE_ECORRUPT, "%s: %s: %s", path, what,
+		    mdb_strerror(rc));
+	case MDB_BAD_VALSIZE:
+		return store_err(MK_STORE_EINVAL, "%s: %s: %s", path, what,
+		    mdb_strerror(rc));
+	case EACCES: case EPERM:
+		return store_err(MK_STORE_EACCES, "%s: %s: %s", path, what,
+		    strerror(rc));
+	case ENOENT:
+		return store_err(MK_STORE_ENOENT, "%s: %s: %s", path, what,
+		    strerror(rc));
+	case EROFS:
+		return store_err(MK_STORE_ERDONLY, "%s: %s: %s", path, what,
+		    strerror(rc));
+	default:
+		return store_err(MK_STORE_EIO, "%s: %s: %s", path, what,
+		    mdb_strerror(rc));
+	}
+}
+
+const char *
+mk_store_strerror(int code)
+{
+	switch (code) {
+	case MK_STORE_OK: return "success";
+	case MK_STORE_ENOTFOUND: return "no such entry";
+	case MK_STORE_ENOENT: return "store does not exist";
+	case MK_STORE_EACCES: return "permission denied";
+	case MK_STORE_EVERSION: return "store schema is newer than this program";
+	case MK_STORE_EOPTS:
+		return "store was built with a different address normalization";
+	case MK_STORE_EFULL: return "store map is full: raise [store] map_size";
+	case MK_STORE_EINVAL: return "invalid argument";
+	case MK_STORE_ECORRUPT: return "not a milterkit store, or a bad record";
+	case MK_STORE_EIO: return "store I/O error";
+	case MK_STORE_ERDONLY: return "store is open read-only";
+	case MK_STORE_EBUSY: return "store busy (too many readers or a lock)";
+	default: return "unknown store error";
+	}
+}
+
+const char *
+mk_store_errdetail(const struct mk_store *st)
+{
+	(void)st;
+	return store_detail;
+}
+
+const struct mk_addr_opts *
+mk_store_addr_opts(const struct mk_store *st)
+{
+	return &st->addr;
+}
+
+const char *
+mk_reason_name(int reason)
+{
+	if (reason < 0 || reason >= MK_REASON_COUNT)
+		return "unknown";
+	return store_reasons[reason];
+}
+
+int
+mk_reason_parse(const char *name)
+{
+	for (int i = 0; i < MK_REASON_COUNT; i++)
+		if (name != NULL && strcasecmp(name, store_reasons[i]) == 0)
+			return i;
+	return store_err(MK_STORE_EINVAL, "unknown reason \"%.40s\"",
+	    name ? name : "");
+}
+
+/* store_remap - adopt the map size another process has set */
+static int
+store_remap(struct mk_store *st)
+{
+	int rc;
+
+	pthread_rwlock_wrlock(&st->maplock);
+	rc = mdb_env_set_mapsize(st->env, 0);
+	pthread_rwlock_unlock(&st->maplock);
+	return rc;
+}
+
+int
+store_txn_begin(struct mk_store *st, int rdonly, MDB_txn **txn)
+{
+	int rc, dead;
+
+	if (!rdonly && st->rdonly)
+		return store_err(MK_STORE_ERDONLY, "%s: opened read-only",
+		    st->path);
+	for (int retry = 0;; retry++) {
+		pthread_rwlock_rdlock(&st->maplock);
+		rc = mdb_txn_begin(st->env, NULL, rdonly ? MDB_RDONLY : 0, txn);
+		if (rc == 0)
+			return 0;
+		pthread_rwlock_unlock(&st->maplock);
+		if (retry > 0)
+			break;
+		if (rc == MDB_MAP_RESIZED)
+			rc = store_remap(st);
+		else if (rc == MDB_READERS_FULL)
+			rc = mdb_reader_check(st->env, &dead);
+		if (rc != 0)
+			break;
+	}
+	return store_mdb_err(rc, st, "begin transaction");
+}
+
+void
+store_txn_done(struct mk_store *st, MDB_txn *txn, int commit, int *rc)
+{
+	int c;
+
+	if (commit && *rc == 0) {
+		if ((c = mdb_txn_commit(txn)) != 0)
+			*rc = store_mdb_err(c, st, "commit");
+	} else {
+		mdb_txn_abort(txn);
+	}
+	pthread_rwlock_unlock(&st->maplock);
+}
+
+/* store_reader_free - thread exit: release the thread's reader slot */
+static void
+store_reader_free(void *p)
+{
+	struct store_reader *rd = p;
+	struct mk_store *st = rd->st;
+
+	pthread_mutex_lock(&st->rlock);
+	if (rd->next != NULL)
+		rd->next->pprev = rd->pprev;
+	*rd->pprev = rd->next;
+	pthread_mutex_unlock(&st->rlock);
+	if (rd->txn != NULL)
+		mdb_txn_abort(rd->txn);
+	free(rd);
+}
+
+/* store_reader_get - this thread's cached reader on st, made on first use */
+static struct store_reader *
+store_reader_get(struct mk_store *st)
+{
+	struct store_reader *rd = pthread_getspecific(st->rkey);
+
+	if (rd == NULL) {
+		rd = mk_calloc(1, sizeof(*rd));
+		rd->st = st;
+		pthread_mutex_lock(&st->rlock);
+		rd->next = st->readers;
+		if (rd->next != NULL)
+			rd->next->pprev = &rd->next;
+		rd->pprev = &st->readers;
+		st->readers = rd;
+		pthread_mutex_unlock(&st->rlock);
+		pthread_setspecific(st->rkey, rd);
+	}
+	return rd;
+}
+
+int
+store_read_begin(struct mk_store *st, MDB_txn **txn)
+{
+	struct store_reader *rd = store_reader_get(st);
+	int rc, dead;
+
+	for (int retry = 0;; retry++) {
+		pthread_rwlock_rdlock(&st->maplock);
+		if (rd->txn != NULL)
+			rc = mdb_txn_renew(rd->txn);
+		else
+			rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &rd->txn);
+		if (rc == 0) {
+			*txn = rd->txn;
+			return 0;
+		}
+		pthread_rwlock_unlock(&st->maplock);
+		if (rc != MDB_MAP_RESIZED && rd->txn != NULL) {
+			mdb_txn_abort(rd->txn);	/* begin afresh next time */
+			rd->txn = NULL;
+		}
+		if (retry > 0)
+			break;
+		if (rc == MDB_MAP_RESIZED)
+			rc = store_remap(st);
+		else if (rc == MDB_READERS_FULL)
+			rc = mdb_reader_check(st->env, &dead);
+		if (rc != 0)
+			break;
+	}
+	return store_mdb_err(rc, st, "begin read transaction");
+}
+
+void
+store_read_end(struct mk_store *st, MDB_txn *txn)
+{
+	mdb_txn_reset(txn);
+	pthread_rwlock_unlock(&st->maplock);
+}
+
+/* store_mkdir - mkdir -p PATH with mode 0750 */
+static int
+store_mkdir(const char *path)
+{
+	char buf[sizeof(((struct mk_store *)0)->path)];
+	struct stat sb;
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return store_err(MK_STORE_EINVAL, "%.80s...: path too long", path);
+	memcpy(buf, path, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0750) != 0 && errno != EEXIST)
+			return store_err(errno == EACCES || errno == EPERM ?
+			    MK_STORE_EACCES : MK_STORE_EIO, "mkdir %s: %s", buf,
+			    strerror(errno));
+		if (stat(buf, &sb) != 0 || !S_ISDIR(sb.st_mode))
+			return store_err(MK_STORE_EIO, "%s: not a directory", buf);
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
+/* store_exists - the environment is there and reachable */
+static int
+store_exists(const char *path)
+{
+	char file[sizeof(((struct mk_store *)0)->path) + 16];
+	struct stat sb;
+
+	snprintf(file, sizeof(file), "%s/data.mdb", path);
+	if (stat(file, &sb) == 0)
+		return 0;
+	if (errno == ENOENT || errno == ENOTDIR)
+		return store_err(MK_STORE_ENOENT, "%s: no store here (%s)",
+		    file, strerror(errno));
+	if (errno == EACCES || errno == EPERM)
+		return store_err(MK_STORE_EACCES, "%s: %s", file,
+		    strerror(errno));
+	return store_err(MK_STORE_EIO, "%s: %s", file, strerror(errno));
+}
+
+/* meta_get - read one decimal value of the meta database */
+static int
+meta_get(struct mk_store *st, MDB_txn *txn, const char *name, long long *v)
+{
+	MDB_val k = { strlen(name), (void *)name }, d;
+	char buf[32], *end;
+	int rc;
+
+	if ((rc = mdb_get(txn, st->meta, &k, &d)) != 0)
+		return rc == MDB_NOTFOUND ? store_err(MK_STORE_ECORRUPT,
+		    "%s: meta has no %s", st->path, name) :
+		    store_mdb_err(rc, st, "read meta");
+	if (d.mv_size == 0 || d.mv_size >= sizeof(buf))
+		return store_err(MK_STORE_ECORRUPT, "%s: bad meta %s", st->path,
+		    name);
+	memcpy(buf, d.mv_data, d.mv_size);
+	buf[d.mv_size] = '\0';
+	errno = 0;
+	*v = strtoll(buf, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return store_err(MK_STORE_ECORRUPT, "%s: bad meta %s", st->path,
+		    name);
+	return 0;
+}
+
+static int
+meta_put(struct mk_store *st, MDB_txn *txn, const char *name, long long v)
+{
+	char buf[32];
+	MDB_val k = { strlen(name), (void *)name }, d = { 0, buf };
+	int rc;
+
+	d.mv_size = (size_t)snprintf(buf, sizeof(buf), "%lld", v);
+	if ((rc = mdb_put(txn, st->meta, &k, &d, 0)) != 0)
+		return store_mdb_err(rc, st, "write meta");
+	return 0;
+}
+
+static void
+store_opts_norm(struct mk_addr_opts *a, const struct mk_addr_opts *in)
+{
+	a->exact_local = in && in->exact_local ? 1 : 0;
+	a->strip_subaddress = in && in->strip_subaddress ? 1 : 0;
+	a->subaddress_delim = in && in->subaddress_delim ? in->subaddress_delim
+	    : '+';
+}
+
+/* meta_write - record schema and normalization of a new store */
+static int
+meta_write(struct mk_store *st, MDB_txn *txn, const struct mk_addr_opts *a)
+{
+	int rc;
+
+	if ((rc = meta_put(st, txn, "schema_version",
+	    MK_STORE_SCHEMA_VERSION)) != 0 ||
+	    (rc = meta_put(st, txn, "created", (long long)time(NULL))) != 0 ||
+	    (rc = meta_put(st, txn, "exact_local", a->exact_local)) != 0 ||
+	    (rc = meta_put(st, txn, "strip_subaddress",
+	    a->strip_subaddress)) != 0)
+		return rc;
+	return meta_put(st, txn, "subaddress_delim",
+	    (unsigned char)a->subaddress_delim);
+}
+
+/* store_init - first transaction of a new store: both databases, meta */
+static int
+store_init(struct mk_store *st, const struct mk_store_opts *opts)
+{
+	struct mk_addr_opts a;
+	MDB_txn *txn;
+	MDB_val k = { 14, "schema_version" }, d;
+	int rc;
+
+	store_opts_norm(&a, opts ? &opts->addr : NULL);
+	if ((rc = store_txn_begin(st, 0, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &st->meta)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "supp", MDB_CREATE, &st->supp)) != 0)
+		rc = store_mdb_err(rc, st, "create databases");
+	else if (mdb_get(txn, st->meta, &k, &d) == MDB_NOTFOUND)
+		rc = meta_write(st, txn, &a);	/* nobody raced us to it */
+	store_txn_done(st, txn, 1, &rc);
+	return rc;
+}
+
+/* store_meta_check - read schema and normalization, compare with opts */
+static int
+store_meta_check(struct mk_store *st, MDB_txn *txn,
+    const struct mk_store_opts *opts)
+{
+	long long ver, el, ss, dl;
+	struct mk_addr_opts want;
+	int rc;
+
+	if ((rc = meta_get(st, txn, "schema_version", &ver)) != 0)
+		return rc;
+	if (ver > MK_STORE_SCHEMA_VERSION)
+		return store_err(MK_STORE_EVERSION, "%s: schema version %lld,"
+		    " this program knows up to %d: upgrade milterkit", st->path,
+		    ver, MK_STORE_SCHEMA_VERSION);
+	if (ver < 1)
+		return store_err(MK_STORE_ECORRUPT, "%s: schema version %lld",
+		    st->path, ver);
+	if ((rc = meta_get(st, txn, "exact_local", &el)) != 0 ||
+	    (rc = meta_get(st, txn, "strip_subaddress", &ss)) != 0 ||
+	    (rc = meta_get(st, txn, "subaddress_delim", &dl)) != 0)
+		return rc;
+	if (dl < 1 || dl > 255)
+		return store_err(MK_STORE_ECORRUPT, "%s: bad subaddress_delim",
+		    st->path);
+	st->schema_version = (int)ver;
+	st->addr.exact_local = el != 0;
+	st->addr.strip_subaddress = ss != 0;
+	st->addr.subaddress_delim = (char)dl;
+	if (opts == NULL)
+		return 0;
+	store_opts_norm(&want, &opts->addr);
+	if (want.exact_local != st->addr.exact_local ||
+	    want.strip_subaddress != st->addr.strip_subaddress ||
+	    (want.strip_subaddress &&
+	    want.subaddress_delim != st->addr.subaddress_delim))
+		return store_err(MK_STORE_EOPTS, "%s: store built with"
+		    " exact_local=%d strip_subaddress=%d subaddress_delim=%c,"
+		    " configuration asks exact_local=%d strip_subaddress=%d"
+		    " subaddress_delim=%c: rebuild the store or fix the"
+		    " configuration", st->path, st->addr.exact_local,
+		    st->addr.strip_subaddress, st->addr.subaddress_delim,
+		    want.exact_local, want.strip_subaddress,
+		    want.subaddress_delim);
+	return 0;
+}
+
+/* store_meta_load - open both databases (creating them if asked), check */
+static int
+store_meta_load(struct mk_store *st, int flags, const struct mk_store_opts *opts)
+{
+	MDB_txn *txn;
+	int rc, created = 0;
+
+	for (;;) {
+		if ((rc = store_txn_begin(st, 1, &txn)) != 0)
+			return rc;
+		rc = mdb_dbi_open(txn, "meta", 0, &st->meta);
+		if (rc == 0)
+			rc = mdb_dbi_open(txn, "supp", 0, &st->supp);
+		if (rc != MDB_NOTFOUND || created || !(flags & MK_STORE_CREATE))
+			break;
+		store_txn_done(st, txn, 0, &rc);
+		if ((rc = store_init(st, opts)) != 0)
+			return rc;
+		created = 1;
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = store_err(MK_STORE_ECORRUPT, "%s: not a milterkit store"
+		    " (no meta or supp database)", st->path);
+	else if (rc != 0)
+		rc = store_mdb_err(rc, st, "open databases");
+	else
+		rc = store_meta_check(st, txn, opts);
+	store_txn_done(st, txn, rc == 0, &rc);
+	return rc;
+}
+
+/* store_env_open - create and open the LMDB environment of st->path */
+static int
+store_env_open(struct mk_store *st, const struct mk_store_opts *opts)
+{
+	long long map = opts && opts->map_size > 0 ? opts->map_size :
+	    STORE_DEFAULT_MAP;
+	int rc, dead;
+
+	if ((rc = mdb_env_create(&st->env)) != 0)
+		return store_mdb_err(rc, st, "create environment");
+	if ((rc = mdb_env_set_maxdbs(st->env, 4)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(st->env, STORE_MAXREADERS)) != 0 ||
+	    (rc = mdb_env_set_mapsize(st->env, (size_t)map)) != 0)
+		return store_mdb_err(rc, st, "configure environment");
+	rc = mdb_env_open(st->env, st->path,
+	    MDB_NOTLS | (st->rdonly ? MDB_RDONLY : 0), 0640);
+	if (rc != 0)
+		return store_mdb_err(rc, st, "open environment");
+	if ((rc = mdb_reader_check(st->env, &dead)) != 0)
+		return store_mdb_err(rc, st, "check reader slots");
+	return 0;
+}
+
+int
+mk_store_open(const char *dir, int flags, const struct mk_store_opts *opts,
+    struct mk_store **out)
+{
+	struct mk_store *st;
+	int rc, n;
+
+	if (out != NULL)
+		*out = NULL;
+	if (dir == NULL || *dir == '\0' || out == NULL ||
+	    (flags & MK_STORE_RDONLY && flags & MK_STORE_CREATE) ||
+	    (opts != NULL && opts->map_size < 0))
+		return store_err(MK_STORE_EINVAL, "mk_store_open: bad arguments");
+	st = mk_calloc(1, sizeof(*st));
+	n = snprintf(st->path, sizeof(st->path), "%s/%s", dir, STORE_SUBDIR);
+	if (n < 0 || (size_t)n >= sizeof(st->path)) {
+		free(st);
+		return store_err(MK_STORE_EINVAL, "%.80s...: path too long", dir);
+	}
+	st->rdonly = (flags & MK_STORE_RDONLY) != 0;
+	pthread_rwlock_init(&st->maplock, NULL);
+	pthread_mutex_init(&st->rlock, NULL);
+	if (pthread_key_create(&st->rkey, store_reader_free) != 0) {
+		pthread_rwlock_destroy(&st->maplock);
+		pthread_mutex_destroy(&st->rlock);
+		free(st);
+		return store_err(MK_STORE_EIO, "pthread_key_create failed");
+	}
+	rc = flags & MK_STORE_CREATE ? store_mkdir(st->path) :
+	    store_exists(st->path);
+	if (rc == 0)
+		rc = store_env_open(st, opts);
+	if (rc == 0)
+		rc = store_meta_load(st, flags, opts);
+	if (rc != 0) {
+		mk_store_close(st);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
+void
+mk_store_close(struct mk_store *st)
+{
+	struct store_reader *rd, *next;
+
+	if (st == NULL)
+		return;
+	pthread_key_delete(st->rkey);	/* no destructor runs after this */
+	for (rd = st->readers; rd != NULL; rd = next) {
+		next = rd->next;
+		if (rd->txn != NULL)
+			mdb_txn_abort(rd->txn);
+		free(rd);
+	}
+	if (st->env != NULL)
+		mdb_env_close(st->env);
+	pthread_rwlock_destroy(&st->maplock);
+	pthread_mutex_destroy(&st->rlock);
+	free(st);
+}

@@ -1,0 +1,444 @@
+/*
+ * NAME
+ *	store_supp - suppression entries: codec, single updates, lookup
+ * SYNOPSIS
+ *	#include "mk_store.h"
+ *
+ *	int	mk_supp_add(struct mk_store *st, const struct mk_supp_entry *e);
+ *	int	mk_supp_remove(struct mk_store *st, const char *scope,
+ *			const char *target);
+ *	int	mk_supp_get(struct mk_store *st, const char *scope,
+ *			const char *target, struct mk_supp_entry *out);
+ *	int	mk_supp_list(struct mk_store *st, const struct mk_supp_filter *f,
+ *			mk_supp_list_fn fn, void *arg);
+ *	int	mk_supp_purge(struct mk_store *st, int64_t now, size_t *removed);
+ *	int	mk_supp_lookup(struct mk_store *st, const char *rcpt,
+ *			const char *sender_domain, int64_t now,
+ *			struct mk_supp_entry *hit);
+ *	int	mk_store_info(struct mk_store *st, int64_t now,
+ *			struct mk_store_info *info);
+ * DESCRIPTION
+ *	Key = scope bytes, one NUL, target bytes (a global entry's key starts
+ *	with the NUL), at most 511 bytes, LMDB's key limit. Value = a packed
+ *	record (store_priv.h). A record that does not decode is
+ *	MK_STORE_ECORRUPT, never trusted.
+ *
+ *	mk_supp_lookup() and mk_supp_get() use the thread's cached read
+ *	transaction; list, purge and info walk the database with a cursor in
+ *	a transaction of their own (list calls user code in it).
+ * SEE ALSO
+ *	mk_store.h, store_lmdb.c, store_import.c
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store_priv.h"
+
+static void
+put64(unsigned char *p, int64_t v)
+{
+	uint64_t u = (uint64_t)v;
+
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(u >> (8 * i));
+}
+
+static int64_t
+get64(const unsigned char *p)
+{
+	uint64_t u = 0;
+
+	for (int i = 0; i < 8; i++)
+		u |= (uint64_t)p[i] << (8 * i);
+	return (int64_t)u;
+}
+
+/* store_key - build scope NUL target into buf (STORE_KEY_MAX bytes) */
+int
+store_key(const char *scope, const char *target, char *buf, size_t *len)
+{
+	size_t sl, tl;
+
+	if (scope == NULL)
+		scope = "";
+	if (target == NULL || *target == '\0')
+		return store_err(MK_STORE_EINVAL, "empty target");
+	sl = strnlen(scope, MK_SUPP_SCOPE_MAX + 1);
+	tl = strnlen(target, STORE_KEY_MAX + 1);
+	if (sl > MK_SUPP_SCOPE_MAX)
+		return store_err(MK_STORE_EINVAL, "scope longer than %d octets",
+		    MK_SUPP_SCOPE_MAX);
+	if (sl + 1 + tl > STORE_KEY_MAX)
+		return store_err(MK_STORE_EINVAL, "key for \"%.40s...\" longer"
+		    " than %d octets", target, STORE_KEY_MAX);
+	memcpy(buf, scope, sl);
+	buf[sl] = '\0';
+	memcpy(buf + sl + 1, target, tl);
+	*len = sl + 1 + tl;
+	return 0;
+}
+
+int
+store_entry_check(const struct mk_supp_entry *e)
+{
+	if (e == NULL)
+		return store_err(MK_STORE_EINVAL, "no entry");
+	if (e->reason <= MK_REASON_ANY || e->reason >= MK_REASON_COUNT)
+		return store_err(MK_STORE_EINVAL, "bad reason %d", e->reason);
+	if (strnlen(e->note, sizeof(e->note)) > MK_SUPP_NOTE_MAX)
+		return store_err(MK_STORE_EINVAL, "note longer than %d octets",
+		    MK_SUPP_NOTE_MAX);
+	if (strnlen(e->scope, sizeof(e->scope)) > MK_SUPP_SCOPE_MAX ||
+	    strnlen(e->target, sizeof(e->target)) > MK_SUPP_TARGET_MAX)
+		return store_err(MK_STORE_EINVAL, "unterminated scope or target");
+	if (e->created < 0 || e->expires < 0)
+		return store_err(MK_STORE_EINVAL, "negative time");
+	return 0;
+}
+
+size_t
+store_val_pack(const struct mk_supp_entry *e, unsigned char *buf)
+{
+	size_t nl = strlen(e->note);
+
+	buf[0] = STORE_VAL_VERSION;
+	buf[1] = (unsigned char)e->reason;
+	put64(buf + 2, e->created);
+	put64(buf + 10, e->expires);
+	buf[18] = (unsigned char)(nl & 0xff);
+	buf[19] = (unsigned char)(nl >> 8);
+	memcpy(buf + STORE_VAL_HDR, e->note, nl);
+	return STORE_VAL_HDR + nl;
+}
+
+int
+store_val_unpack(const void *p, size_t len, struct mk_supp_entry *e)
+{
+	const unsigned char *b = p;
+	size_t nl;
+
+	if (len < STORE_VAL_HDR || b[0] != STORE_VAL_VERSION)
+		return store_err(MK_STORE_ECORRUPT, "bad record (size %zu,"
+		    " version %d)", len, len ? b[0] : -1);
+	nl = (size_t)b[18] | (size_t)b[19] << 8;
+	if (b[1] <= MK_REASON_ANY || b[1] >= MK_REASON_COUNT ||
+	    nl > MK_SUPP_NOTE_MAX || len != STORE_VAL_HDR + nl ||
+	    memchr(b + STORE_VAL_HDR, '\0', nl) != NULL)
+		return store_err(MK_STORE_ECORRUPT, "bad record (size %zu,"
+		    " reason %d, note %zu)", len, b[1], nl);
+	e->reason = b[1];
+	e->created = get64(b + 2);
+	e->expires = get64(b + 10);
+	memcpy(e->note, b + STORE_VAL_HDR, nl);
+	e->note[nl] = '\0';
+	return 0;
+}
+
+int
+store_key_unpack(const void *p, size_t len, struct mk_supp_entry *e)
+{
+	const char *k = p, *z = memchr(k, '\0', len);
+	size_t sl, tl;
+
+	if (z == NULL)
+		return store_err(MK_STORE_ECORRUPT, "bad key (no separator)");
+	sl = (size_t)(z - k);
+	tl = len - sl - 1;
+	if (sl > MK_SUPP_SCOPE_MAX || tl == 0 || tl > MK_SUPP_TARGET_MAX ||
+	    memchr(z + 1, '\0', tl) != NULL)
+		return store_err(MK_STORE_ECORRUPT, "bad key (size %zu)", len);
+	memcpy(e->scope, k, sl);
+	e->scope[sl] = '\0';
+	memcpy(e->target, z + 1, tl);
+	e->target[tl] = '\0';
+	return 0;
+}
+
+int
+mk_supp_add(struct mk_store *st, const struct mk_supp_entry *e)
+{
+	unsigned char vbuf[STORE_VAL_MAX];
+	char kbuf[STORE_KEY_MAX];
+	MDB_val k, v;
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = store_entry_check(e)) != 0 ||
+	    (rc = store_key(e->scope, e->target, kbuf, &k.mv_size)) != 0)
+		return rc;
+	k.mv_data = kbuf;
+	v.mv_data = vbuf;
+	v.mv_size = store_val_pack(e, vbuf);
+	if ((rc = store_txn_begin(st, 0, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_put(txn, st->supp, &k, &v, 0)) != 0)
+		rc = store_mdb_err(rc, st, "add entry");
+	store_txn_done(st, txn, 1, &rc);
+	return rc;
+}
+
+int
+mk_supp_remove(struct mk_store *st, const char *scope, const char *target)
+{
+	char kbuf[STORE_KEY_MAX];
+	MDB_val k = { 0, kbuf };
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = store_key(scope, target, kbuf, &k.mv_size)) != 0)
+		return rc;
+	if ((rc = store_txn_begin(st, 0, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_del(txn, st->supp, &k, NULL)) != 0)
+		rc = store_mdb_err(rc, st, "remove entry");
+	store_txn_done(st, txn, 1, &rc);
+	return rc;
+}
+
+/* store_fetch - one key in txn into out; ENOTFOUND is quiet */
+static int
+store_fetch(struct mk_store *st, MDB_txn *txn, const char *key, size_t klen,
+    struct mk_supp_entry *out)
+{
+	MDB_val k = { klen, (void *)key }, v;
+	int rc;
+
+	if ((rc = mdb_get(txn, st->supp, &k, &v)) == MDB_NOTFOUND)
+		return MK_STORE_ENOTFOUND;
+	if (rc != 0)
+		return store_mdb_err(rc, st, "read entry");
+	if ((rc = store_val_unpack(v.mv_data, v.mv_size, out)) != 0)
+		return rc;
+	return store_key_unpack(key, klen, out);
+}
+
+int
+mk_supp_get(struct mk_store *st, const char *scope, const char *target,
+    struct mk_supp_entry *out)
+{
+	char kbuf[STORE_KEY_MAX];
+	size_t klen;
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = store_key(scope, target, kbuf, &klen)) != 0 ||
+	    (rc = store_read_begin(st, &txn)) != 0)
+		return rc;
+	rc = store_fetch(st, txn, kbuf, klen, out);
+	store_read_end(st, txn);
+	return rc;
+}
+
+int
+mk_supp_lookup(struct mk_store *st, const char *rcpt, const char *sender_domain,
+    int64_t now, struct mk_supp_entry *hit)
+{
+	char keys[4][STORE_KEY_MAX];
+	size_t klen[4];
+	const char *at;
+	int n = 0, rc;
+	MDB_txn *txn;
+
+	if (rcpt == NULL || (at = strrchr(rcpt, '@')) == NULL || at[1] == '\0')
+		return store_err(MK_STORE_EINVAL, "recipient without a domain");
+	if (sender_domain != NULL && *sender_domain != '\0') {
+		if ((rc = store_key(sender_domain, rcpt, keys[n], &klen[n])) ||
+		    (rc = store_key(sender_domain, at, keys[n + 1],
+		    &klen[n + 1])) != 0)
+			return rc;
+		n += 2;
+	}
+	if ((rc = store_key("", rcpt, keys[n], &klen[n])) != 0 ||
+	    (rc = store_key("", at, keys[n + 1], &klen[n + 1])) != 0)
+		return rc;
+	n += 2;
+	if ((rc = store_read_begin(st, &txn)) != 0)
+		return rc;
+	rc = MK_STORE_ENOTFOUND;
+	for (int i = 0; i < n; i++) {
+		rc = store_fetch(st, txn, keys[i], klen[i], hit);
+		if (rc == 0 && hit->expires != 0 && hit->expires <= now)
+			rc = MK_STORE_ENOTFOUND;
+		if (rc != MK_STORE_ENOTFOUND)
+			break;
+	}
+	store_read_end(st, txn);
+	return rc;
+}
+
+/* store_walk - call fn on every decoded entry of the supp database */
+static int
+store_walk(struct mk_store *st, MDB_txn *txn, MDB_cursor **curp,
+    int (*fn)(MDB_cursor *, const struct mk_supp_entry *, void *), void *arg)
+{
+	struct mk_supp_entry e;
+	MDB_val k, v;
+	int rc, op = MDB_FIRST;
+
+	if ((rc = mdb_cursor_open(txn, st->supp, curp)) != 0)
+		return store_mdb_err(rc, st, "open cursor");
+	for (;; op = MDB_NEXT) {
+		if ((rc = mdb_cursor_get(*curp, &k, &v, op)) == MDB_NOTFOUND) {
+			rc = 0;
+			break;
+		}
+		if (rc != 0) {
+			rc = store_mdb_err(rc, st, "walk entries");
+			break;
+		}
+		if ((rc = store_key_unpack(k.mv_data, k.mv_size, &e)) != 0 ||
+		    (rc = store_val_unpack(v.mv_data, v.mv_size, &e)) != 0 ||
+		    (rc = fn(*curp, &e, arg)) != 0)
+			break;
+	}
+	mdb_cursor_close(*curp);
+	return rc;
+}
+
+struct list_ctx {
+	const struct mk_supp_filter *f;
+	mk_supp_list_fn fn;
+	void *arg;
+};
+
+#define STORE_STOP 1	/* user callback asked to stop */
+
+static int
+list_one(MDB_cursor *cur, const struct mk_supp_entry *e, void *arg)
+{
+	struct list_ctx *c = arg;
+	const struct mk_supp_filter *f = c->f;
+
+	if (f != NULL) {
+		if (f->scope != NULL && strcmp(f->scope, e->scope) != 0)
+			return 0;
+		if (f->reason != MK_REASON_ANY && f->reason != e->reason)
+			return 0;
+		if (!f->include_expired && e->expires != 0 &&
+		    e->expires <= f->now)
+			return 0;
+	}
+	return c->fn(e, c->arg) != 0 ? STORE_STOP : 0;
+}
+
+int
+mk_supp_list(struct mk_store *st, const struct mk_supp_filter *f,
+    mk_supp_list_fn fn, void *arg)
+{
+	struct list_ctx c = { f, fn, arg };
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	int rc;
+
+	if (fn == NULL)
+		return store_err(MK_STORE_EINVAL, "mk_supp_list: no callback");
+	if ((rc = store_txn_begin(st, 1, &txn)) != 0)
+		return rc;
+	rc = store_walk(st, txn, &cur, list_one, &c);
+	if (rc == STORE_STOP)
+		rc = 0;
+	store_txn_done(st, txn, 0, &rc);
+	return rc;
+}
+
+struct purge_ctx {
+	int64_t now;
+	size_t removed;
+	struct mk_store *st;
+};
+
+static int
+purge_one(MDB_cursor *cur, const struct mk_supp_entry *e, void *arg)
+{
+	struct purge_ctx *c = arg;
+	int rc;
+
+	if (e->expires == 0 || e->expires > c->now)
+		return 0;
+	if ((rc = mdb_cursor_del(cur, 0)) != 0)
+		return store_mdb_err(rc, c->st, "purge entry");
+	c->removed++;
+	return 0;
+}
+
+int
+mk_supp_purge(struct mk_store *st, int64_t now, size_t *removed)
+{
+	struct purge_ctx c = { now, 0, st };
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = store_txn_begin(st, 0, &txn)) != 0)
+		return rc;
+	rc = store_walk(st, txn, &cur, purge_one, &c);
+	store_txn_done(st, txn, 1, &rc);
+	if (removed != NULL)
+		*removed = rc == 0 ? c.removed : 0;
+	return rc;
+}
+
+struct info_ctx {
+	struct mk_store_info *in;
+	char last[MK_SUPP_SCOPE_MAX + 1];	/* scope of the previous entry */
+};
+
+static int
+info_one(MDB_cursor *cur, const struct mk_supp_entry *e, void *arg)
+{
+	struct info_ctx *c = arg;
+	struct mk_store_info *in = c->in;
+
+	in->entries++;
+	in->by_reason[e->reason]++;
+	if (e->expires != 0 && e->expires <= in->now)
+		in->expired++;
+	if (e->target[0] == '@')
+		in->domains++;
+	if (e->scope[0] == '\0') {
+		in->global++;
+	} else {
+		in->scoped++;
+		if (strcmp(c->last, e->scope) != 0) {	/* keys sort by scope */
+			in->scopes++;
+			strcpy(c->last, e->scope);
+		}
+	}
+	return 0;
+}
+
+int
+mk_store_info(struct mk_store *st, int64_t now, struct mk_store_info *info)
+{
+	char file[sizeof(st->path) + 16];
+	MDB_envinfo ei;
+	MDB_stat ms;
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	struct stat sb;
+	struct info_ctx c = { info, "" };
+	int rc;
+
+	memset(info, 0, sizeof(*info));
+	info->now = now;
+	info->schema_version = st->schema_version;
+	info->addr = st->addr;
+	if ((rc = store_txn_begin(st, 1, &txn)) != 0)
+		return rc;
+	rc = store_walk(st, txn, &cur, info_one, &c);
+	store_txn_done(st, txn, 0, &rc);
+	if (rc != 0)
+		return rc;
+	if ((rc = mdb_env_info(st->env, &ei)) != 0 ||
+	    (rc = mdb_env_stat(st->env, &ms)) != 0)
+		return store_mdb_err(rc, st, "environment info");
+	info->map_size = (long long)ei.me_mapsize;
+	info->used_bytes = (long long)(ei.me_last_pgno + 1) * ms.ms_psize;
+	snprintf(file, sizeof(file), "%s/data.mdb", st->path);
+	if (stat(file, &sb) == 0)
+		info->file_bytes = (long long)sb.st_size;
+	return 0;
+}

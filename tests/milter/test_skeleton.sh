@@ -1,0 +1,150 @@
+#!/bin/bash
+# tests/milter/test_skeleton.sh - the milter skeleton, end to end through
+# the milter protocol: the test milter (tests/milter/testmilter.c) runs as
+# root-started, privilege-dropped (nobody) daemon on a unix socket in a
+# temp dir; each miltertest scenario (tests/milter/tm_*.lua) is one TAP
+# point; then -t, pid file, SIGHUP reload (good and broken), SIGTERM.
+# Loopback only; every process started here is stopped by its pid.
+set -u
+. "$top_srcdir/tests/lib/tap.sh"
+
+MILTER="$top_builddir/tests/milter/testmilter"
+MT="${MILTERTEST:-}"
+[ -n "$MT" ] || MT=$(command -v miltertest) || tap_bail "miltertest not found"
+[ -x "$MILTER" ] || tap_bail "$MILTER not built"
+[ "$(id -u)" = 0 ] || tap_bail "must run as root (privilege drop is tested)"
+
+dir=$(mktemp -d /tmp/mk_skeleton.XXXXXX) || tap_bail "mktemp failed"
+pid=
+cleanup() {
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null
+		sleep 1
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+# The daemon runs as nobody and must remove its socket and pid file here.
+chown nobody "$dir"
+chmod 0755 "$dir"
+
+sock="$dir/tm.sock"
+pidfile="$dir/tm.pid"
+log="$dir/log"
+conf="$dir/milterkit.conf"
+
+write_conf() {	# on_error
+	cat > "$conf.new" <<EOF
+[log]
+level = debug
+
+[suppress]
+socket = unix:$sock
+socket_mode = 0660
+user = nobody
+pidfile = $pidfile
+on_error = $1
+EOF
+	mv "$conf.new" "$conf"
+}
+
+# scenario NAME [EXPECT]: one miltertest run, bounded in time.
+scenario() {
+	local out
+	out=$(MT_DIR="$top_srcdir/tests/milter" MT_SOCKET="unix:$sock" \
+	    MT_EXPECT="${2:-}" timeout 30 "$MT" -s "$top_srcdir/tests/milter/$1.lua" 2>&1)
+	local rc=$?
+	if [ $rc = 0 ] && printf '%s' "$out" | grep -q '^PASS$'; then
+		echo 0
+	else
+		printf 'rc=%s %s' "$rc" "$out" | tr '\n' ' '
+	fi
+}
+
+# wait_for COND-CMD...: up to 10 s.
+wait_for() {
+	local i
+	for i in $(seq 1 100); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+log_has() { grep -Eq -- "$1" "$log"; }
+
+# ---- -t ----------------------------------------------------------------
+write_conf tempfail
+out=$("$MILTER" -t -c "$conf" 2>&1); rc=$?
+tap_is "-t accepts a good configuration (exit 0)" "$rc" 0
+
+printf '[suppress]\nsocket = unix:%s\non_error = maybe\n' "$sock" > "$dir/bad.conf"
+out=$("$MILTER" -t -c "$dir/bad.conf" 2>&1); rc=$?
+tap_is "-t refuses a bad configuration (exit 2)" "$rc" 2
+tap_like "-t names FILE:LINE of the bad value" "$out" "^$dir/bad.conf:3: "
+
+out=$("$MILTER" -t -c "$dir/missing.conf" 2>&1); rc=$?
+tap_is "-t with a missing named file fails (exit 2)" "$rc" 2
+
+# ---- start ---------------------------------------------------------------
+"$MILTER" -f -c "$conf" 2> "$log" &
+pid=$!
+if wait_for test -S "$sock"; then tap_ok "socket created"
+else tap_fail "socket created" "$(cat "$log")"; fi
+tap_is "socket mode is 0660" "$(stat -c %a "$sock" 2>/dev/null)" 660
+wait_for test -s "$pidfile"
+tap_is "pid file names the milter" "$(cat "$pidfile" 2>/dev/null)" "$pid"
+wait_for log_has "started testmilter"
+uid=$(awk '/^Uid:/ { print $2 ":" $3 ":" $4 }' "/proc/$pid/status" 2>/dev/null)
+tap_is "runs as nobody after start (real:effective:saved uid)" "$uid" "65534:65534:65534"
+
+# ---- protocol ------------------------------------------------------------
+tap_is "accept: ordinary recipient continues" "$(scenario tm_accept)" 0
+tap_is "reject: local part reject gets a reply code" "$(scenario tm_reject)" 0
+wait_for log_has "4Q2x1: reject rcpt=<reject@example.com> client=client.example\[192.0.2.1\]"
+tap_like "reject: decision line with queue id and client" "$(cat "$log")" \
+    "4Q2x1: reject rcpt=<reject@example.com> client=client.example\[192.0.2.1\]"
+tap_is "error: on_error=tempfail answers with a reply code" "$(scenario tm_error tempfail)" 0
+wait_for log_has "4Q2x2: error client="
+tap_like "error: cause logged once with queue id and on_error" \
+    "$(grep -c '4Q2x2: error client=.*simulated failure.*on_error=tempfail' "$log")" '^1$'
+tap_is "eom error: reply is 451 4.3.0 with the fixed text" "$(scenario tm_eom_error)" 0
+tap_is "macros: {auth_authen} becomes X-Test-Auth at EOM" "$(scenario tm_macros)" 0
+wait_for log_has "4Q2x3: accept rcpt=<dave@example.com>"
+tap_like "macros: {i} is the queue id of the decision line" "$(cat "$log")" \
+    "4Q2x3: accept rcpt=<dave@example.com>"
+tap_is "negotiate: unused stages skipped, used ones kept" "$(scenario tm_negotiate)" 0
+
+# ---- SIGHUP --------------------------------------------------------------
+write_conf accept
+kill -HUP "$pid"
+if wait_for log_has "reloaded $conf"; then tap_ok "SIGHUP with a valid file logs reloaded"
+else tap_fail "SIGHUP with a valid file logs reloaded" "$(tail -5 "$log")"; fi
+tap_is "reloaded on_error=accept applies to new connections" "$(scenario tm_error accept)" 0
+
+printf '[suppress]\nsocket = unix:%s\non_error = tempfail\nno_such_key = 1\n' "$sock" > "$conf"
+kill -HUP "$pid"
+if wait_for log_has "reload failed, keeping the running configuration: $conf:4: "; then
+	tap_ok "SIGHUP with a broken file logs why with FILE:LINE"
+else
+	tap_fail "SIGHUP with a broken file logs why with FILE:LINE" "$(tail -5 "$log")"
+fi
+tap_is "broken reload keeps the old configuration (on_error=accept)" \
+    "$(scenario tm_error accept)" 0
+tap_check "milter still running after a broken reload" kill -0 "$pid"
+
+# ---- SIGTERM -------------------------------------------------------------
+kill -TERM "$pid"
+rc=0
+# wait returns the exit status; bounded by the watchdog below.
+( sleep 15; kill -KILL "$pid" 2>/dev/null ) & dog=$!
+wait "$pid"; rc=$?
+kill "$dog" 2>/dev/null; wait "$dog" 2>/dev/null
+pid=
+tap_is "SIGTERM stops the milter with exit 0" "$rc" 0
+tap_check "socket removed at stop" test ! -e "$sock"
+tap_check "pid file removed at stop" test ! -e "$pidfile"
+tap_like "stop logged" "$(tail -2 "$log")" "info: stopped"
+
+tap_done

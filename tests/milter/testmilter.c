@@ -1,0 +1,137 @@
+/*
+ * NAME
+ *	testmilter - a tiny milter on the skeleton, for tests only
+ * SYNOPSIS
+ *	testmilter [-ftVh] [-c FILE] [-p SOCKET] [-P PIDFILE] [-u USER]
+ * DESCRIPTION
+ *	Reads section [suppress]. At RCPT, by the recipient's local part:
+ *	"reject" gets 550 5.7.1, "error" goes through mk_milter_on_error()
+ *	(451 4.3.0 or accept, per on_error), anything else is accepted; one
+ *	decision line per recipient, with the queue id. At end-of-message it
+ *	adds "X-Test-Auth: USER" when {auth_authen} is set, and a sender
+ *	whose local part is "error" goes through mk_milter_on_error() there,
+ *	so the reply text can be checked. It registers no header, EOH or
+ *	body callbacks: those steps are negotiated away.
+ *	init() counts the configurations built, so reloads are visible in
+ *	the log ("state generation N").
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mk_log.h"
+#include "mk_mem.h"
+#include "mk_milter.h"
+
+enum tm_verdict { TM_ACCEPT, TM_REJECT, TM_ERROR };
+
+struct tm_state {
+	unsigned generation;
+};
+
+static unsigned generations;
+
+/* Verdict for one address "<local@domain>" by its local part. */
+static enum tm_verdict
+tm_decide(const char *addr)
+{
+	const char *at;
+	size_t len;
+
+	if (*addr == '<')
+		addr++;
+	at = strchr(addr, '@');
+	len = at != NULL ? (size_t)(at - addr) : strcspn(addr, ">");
+	if (len == 6 && strncasecmp(addr, "reject", 6) == 0)
+		return TM_REJECT;
+	if (len == 5 && strncasecmp(addr, "error", 5) == 0)
+		return TM_ERROR;
+	return TM_ACCEPT;
+}
+
+static int
+tm_init(const struct mk_conf *conf, void **state, char *err, size_t errlen)
+{
+	struct tm_state *st = mk_calloc(1, sizeof(*st));
+
+	st->generation = ++generations;
+	mk_info("state generation %u", st->generation);
+	*state = st;
+	return 0;
+}
+
+static void
+tm_fini(void *state)
+{
+	free(state);
+}
+
+static sfsistat
+tm_helo(struct mk_conn *conn, const char *helo)
+{
+	mk_debug("helo %s from %s[%s]", conn->helo, conn->name, conn->addr);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+tm_rcpt(struct mk_msg *msg, char **argv)
+{
+	struct mk_conn *conn = msg->conn;
+	const char *qid = mk_milter_qid(conn, msg);
+	char rcpt[MK_LOG_CLIENT_MAX];
+
+	mk_printable(rcpt, sizeof(rcpt), argv[0], (size_t)-1);
+	switch (tm_decide(argv[0])) {
+	case TM_REJECT:
+		mk_log_event(MK_LOG_INFO, qid, "reject rcpt=%s client=%s[%s]",
+		    rcpt, conn->name, conn->addr);
+		mk_milter_setreply(conn, "550", "5.7.1", "Recipient %s rejected", rcpt);
+		return SMFIS_REJECT;
+	case TM_ERROR:
+		mk_log_event(MK_LOG_INFO, qid, "error rcpt=%s client=%s[%s]",
+		    rcpt, conn->name, conn->addr);
+		return mk_milter_on_error(conn, msg, "simulated failure for %s", rcpt);
+	default:
+		mk_log_event(MK_LOG_INFO, qid, "accept rcpt=%s client=%s[%s]",
+		    rcpt, conn->name, conn->addr);
+		return SMFIS_CONTINUE;
+	}
+}
+
+static sfsistat
+tm_eom(struct mk_msg *msg)
+{
+	const char *user = mk_milter_macro(msg->conn, "{auth_authen}");
+	char value[MK_LOG_CLIENT_MAX];
+
+	if (tm_decide(msg->sender) == TM_ERROR)
+		return mk_milter_on_error(msg->conn, msg, "simulated failure at end of message");
+	if (user != NULL && *user) {
+		mk_printable(value, sizeof(value), user, (size_t)-1);
+		if (smfi_addheader(msg->conn->ctx, "X-Test-Auth", value) != MI_SUCCESS)
+			return mk_milter_on_error(msg->conn, msg, "cannot add header");
+		mk_log_event(MK_LOG_INFO, mk_milter_qid(msg->conn, msg),
+		    "header X-Test-Auth=%s", value);
+	}
+	return SMFIS_CONTINUE;
+}
+
+static const struct mk_milter_desc tm_desc = {
+	.name = "testmilter",
+	.section = "suppress",
+	.version = PACKAGE_VERSION,
+	.flags = SMFIF_ADDHDRS,
+	.init = tm_init,
+	.fini = tm_fini,
+	.helo = tm_helo,
+	.rcpt = tm_rcpt,
+	.eom = tm_eom,
+};
+
+int
+main(int argc, char **argv)
+{
+	return mk_milter_main(&tm_desc, argc, argv);
+}

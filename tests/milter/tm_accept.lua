@@ -1,0 +1,10 @@
+-- tm_accept.lua - an ordinary recipient is accepted, nothing is added.
+dofile(os.getenv("MT_DIR") .. "/tm_lib.lua")
+tm_run(function()
+	local conn = tm_open()
+	assert(tm_send(conn, mt.mailfrom, "<sender@example.org>") == SMFIR_CONTINUE, "MAIL")
+	assert(tm_send(conn, mt.rcptto, "<bob@example.com>") == SMFIR_CONTINUE, "RCPT bob")
+	assert(tm_send(conn, mt.eom) == SMFIR_CONTINUE, "EOM")
+	assert(not mt.eom_check(conn, MT_HDRADD, "X-Test-Auth"), "header added without auth")
+	mt.disconnect(conn)
+end)

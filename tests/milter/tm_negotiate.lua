@@ -1,0 +1,21 @@
+-- tm_negotiate.lua - stages without a callback are negotiated away: headers,
+-- EOH and body are never sent (miltertest raises an error when asked to);
+-- HELO and RCPT, which have callbacks, stay; ADDHDRS is requested.
+dofile(os.getenv("MT_DIR") .. "/tm_lib.lua")
+tm_run(function()
+	local conn = tm_open()
+	assert(mt.test_option(conn, SMFIP_NOHDRS), "NOHDRS not negotiated")
+	assert(mt.test_option(conn, SMFIP_NOEOH), "NOEOH not negotiated")
+	assert(mt.test_option(conn, SMFIP_NOBODY), "NOBODY not negotiated")
+	assert(not mt.test_option(conn, SMFIP_NOHELO), "HELO negotiated away")
+	assert(not mt.test_option(conn, SMFIP_NORCPT), "RCPT negotiated away")
+	assert(not mt.test_option(conn, SMFIP_NOMAIL), "MAIL negotiated away")
+	assert(mt.test_action(conn, SMFIF_ADDHDRS), "ADDHDRS not requested")
+	assert(not mt.test_action(conn, SMFIF_CHGBODY), "CHGBODY requested")
+	assert(tm_send(conn, mt.mailfrom, "<sender@example.org>") == SMFIR_CONTINUE, "MAIL")
+	local ok, err = pcall(mt.header, conn, "From", "a@example.org")
+	assert(not ok and string.find(tostring(err), "SMFIP_NOHDRS"), "header was sent: " .. tostring(err))
+	ok, err = pcall(mt.bodystring, conn, "hello\r\n")
+	assert(not ok and string.find(tostring(err), "SMFIP_NOBODY"), "body was sent: " .. tostring(err))
+	mt.disconnect(conn)
+end)

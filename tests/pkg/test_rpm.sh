@@ -1,0 +1,49 @@
+#!/bin/sh
+# tests/pkg/test_rpm.sh - the RPM package, inspected with rpm -qp (installing
+# an .rpm on Debian means nothing).
+#
+#   tests/pkg/test_rpm.sh [FILE.rpm]
+#
+# Without FILE.rpm, builds one with packaging/build-rpm.sh. CI runs it
+# through `make check-rpm`.
+. "$top_srcdir/tests/lib/tap.sh"
+
+tap_plan 10
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+version=$(sed -n 's/^PACKAGE_VERSION = //p' "$top_builddir/Makefile")
+
+# The files to look at: the arguments, or what build-rpm.sh makes; of them,
+# the package milterkit.
+if [ $# -eq 0 ]; then
+	set -- $(sh "$top_srcdir/packaging/build-rpm.sh" 2>"$tmp/build.log")
+	[ $# -gt 0 ] || { tail -n 40 "$tmp/build.log" | sed 's/^/# /'; tap_bail "build-rpm.sh failed"; }
+fi
+rpm=
+for f in "$@"; do
+	[ "$(rpm -qp --qf '%{NAME}' "$f" 2>/dev/null)" = milterkit ] && rpm=$f
+done
+[ -n "$rpm" ] || tap_bail "no package milterkit among: $*"
+[ -f "$rpm" ] || tap_bail "no package $rpm"
+
+tap_is "package version follows the project's" \
+	"$(rpm -qp --qf '%{VERSION}' "$rpm" 2>&1)" "$version"
+files=$(rpm -qpl "$rpm" 2>&1)
+tap_like "ships /usr/sbin/milterkit" "$files" '^/usr/sbin/milterkit$'
+tap_like "ships the sample configuration" "$files" '^/etc/milterkit/milterkit\.conf$'
+tap_like "ships a manual page" "$files" '^/usr/share/man/man[0-9]/milterkit'
+tap_like "ships the store directory" "$files" '^/var/lib/milterkit$'
+tap_like "the configuration is %config(noreplace)" \
+	"$(rpm -qp --qf '[%{FILEFLAGS:fflags} %{FILENAMES}\n]' "$rpm" 2>&1)" \
+	'^cn +/etc/milterkit/milterkit\.conf$'
+tap_like "the store is milterkit's, mode 0750" \
+	"$(rpm -qp --qf '[%{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILENAMES}\n]' "$rpm" 2>&1)" \
+	'^drwxr-x--- milterkit:milterkit /var/lib/milterkit$'
+scripts=$(rpm -qp --scripts "$rpm" 2>&1)
+tap_like "%pre creates the group" "$scripts" 'groupadd -r milterkit'
+tap_like "%pre creates the user, home the store" "$scripts" \
+	'useradd -r -g milterkit -d /var/lib/milterkit'
+tap_like "automatic library dependencies are recorded" \
+	"$(rpm -qp --requires "$rpm" 2>&1)" 'libc\.so'
