@@ -58,7 +58,8 @@
  *	mk_supp_add() inserts or replaces one entry in a durable commit.
  *	mk_supp_remove() and mk_supp_get() return MK_STORE_ENOTFOUND when
  *	there is no such entry. mk_supp_list() calls fn for each entry that
- *	matches the filter, in key order (scope, then target); fn returns
+ *	matches the filter, in key order (domain, local part, scope: a
+ *	domain's "@domain" entries come first); fn returns
  *	non-zero to stop. mk_supp_purge() deletes entries whose expires is in
  *	the past (expires != 0 && expires <= now).
  *

@@ -51,6 +51,7 @@
 
 struct store_reader {
 	MDB_txn *txn;
+	MDB_cursor *cur;		/* on supp, renewed with txn */
 	struct mk_store *st;
 	struct store_reader *next;
 	struct store_reader **pprev;
@@ -232,6 +233,8 @@ store_reader_free(void *p)
 		rd->next->pprev = rd->pprev;
 	*rd->pprev = rd->next;
 	pthread_mutex_unlock(&st->rlock);
+	if (rd->cur != NULL)
+		mdb_cursor_close(rd->cur);
 	if (rd->txn != NULL)
 		mdb_txn_abort(rd->txn);
 	free(rd);
@@ -289,6 +292,24 @@ store_read_begin(struct mk_store *st, MDB_txn **txn)
 			break;
 	}
 	return store_mdb_err(rc, st, "begin read transaction");
+}
+
+/* store_read_cursor - the calling thread's cursor on supp, in the read
+ * transaction store_read_begin() gave it; owned by the store, not closed */
+int
+store_read_cursor(struct mk_store *st, MDB_txn *txn, MDB_cursor **cur)
+{
+	struct store_reader *rd = store_reader_get(st);
+	int rc;
+
+	if (rd->cur != NULL)
+		rc = mdb_cursor_renew(txn, rd->cur);
+	else
+		rc = mdb_cursor_open(txn, st->supp, &rd->cur);
+	if (rc != 0)
+		return store_mdb_err(rc, st, "open cursor");
+	*cur = rd->cur;
+	return 0;
 }
 
 void
@@ -581,6 +602,8 @@ mk_store_close(struct mk_store *st)
 	pthread_key_delete(st->rkey);	/* no destructor runs after this */
 	for (rd = st->readers; rd != NULL; rd = next) {
 		next = rd->next;
+		if (rd->cur != NULL)
+			mdb_cursor_close(rd->cur);
 		if (rd->txn != NULL)
 			mdb_txn_abort(rd->txn);
 		free(rd);

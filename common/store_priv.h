@@ -74,6 +74,7 @@ int store_mdb_err(int rc, const struct mk_store *st, const char *what);
 int store_txn_begin(struct mk_store *st, int rdonly, MDB_txn **txn);
 void store_txn_done(struct mk_store *st, MDB_txn *txn, int commit, int *rc);
 int store_read_begin(struct mk_store *st, MDB_txn **txn);
+int store_read_cursor(struct mk_store *st, MDB_txn *txn, MDB_cursor **cur);
 void store_read_end(struct mk_store *st, MDB_txn *txn);
 
 int store_key(const char *scope, const char *target, char *buf, size_t *len);
