@@ -50,7 +50,8 @@
  *	recorded (mk_store_addr_opts() tells which, for callers that normalize
  *	before a lookup), and a new one gets the defaults. Stale reader slots of killed processes are
  *	cleared at open. A handle is safe for concurrent use by many threads
- *	(reads); writes serialize.
+ *	(reads; up to 1024 reading threads per store); writes serialize.
+ *	mk_store_close() must not run while other threads still use st.
  *
  *	Entries: scope is "" for global or a normalized sender domain; target
  *	is a normalized address (mk_addr) or "@domain" for a whole domain.
@@ -77,6 +78,8 @@
  *	abort (or a killed process) leaves the store as it was. Entries of one
  *	import are sorted before insertion, so big imports are fast. A later
  *	duplicate of a key within one import replaces the earlier one.
+ *	mk_supp_import_commit() and mk_supp_import_abort() both free the
+ *	import, whatever the outcome.
  *
  *	Functions return 0 or a negative MK_STORE_E* code; mk_store_strerror()
  *	explains the code and mk_store_errdetail() the last error of the

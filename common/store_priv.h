@@ -10,6 +10,8 @@
  *	void	store_txn_done(struct mk_store *st, MDB_txn *txn, int commit,
  *			int *rc);
  *	int	store_read_begin(struct mk_store *st, MDB_txn **txn);
+ *	int	store_read_cursor(struct mk_store *st, MDB_txn *txn,
+ *			MDB_cursor **cur);
  *	void	store_read_end(struct mk_store *st, MDB_txn *txn);
  *	int	store_key(const char *scope, const char *target, char *buf,
  *			size_t *len);
@@ -28,7 +30,9 @@
  *	into *rc, and releases the lock. store_read_begin()/store_read_end()
  *	use the calling thread's cached read transaction (reset and renewed,
  *	so the reader slot is kept); they are for short reads that call no
- *	user code.
+ *	user code. store_read_cursor() gives the thread's cursor on the
+ *	entries, renewed in that transaction; the store owns it.
+ *	store_key() lays a key out as domain NUL local NUL scope.
  *
  *	Record (value) layout, version 1, little-endian:
  *	  byte 0 version (1), byte 1 reason, bytes 2..9 created,
