@@ -181,10 +181,25 @@ store_remap(struct mk_store *st)
 	return rc;
 }
 
+/* store_recover - what a begin that failed with rc needs before one retry:
+ * adopt a map grown by another process, or clear the reader slots of dead
+ * processes. Returns 0 when a retry may succeed, else rc (or a new code). */
+static int
+store_recover(struct mk_store *st, int rc)
+{
+	int dead;
+
+	if (rc == MDB_MAP_RESIZED)
+		return store_remap(st);
+	if (rc == MDB_READERS_FULL)
+		return mdb_reader_check(st->env, &dead);
+	return rc;
+}
+
 int
 store_txn_begin(struct mk_store *st, int rdonly, MDB_txn **txn)
 {
-	int rc, dead;
+	int rc;
 
 	if (!rdonly && st->rdonly)
 		return store_err(MK_STORE_ERDONLY, "%s: opened read-only",
@@ -195,13 +210,7 @@ store_txn_begin(struct mk_store *st, int rdonly, MDB_txn **txn)
 		if (rc == 0)
 			return 0;
 		pthread_rwlock_unlock(&st->maplock);
-		if (retry > 0)
-			break;
-		if (rc == MDB_MAP_RESIZED)
-			rc = store_remap(st);
-		else if (rc == MDB_READERS_FULL)
-			rc = mdb_reader_check(st->env, &dead);
-		if (rc != 0)
+		if (retry > 0 || (rc = store_recover(st, rc)) != 0)
 			break;
 	}
 	return store_mdb_err(rc, st, "begin transaction");
@@ -265,7 +274,7 @@ int
 store_read_begin(struct mk_store *st, MDB_txn **txn)
 {
 	struct store_reader *rd = store_reader_get(st);
-	int rc, dead;
+	int rc;
 
 	for (int retry = 0;; retry++) {
 		pthread_rwlock_rdlock(&st->maplock);
@@ -282,13 +291,7 @@ store_read_begin(struct mk_store *st, MDB_txn **txn)
 			mdb_txn_abort(rd->txn);	/* begin afresh next time */
 			rd->txn = NULL;
 		}
-		if (retry > 0)
-			break;
-		if (rc == MDB_MAP_RESIZED)
-			rc = store_remap(st);
-		else if (rc == MDB_READERS_FULL)
-			rc = mdb_reader_check(st->env, &dead);
-		if (rc != 0)
+		if (retry > 0 || (rc = store_recover(st, rc)) != 0)
 			break;
 	}
 	return store_mdb_err(rc, st, "begin read transaction");

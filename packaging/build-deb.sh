@@ -26,24 +26,13 @@ for tool in dpkg-buildpackage dpkg-parsechangelog dh; do
 		die "$tool not found: apt-get install dpkg-dev debhelper"
 done
 
-version=$(sed -n 's/^PACKAGE_VERSION = //p' "$top_builddir/Makefile")
-[ -n "$version" ] || die "no PACKAGE_VERSION in $top_builddir/Makefile"
+. "$top_srcdir/packaging/tarball.sh"
+pkg_version
 debversion=$(dpkg-parsechangelog -l "$top_srcdir/packaging/debian/changelog" -S Version)
 [ "${debversion%-*}" = "$version" ] ||
 	die "packaging/debian/changelog is at $debversion, the project at $version: add a changelog entry (dch -v $version-1)"
-
-if [ $# -ge 1 ]; then
-	tarball=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-else
-	(cd "$top_builddir" && $MAKE dist) >&2
-	tarball=$top_builddir/milterkit-$version.tar.gz
-fi
-[ -f "$tarball" ] || die "no release tarball $tarball"
-
-out=$top_builddir/packages
-mkdir -p "$out"
-work=$(mktemp -d "$out/deb.XXXXXX")
-trap 'rm -rf "$work"' EXIT INT TERM
+pkg_tarball "$@"
+pkg_workdir deb
 
 cp "$tarball" "$work/milterkit_$version.orig.tar.gz"
 tar -xzf "$tarball" -C "$work"

@@ -22,24 +22,14 @@ die() { echo "build-rpm.sh: $*" >&2; exit 1; }
 
 command -v rpmbuild >/dev/null 2>&1 || die "rpmbuild not found: apt-get install rpm"
 
-version=$(sed -n 's/^PACKAGE_VERSION = //p' "$top_builddir/Makefile")
-[ -n "$version" ] || die "no PACKAGE_VERSION in $top_builddir/Makefile"
+. "$top_srcdir/packaging/tarball.sh"
+pkg_version
 specversion=$(sed -n 's/^Version:[[:space:]]*//p' "$spec")
 [ "$specversion" = "$version" ] ||
 	die "packaging/rpm/milterkit.spec is at $specversion, the project at $version: update Version and %changelog"
-
-if [ $# -ge 1 ]; then
-	tarball=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-else
-	(cd "$top_builddir" && $MAKE dist) >&2
-	tarball=$top_builddir/milterkit-$version.tar.gz
-fi
-[ -f "$tarball" ] || die "no release tarball $tarball"
-
-out=$top_builddir/packages
-mkdir -p "$out"
-top=$(mktemp -d "$out/rpm.XXXXXX")
-trap 'rm -rf "$top"' EXIT INT TERM
+pkg_tarball "$@"
+pkg_workdir rpm
+top=$work
 mkdir -p "$top/SOURCES" "$top/BUILD" "$top/RPMS" "$top/SRPMS" "$top/SPECS"
 cp "$tarball" "$top/SOURCES/milterkit-$version.tar.gz"
 
