@@ -12,9 +12,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "mk_addrpat.h"
+#include "mk_cidr.h"
 #include "mk_conf.h"
 #include "mk_log.h"
 #include "mk_mem.h"
+#include "mk_reply.h"
+#include "mk_session.h"
 
 /* The public contract (DESIGN.md), not the build prefix. */
 #define MK_RUNDIR "/run/milterkit"
@@ -26,49 +30,77 @@ static const char *const local_part[] = { "fold", "exact", NULL };
 
 #define OFF(field) offsetof(struct mk_conf, field)
 
+/* One option: section, key, type, default, bounds, choices, field, check,
+ * help. */
+#define ROW(sec, key, type, def, lo, hi, ch, field, chk, help)		\
+	{ sec, key, type, def, lo, hi, ch, OFF(field), help, chk }
+
 #define DAEMON_ROWS(sec, onerr, onerr_def)					\
-	{ #sec, "socket", MK_CFG_SOCKET, "unix:" MK_RUNDIR "/" #sec ".sock",	\
-	  1, 300, NULL, OFF(sec.socket),					\
-	  "where the MTA reaches the daemon: unix:/path, inet:PORT@HOST, "	\
-	  "inet6:PORT@HOST" },							\
-	{ #sec, "socket_mode", MK_CFG_MODE, "0660", 0, 0777, NULL,		\
-	  OFF(sec.socket_mode), "permissions of a unix socket" },		\
-	{ #sec, "socket_group", MK_CFG_STRING, "", 0, 64, NULL,			\
-	  OFF(sec.socket_group),						\
-	  "group owning a unix socket (empty: the daemon's group)" },		\
-	{ #sec, "user", MK_CFG_STRING, "milterkit", 0, 64, NULL,		\
-	  OFF(sec.user), "user to run as after binding (empty: stay)" },	\
-	{ #sec, "group", MK_CFG_STRING, "", 0, 64, NULL, OFF(sec.group),	\
-	  "group to run as (empty: the user's primary group)" },		\
-	{ #sec, "pidfile", MK_CFG_STRING, MK_RUNDIR "/" #sec ".pid", 0, 1024,	\
-	  NULL, OFF(sec.pidfile), "pid file (empty: none)" },			\
-	{ #sec, "on_error", MK_CFG_ENUM, onerr_def, 0, 0, onerr,		\
-	  OFF(sec.on_error), "answer when the daemon itself is in trouble" },	\
-	{ #sec, "timeout", MK_CFG_DURATION, "300", 1, 86400, NULL,		\
-	  OFF(sec.timeout), "seconds of MTA silence before a connection is dropped" }
+	ROW(#sec, "socket", MK_CFG_SOCKET, "unix:" MK_RUNDIR "/" #sec ".sock",	\
+	    1, 300, NULL, sec.socket, NULL,					\
+	    "where the MTA reaches the daemon: unix:/path, inet:PORT@HOST, "	\
+	    "inet6:PORT@HOST"),							\
+	ROW(#sec, "socket_mode", MK_CFG_MODE, "0660", 0, 0777, NULL,		\
+	    sec.socket_mode, NULL, "permissions of a unix socket"),		\
+	ROW(#sec, "socket_group", MK_CFG_STRING, "", 0, 64, NULL,		\
+	    sec.socket_group, NULL,						\
+	    "group owning a unix socket (empty: the daemon's group)"),		\
+	ROW(#sec, "user", MK_CFG_STRING, "milterkit", 0, 64, NULL, sec.user,	\
+	    NULL, "user to run as after binding (empty: stay)"),		\
+	ROW(#sec, "group", MK_CFG_STRING, "", 0, 64, NULL, sec.group, NULL,	\
+	    "group to run as (empty: the user's primary group)"),		\
+	ROW(#sec, "pidfile", MK_CFG_STRING, MK_RUNDIR "/" #sec ".pid", 0, 1024,	\
+	    NULL, sec.pidfile, NULL, "pid file (empty: none)"),		\
+	ROW(#sec, "on_error", MK_CFG_ENUM, onerr_def, 0, 0, onerr,		\
+	    sec.on_error, NULL, "answer when the daemon itself is in trouble"),	\
+	ROW(#sec, "timeout", MK_CFG_DURATION, "300", 1, 86400, NULL,		\
+	    sec.timeout, NULL,							\
+	    "seconds of MTA silence before a connection is dropped")
+
+/* The milters also choose which sessions they look at. */
+#define MILTER_ROWS(sec)							\
+	DAEMON_ROWS(sec, milter_on_error, "tempfail"),				\
+	ROW(#sec, "check", MK_CFG_STRING, "all", 1, 64, NULL, sec.check,	\
+	    mk_session_check,							\
+	    "sessions looked at: all | authenticated | networks"),		\
+	ROW(#sec, "networks", MK_CFG_STRING, "", 0, 65536, NULL, sec.networks,\
+	    mk_cidr_list_check, "client networks for check = networks")
+
+#define SUPPRESS_REPLY(reason, REASON, code)					\
+	ROW("suppress", "reply_" #reason, MK_CFG_STRING,			\
+	    code " <%a>: recipient address suppressed (%r)", 1, 512, NULL,	\
+	    supp.reply[MK_REASON_##REASON], mk_reply_check,			\
+	    "reply for a " #reason " entry; %a address, %r reason")
 
 const struct mk_cfg_row mk_conf_rows[] = {
-	{ "store", "path", MK_CFG_STRING, "/var/lib/milterkit", 1, 1024,
-	  NULL, OFF(store.path), "directory of the store's LMDB environments" },
-	{ "store", "map_size", MK_CFG_SIZE, "4G", 1LL << 20, 1LL << 42, NULL,
-	  OFF(store.map_size),
-	  "maximum size of one environment; raise it when the store is full" },
-	{ "store", "local_part", MK_CFG_ENUM, "fold", 0, 0, local_part,
-	  OFF(store.local_part),
-	  "fold: local parts compare case-insensitively; exact: as written" },
-	{ "store", "strip_subaddress", MK_CFG_BOOL, "no", 0, 0, NULL,
-	  OFF(store.strip_subaddress),
-	  "drop +tag from local parts, so user+tag@ matches user@" },
-	{ "store", "subaddress_delimiter", MK_CFG_STRING, "+", 1, 1, NULL,
-	  OFF(store.subaddress_delimiter), "the character that starts a tag" },
-	{ "log", "level", MK_CFG_ENUM, "info", 0, 0, log_levels, OFF(log.level),
-	  "error, warn, info or debug" },
-	DAEMON_ROWS(suppress, milter_on_error, "tempfail"),
-	DAEMON_ROWS(headers, milter_on_error, "tempfail"),
-	DAEMON_ROWS(dkim, milter_on_error, "tempfail"),
-	DAEMON_ROWS(dmarc, milter_on_error, "tempfail"),
+	ROW("store", "path", MK_CFG_STRING, "/var/lib/milterkit", 1, 1024, NULL,
+	    store.path, NULL, "directory of the store's LMDB environments"),
+	ROW("store", "map_size", MK_CFG_SIZE, "4G", 1LL << 20, 1LL << 42, NULL,
+	    store.map_size, NULL,
+	    "maximum size of one environment; raise it when the store is full"),
+	ROW("store", "local_part", MK_CFG_ENUM, "fold", 0, 0, local_part,
+	    store.local_part, NULL,
+	    "fold: local parts compare case-insensitively; exact: as written"),
+	ROW("store", "strip_subaddress", MK_CFG_BOOL, "no", 0, 0, NULL,
+	    store.strip_subaddress, NULL,
+	    "drop +tag from local parts, so user+tag@ matches user@"),
+	ROW("store", "subaddress_delimiter", MK_CFG_STRING, "+", 1, 1, NULL,
+	    store.subaddress_delimiter, NULL, "the character that starts a tag"),
+	ROW("log", "level", MK_CFG_ENUM, "info", 0, 0, log_levels, log.level,
+	    NULL, "error, warn, info or debug"),
+	MILTER_ROWS(suppress),
+	ROW("suppress", "exempt", MK_CFG_STRING, "postmaster@, abuse@", 0, 65536,
+	    NULL, supp.exempt, mk_addrpat_list_check,
+	    "recipients never rejected: local@, address, @domain"),
+	SUPPRESS_REPLY(bounce, BOUNCE, "550 5.1.1"),
+	SUPPRESS_REPLY(complaint, COMPLAINT, "550 5.7.1"),
+	SUPPRESS_REPLY(unsubscribe, UNSUBSCRIBE, "550 5.7.1"),
+	SUPPRESS_REPLY(manual, MANUAL, "550 5.7.1"),
+	MILTER_ROWS(headers),
+	MILTER_ROWS(dkim),
+	MILTER_ROWS(dmarc),
 	DAEMON_ROWS(policyd, policy_on_error, "dunno"),
-	{ NULL, NULL, 0, NULL, 0, 0, NULL, 0, NULL }
+	{ NULL, NULL, 0, NULL, 0, 0, NULL, 0, NULL, NULL }
 };
 
 struct mk_conf *

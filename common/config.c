@@ -191,6 +191,13 @@ mk_cfg_parse_value(const struct mk_cfg_row *row, const char *text,
 			    row->name, row->min, row->max);
 			return -1;
 		}
+		if (row->check != NULL) {
+			char why[256];
+			if (row->check(text, why, sizeof(why)) != 0) {
+				seterr(err, errlen, "%s: %s", row->name, why);
+				return -1;
+			}
+		}
 		if (row->type == MK_CFG_SOCKET && *text != '\0') {
 			struct mk_sockspec spec;
 			char why[256];

@@ -37,7 +37,8 @@
  *
  *	Types and the C type at target+offset:
  *	MK_CFG_STRING	char * (malloc'd, owned by target; NULL when default
- *			is NULL); min/max bound the length when max > 0.
+ *			is NULL); min/max bound the length when max > 0;
+ *			the row's check(), when set, validates the text.
  *	MK_CFG_INT	long long within [min, max].
  *	MK_CFG_BOOL	int 0/1: yes/no, true/false, on/off, 1/0.
  *	MK_CFG_ENUM	int, index into the NULL-terminated choices array.
@@ -80,6 +81,9 @@ struct mk_cfg_row {
 	const char *const *choices;
 	size_t offset;
 	const char *help;
+	/* Optional check of a STRING value beyond its length: 0 or -1 with
+	 * a message in err (e.g. a list of networks, a reply template). */
+	int (*check)(const char *text, char *err, size_t errlen);
 };
 
 void mk_cfg_defaults(const struct mk_cfg_row *rows, void *target);

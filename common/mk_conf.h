@@ -18,8 +18,9 @@
  *	program reads [store], [log] and its own section, and every program's
  *	-t (and `milterkit config check`) validates the whole file.
  *	Sections known here: store, log, suppress, headers, dkim, dmarc,
- *	policyd. Each daemon section shares the rows of struct mk_conf_daemon;
- *	programs add their own rows to mk_conf_rows as they grow.
+ *	policyd. Each daemon section shares the rows of struct mk_conf_daemon
+ *	(the milters also check and networks); programs add their own rows to
+ *	mk_conf_rows as they grow ([suppress]: struct mk_conf_suppress).
  *
  *	mk_conf_load() builds a new configuration from defaults plus the file.
  *	With missing_ok, a file that does not exist yields the defaults.
@@ -56,6 +57,14 @@ struct mk_conf_daemon {
 	char *pidfile;		/* empty = none */
 	int on_error;		/* MK_ON_ERROR_* or MK_POLICY_ON_ERROR_* */
 	long long timeout;	/* seconds of MTA silence before dropping */
+	char *check;		/* milters: which sessions (mk_session.h) */
+	char *networks;		/* milters: client networks (mk_cidr.h) */
+};
+
+/* [suppress] beyond the daemon keys */
+struct mk_conf_suppress {
+	char *exempt;		/* address patterns never rejected */
+	char *reply[MK_REASON_COUNT];	/* template per reason, [0] unused */
 };
 
 struct mk_conf_store {
@@ -78,6 +87,7 @@ struct mk_conf {
 	struct mk_conf_daemon dkim;
 	struct mk_conf_daemon dmarc;
 	struct mk_conf_daemon policyd;
+	struct mk_conf_suppress supp;
 	char *source;		/* path the configuration was read from */
 };
 

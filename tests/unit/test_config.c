@@ -33,22 +33,22 @@ static const char *const colors[] = { "red", "green", "blue", NULL };
 
 static const struct mk_cfg_row demo_rows[] = {
 	{ "a", "name", MK_CFG_STRING, "anon", 1, 16, NULL,
-	  offsetof(struct demo, name), "a name" },
+	  offsetof(struct demo, name), "a name", NULL },
 	{ "a", "count", MK_CFG_INT, "3", 1, 100, NULL,
-	  offsetof(struct demo, count), "a count" },
+	  offsetof(struct demo, count), "a count", NULL },
 	{ "a", "flag", MK_CFG_BOOL, "no", 0, 0, NULL,
-	  offsetof(struct demo, flag), "a flag" },
+	  offsetof(struct demo, flag), "a flag", NULL },
 	{ "b", "color", MK_CFG_ENUM, "green", 0, 0, colors,
-	  offsetof(struct demo, color), "a color" },
+	  offsetof(struct demo, color), "a color", NULL },
 	{ "b", "wait", MK_CFG_DURATION, "1m", 1, 3600, NULL,
-	  offsetof(struct demo, wait), "a wait" },
+	  offsetof(struct demo, wait), "a wait", NULL },
 	{ "b", "size", MK_CFG_SIZE, "1k", 0, 0, NULL,
-	  offsetof(struct demo, size), "a size" },
+	  offsetof(struct demo, size), "a size", NULL },
 	{ "b", "mode", MK_CFG_MODE, "0640", 0, 0777, NULL,
-	  offsetof(struct demo, mode), "a mode" },
+	  offsetof(struct demo, mode), "a mode", NULL },
 	{ "b", "sock", MK_CFG_SOCKET, NULL, 0, 0, NULL,
-	  offsetof(struct demo, sock), "a socket" },
-	{ NULL, NULL, 0, NULL, 0, 0, NULL, 0, NULL }
+	  offsetof(struct demo, sock), "a socket", NULL },
+	{ NULL, NULL, 0, NULL, 0, 0, NULL, 0, NULL, NULL }
 };
 
 static int

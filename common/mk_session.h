@@ -1,0 +1,43 @@
+/*
+ * NAME
+ *	mk_session - which SMTP sessions a milter looks at
+ * SYNOPSIS
+ *	#include "mk_session.h"
+ *
+ *	int	mk_session_parse(const char *text, unsigned *which, char *err,
+ *			size_t errlen);
+ *	int	mk_session_check(const char *text, char *err, size_t errlen);
+ *	int	mk_session_selected(unsigned which,
+ *			const struct mk_cidr_list *networks, int authenticated,
+ *			const char *client_addr);
+ * DESCRIPTION
+ *	A relay that also receives inbound mail must be able to leave inbound
+ *	traffic alone. The choice is written "all" (every session),
+ *	"authenticated" (the client logged in: {auth_authen} was sent),
+ *	"networks" (the client's address is in the milter's networks list),
+ *	or "authenticated, networks" (either).
+ *
+ *	mk_session_parse() turns the text into MK_SESSION_* bits (0 = all);
+ *	0, or -1 with a message. mk_session_check() only validates.
+ *	mk_session_selected() tells whether a session with these facts is
+ *	one to look at.
+ */
+#ifndef MK_SESSION_H
+#define MK_SESSION_H
+
+#include <stddef.h>
+
+#include "mk_cidr.h"
+
+enum {
+	MK_SESSION_AUTHENTICATED = 0x1,
+	MK_SESSION_NETWORKS = 0x2
+};
+
+int mk_session_parse(const char *text, unsigned *which, char *err,
+    size_t errlen);
+int mk_session_check(const char *text, char *err, size_t errlen);
+int mk_session_selected(unsigned which, const struct mk_cidr_list *networks,
+    int authenticated, const char *client_addr);
+
+#endif

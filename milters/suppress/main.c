@@ -1,0 +1,127 @@
+/*
+ * NAME
+ *	milterkit-suppress - reject suppressed recipients at RCPT
+ * DESCRIPTION
+ *	The milter adapter: it asks the MTA for CONNECT, MAIL and RCPT only
+ *	(every later stage is negotiated away, so it costs nothing after
+ *	RCPT), works out at MAIL whether the session is one to look at and
+ *	the sender domain that scopes the lookup, and at each RCPT maps the
+ *	decision of supp_decide() (decide.c) to a reply. Everything else is
+ *	the milter skeleton's (common/milter*.c).
+ * SEE ALSO
+ *	suppress.h, milterkit-suppress(8)
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mk_addr.h"
+#include "mk_log.h"
+#include "mk_mem.h"
+#include "mk_milter.h"
+#include "suppress.h"
+
+/* What MAIL decided for the message. */
+struct supp_msg {
+	int checked;				/* session looked at */
+	char scope[MK_ADDR_DOMAIN_MAX + 1];	/* sender domain or "" */
+};
+
+static int
+su_init(const struct mk_conf *conf, void **state, char *err, size_t errlen)
+{
+	return supp_state_new(conf, (struct supp_state **)state, err, errlen);
+}
+
+static void
+su_fini(void *state)
+{
+	supp_state_free(state);
+}
+
+static sfsistat
+su_mail(struct mk_msg *msg, char **argv)
+{
+	struct mk_conn *conn = msg->conn;
+	struct supp_msg *m = mk_calloc(1, sizeof(*m));
+	const char *user = mk_milter_macro(conn, "{auth_authen}");
+
+	msg->data = m;
+	m->checked = supp_session_checked(conn->state, user != NULL && *user,
+	    conn->addr);
+	if (!m->checked)
+		mk_log_event(MK_LOG_DEBUG, mk_milter_qid(conn, msg),
+		    "skip client=%s[%s]: session not checked", conn->name,
+		    conn->addr);
+	supp_sender_scope(argv[0], m->scope, sizeof(m->scope));
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+su_rcpt(struct mk_msg *msg, char **argv)
+{
+	struct mk_conn *conn = msg->conn;
+	struct supp_msg *m = msg->data;
+	const char *qid = mk_milter_qid(conn, msg);
+	struct supp_result r;
+	char rcpt[MK_LOG_CLIENT_MAX], from[MK_LOG_CLIENT_MAX];
+
+	if (m == NULL || !m->checked || argv[0] == NULL)
+		return SMFIS_CONTINUE;
+	supp_decide(conn->state, argv[0], m->scope, (int64_t)time(NULL), &r);
+	mk_printable(rcpt, sizeof(rcpt), argv[0], (size_t)-1);
+	mk_printable(from, sizeof(from), msg->sender, (size_t)-1);
+	switch (r.verdict) {
+	case SUPP_REJECT:
+		mk_log_event(MK_LOG_INFO, qid, "reject rcpt=%s from=%s"
+		    " client=%s[%s] scope=%s target=%s reason=%s", rcpt, from,
+		    conn->name, conn->addr, r.hit.scope[0] ? r.hit.scope :
+		    "global", r.hit.target, mk_reason_name(r.hit.reason));
+		mk_milter_setreply(conn, r.reply.rcode, r.reply.xcode, "%s",
+		    r.reply.text);
+		return SMFIS_REJECT;
+	case SUPP_ERROR:
+		return mk_milter_on_error(conn, msg, "rcpt=%s from=%s: %s", rcpt,
+		    from, r.cause);
+	case SUPP_MALFORMED:
+		mk_log_event(MK_LOG_WARN, qid, "malformed rcpt=%s from=%s"
+		    " client=%s[%s]: %s; left to the MTA", rcpt, from, conn->name,
+		    conn->addr, r.cause);
+		return SMFIS_CONTINUE;
+	case SUPP_EXEMPT:
+		mk_log_event(MK_LOG_DEBUG, qid, "exempt rcpt=%s from=%s", rcpt,
+		    from);
+		return SMFIS_CONTINUE;
+	default:
+		mk_log_event(MK_LOG_DEBUG, qid, "pass rcpt=%s from=%s scope=%s",
+		    rcpt, from, m->scope[0] ? m->scope : "global");
+		return SMFIS_CONTINUE;
+	}
+}
+
+static void
+su_msg_free(struct mk_msg *msg)
+{
+	free(msg->data);
+	msg->data = NULL;
+}
+
+static const struct mk_milter_desc suppress_desc = {
+	.name = "milterkit-suppress",
+	.section = "suppress",
+	.version = PACKAGE_VERSION,
+	.flags = 0,
+	.init = su_init,
+	.fini = su_fini,
+	.mail = su_mail,
+	.rcpt = su_rcpt,
+	.msg_free = su_msg_free,
+};
+
+int
+main(int argc, char **argv)
+{
+	return mk_milter_main(&suppress_desc, argc, argv);
+}
