@@ -144,11 +144,20 @@ mk_milter_setreply(const struct mk_conn *conn, const char *rcode,
 }
 
 sfsistat
+mk_milter_error_action(struct mk_conn *conn)
+{
+	if (conn->daemon != NULL && conn->daemon->on_error == MK_ON_ERROR_ACCEPT)
+		return SMFIS_ACCEPT;
+	mk_milter_setreply(conn, "451", "4.3.0",
+	    "Temporary local problem, please try again later");
+	return SMFIS_TEMPFAIL;
+}
+
+sfsistat
 mk_milter_on_error(struct mk_conn *conn, struct mk_msg *msg, const char *fmt, ...)
 {
 	int *logged = msg != NULL ? &msg->error_logged : &conn->error_logged;
-	int accept = conn->daemon != NULL &&
-	    conn->daemon->on_error == MK_ON_ERROR_ACCEPT;
+	sfsistat action = mk_milter_error_action(conn);
 	char cause[512];
 	va_list ap;
 
@@ -158,14 +167,10 @@ mk_milter_on_error(struct mk_conn *conn, struct mk_msg *msg, const char *fmt, ..
 		va_end(ap);
 		mk_log_event(MK_LOG_ERROR, mk_milter_qid(conn, msg),
 		    "error client=%s[%s]: %s; on_error=%s", conn->name, conn->addr,
-		    cause, accept ? "accept" : "tempfail");
+		    cause, action == SMFIS_ACCEPT ? "accept" : "tempfail");
 		*logged = 1;
 	}
-	if (accept)
-		return SMFIS_ACCEPT;
-	mk_milter_setreply(conn, "451", "4.3.0",
-	    "Temporary local problem, please try again later");
-	return SMFIS_TEMPFAIL;
+	return action;
 }
 
 /* ---- contexts ---------------------------------------------------------- */

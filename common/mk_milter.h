@@ -13,6 +13,7 @@
  *			const char *fmt, ...);
  *	sfsistat mk_milter_on_error(struct mk_conn *conn, struct mk_msg *msg,
  *			const char *fmt, ...);
+ *	sfsistat mk_milter_error_action(struct mk_conn *conn);
  *	const char *mk_milter_qid(const struct mk_conn *conn,
  *			const struct mk_msg *msg);
  *
@@ -51,7 +52,9 @@
  *	mk_milter_on_error() handles an internal failure: it logs the cause
  *	once for the message (or connection) with the queue id and returns
  *	the section's on_error action: SMFIS_TEMPFAIL with the reply
- *	"451 4.3.0 ..." or SMFIS_ACCEPT.
+ *	"451 4.3.0 ..." or SMFIS_ACCEPT. mk_milter_error_action() is the
+ *	same answer without the log line, for milters that log each decision
+ *	themselves.
  *	mk_milter_qid() returns the queue id known so far, or "NOQUEUE".
  */
 #ifndef MK_MILTER_H
@@ -121,6 +124,7 @@ int mk_milter_setreply(const struct mk_conn *conn, const char *rcode,
     const char *xcode, const char *fmt, ...) MK_PRINTF(4, 5);
 sfsistat mk_milter_on_error(struct mk_conn *conn, struct mk_msg *msg,
     const char *fmt, ...) MK_PRINTF(3, 4);
+sfsistat mk_milter_error_action(struct mk_conn *conn);
 const char *mk_milter_qid(const struct mk_conn *conn, const struct mk_msg *msg);
 
 int mk_milter_register(const struct mk_milter_desc *desc);

@@ -82,9 +82,14 @@ su_rcpt(struct mk_msg *msg, char **argv)
 		mk_milter_setreply(conn, r.reply.rcode, r.reply.xcode, "%s",
 		    r.reply.text);
 		return SMFIS_REJECT;
-	case SUPP_ERROR:
-		return mk_milter_on_error(conn, msg, "rcpt=%s from=%s: %s", rcpt,
-		    from, r.cause);
+	case SUPP_ERROR: {
+		sfsistat action = mk_milter_error_action(conn);
+
+		mk_log_event(MK_LOG_ERROR, qid, "%s rcpt=%s from=%s client=%s[%s]"
+		    " cause=%s", action == SMFIS_ACCEPT ? "accept" : "tempfail",
+		    rcpt, from, conn->name, conn->addr, r.cause);
+		return action;
+	}
 	case SUPP_MALFORMED:
 		mk_log_event(MK_LOG_WARN, qid, "malformed rcpt=%s from=%s"
 		    " client=%s[%s]: %s; left to the MTA", rcpt, from, conn->name,

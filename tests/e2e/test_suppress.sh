@@ -1,0 +1,134 @@
+#!/bin/bash
+# tests/e2e/test_suppress.sh - milterkit-suppress behind the lab's Postfix.
+#
+# The milter runs as nobody (started as root, user = nobody), from a directory
+# under $LAB_DIR that nobody owns, with socket_mode = 0666 so that smtpd (user
+# postfix) can connect without group set-up; the store is chowned to nobody,
+# since LMDB readers write their slot in lock.mdb. One message to three
+# recipients, one of them suppressed: 550 5.1.1 for that RCPT only, the
+# message goes to the sink for the other two. Then the store is made
+# unreadable (chmod 000, the milter restarted as nobody): the RCPT gets the
+# milter's 451 4.3.0 and nothing more reaches the sink. The milter's log
+# carries the decision line with the queue id or NOQUEUE.
+# Bounded to 90 s by a watchdog; every process started is stopped by pid.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/e2e/lab.sh"
+
+MILTER="$top_builddir/milters/suppress/milterkit-suppress"
+MK="$top_builddir/tools/milterkit"
+[ -x "$MILTER" ] || tap_bail "$MILTER not built"
+[ -x "$MK" ] || tap_bail "$MK not built"
+[ "$(id -u)" = 0 ] || tap_bail "must run as root (the lab and the privilege drop)"
+
+tap_plan 12
+
+TEST_TIMEOUT=${TEST_TIMEOUT:-90}
+(
+	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
+	sleep "$TEST_TIMEOUT" & sp=$!
+	wait "$sp" && echo "Bail out! timed out after ${TEST_TIMEOUT}s" && kill -TERM $$
+) &
+watchdog=$!
+trap 'kill "$watchdog" 2>/dev/null' EXIT
+
+lab_start || tap_bail "lab_start failed"
+lab_at_exit 'kill "$watchdog" 2>/dev/null; wait "$watchdog" 2>/dev/null'
+lab_at_exit 'milter_stop'
+
+SU=$LAB_DIR/su
+STORE=$SU/store
+SOCK=$SU/suppress.sock
+CONF=$SU/milterkit.conf
+MLOG=$SU/milter.log
+mkdir -p "$SU"
+mpid=
+
+milter_start() {
+	local i
+	rm -f "$SOCK"
+	"$MILTER" -f -c "$CONF" 2>>"$MLOG" &
+	mpid=$!
+	for i in $(seq 1 100); do
+		[ -S "$SOCK" ] && return 0
+		kill -0 "$mpid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+milter_stop() {
+	local i
+	[ -n "$mpid" ] || return 0
+	kill -TERM "$mpid" 2>/dev/null
+	for i in $(seq 1 100); do
+		kill -0 "$mpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$mpid" 2>/dev/null
+	wait "$mpid" 2>/dev/null
+	mpid=
+}
+
+"$MK" --store "$STORE" suppress add gone@example.test --reason bounce >/dev/null ||
+	tap_bail "milterkit suppress add failed"
+chown -R nobody "$SU"
+chmod 755 "$SU"
+cat >"$CONF" <<EOF
+[store]
+path = $STORE
+
+[log]
+level = debug
+
+[suppress]
+socket = unix:$SOCK
+socket_mode = 0666
+user = nobody
+pidfile =
+EOF
+
+if milter_start; then tap_ok "milter starts as nobody with a socket smtpd can reach"
+else tap_fail "milter starts as nobody with a socket smtpd can reach" "$(tail -5 "$MLOG")"; fi
+lab_postconf "smtpd_milters = unix:$SOCK" "milter_default_action = tempfail" &&
+	lab_reload || tap_bail "could not switch the lab to the milter"
+
+# ---- one suppressed recipient among three ------------------------------------
+token="suppress-e2e-$RANDOM-$$"
+lab_send --to ok1@example.test,gone@example.test,ok2@example.test --body "$token"
+tap_like "suppressed recipient is told 550 5.1.1" \
+	"$(lab_reply_for 'RCPT TO:<gone@example.test>')" '^550 5\.1\.1 '
+tap_like "the two other recipients are told 250" \
+	"$(lab_reply_for 'RCPT TO:<ok1@example.test>') / $(lab_reply_for 'RCPT TO:<ok2@example.test>')" \
+	'^250 .* / 250 '
+tap_like "the message is accepted at end of data" "$(lab_reply_for .)" '^250 '
+lab_wait_sink 1 15
+tap_is "the sink receives it for exactly the other two" \
+	"$(lab_sink_rcpts 1 | sort | tr '\n' ' ')" "ok1@example.test ok2@example.test "
+msg=$(lab_sink_message 1)
+tap_check "the body reaches the sink" grep -qF "$token" "$msg"
+
+# ---- the store unreadable: tempfail --------------------------------------------
+milter_stop
+chmod 000 "$STORE"
+if milter_start; then tap_ok "milter restarts with an unreadable store"
+else tap_fail "milter restarts with an unreadable store" "$(tail -5 "$MLOG")"; fi
+lab_send --to ok3@example.test --body "$token-2"
+tap_like "with the store unreadable the RCPT is told the milter's 451 4.3.0" \
+	"$(lab_reply_for 'RCPT TO:<ok3@example.test>')" '^451 4\.3\.0 '
+sleep 2
+lab_queue_empty 5
+tap_is "nothing more reaches the sink" "$(lab_sink_count)" 1
+chmod 755 "$STORE"
+
+# ---- the milter's log ----------------------------------------------------------
+tap_like "decision line with the queue id or NOQUEUE" \
+	"$(grep -E 'reject rcpt=<gone@example\.test>' "$MLOG" | head -1)" \
+	'(NOQUEUE|[0-9A-Za-z]{5,}): reject rcpt=<gone@example\.test> from=<sender@example\.test> .*scope=global .*reason=bounce'
+tap_is "exactly one decision line for the one reject" \
+	"$(grep -c 'reject rcpt=<gone@example\.test>' "$MLOG")" 1
+tap_like "the tempfail is logged with its cause" \
+	"$(grep -E 'tempfail rcpt=<ok3@example\.test>' "$MLOG" | head -1)" \
+	'(NOQUEUE|[0-9A-Za-z]{5,}): tempfail rcpt=<ok3@example\.test> from=<sender@example\.test> .*cause=.'

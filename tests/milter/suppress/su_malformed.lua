@@ -1,0 +1,10 @@
+-- su_malformed.lua - a malformed recipient is left to the MTA: the milter
+-- continues (and logs a warning, checked by the driver); a good suppressed
+-- recipient after it is still rejected.
+dofile(os.getenv("MT_DIR") .. "/su_lib.lua")
+su_run(function()
+	su_message{ from = "<sender@example.org>", qid = "SU0011",
+	    pass = { "<a@@b>" } }
+	su_message{ from = "<sender@example.org>", qid = "SU0011b",
+	    pass = { "<a@@b>" }, reject = { "<bounced@example.com>" } }
+end)
