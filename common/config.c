@@ -1,5 +1,6 @@
 /*
- * config.c - table-driven parser for milterkit.conf (see mk_cfg.h).
+ * config.c - values of milterkit.conf: conversion, defaults, release and
+ * dump (see mk_cfg.h; reading the file is config_file.c).
  *
  * One row per option says how its text becomes a value; defaults go through
  * the same conversion as file values, so a bad default is caught by the unit
@@ -20,7 +21,6 @@
 #include "mk_log.h"
 #include "mk_mem.h"
 
-#define MK_CFG_SECTION_MAX 64
 
 static void MK_PRINTF(3, 4)
 seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -274,217 +274,6 @@ mk_cfg_release(const struct mk_cfg_row *rows, void *target)
 	}
 }
 
-/* The parser's state while it walks one file. */
-struct cfg_walk {
-	const struct mk_cfg_row *rows;
-	void *target;
-	const char *name;
-	unsigned lineno;
-	char section[MK_CFG_SECTION_MAX + 1];
-	int section_known;
-	unsigned char *seen;	/* one flag per row: given in this file */
-	char *err;
-	size_t errlen;
-};
-
-static int MK_PRINTF(2, 3)
-walk_error(struct cfg_walk *w, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	seterr(w->err, w->errlen, "%s:%u: %s", w->name, w->lineno, msg);
-	return -1;
-}
-
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
-static int
-walk_section(struct cfg_walk *w, char *line)
-{
-	char *end = strchr(line, ']');
-	char *name, *rest;
-
-	if (end == NULL)
-		return walk_error(w, "section header without closing ']'");
-	rest = trim(end + 1);
-	if (*rest != '\0' && *rest != '#')
-		return walk_error(w, "text after section header");
-	*end = '\0';
-	name = trim(line + 1);
-	if (*name == '\0')
-		return walk_error(w, "empty section name");
-	if (strlen(name) > MK_CFG_SECTION_MAX)
-		return walk_error(w, "section name too long");
-	w->section_known = 0;
-	for (const struct mk_cfg_row *r = w->rows; r->name != NULL; r++)
-		if (strcmp(r->section, name) == 0)
-			w->section_known = 1;
-	if (!w->section_known)
-		return walk_error(w, "unknown section [%s]", name);
-	strcpy(w->section, name);
-	return 0;
-}
-
-/* Split "value  # comment" and unquote "value"; returns NULL on bad quotes. */
-static char *
-walk_value(struct cfg_walk *w, char *v)
-{
-	v = trim(v);
-	if (*v == '"') {
-		char *o = v, *i = v + 1;
-		for (; *i != '"'; i++) {
-			if (*i == '\0')
-				return walk_error(w, "unterminated quoted value"), NULL;
-			if (*i == '\\' && (i[1] == '"' || i[1] == '\\'))
-				i++;
-			*o++ = *i;
-		}
-		char *rest = trim(i + 1);
-		if (*rest != '\0' && *rest != '#')
-			return walk_error(w, "text after quoted value"), NULL;
-		*o = '\0';
-		return v;
-	}
-	for (char *p = v; *p; p++) {
-		if (*p == '#' && (p == v || p[-1] == ' ' || p[-1] == '\t')) {
-			*p = '\0';
-			break;
-		}
-	}
-	return trim(v);
-}
-
-static int
-walk_assign(struct cfg_walk *w, char *line)
-{
-	char *eq = strchr(line, '=');
-	char *key, *val;
-	char why[512];
-
-	if (eq == NULL)
-		return walk_error(w, "expected \"key = value\"");
-	*eq = '\0';
-	key = trim(line);
-	if (*key == '\0')
-		return walk_error(w, "missing key before '='");
-	if (w->section[0] == '\0')
-		return walk_error(w, "\"%s\" outside any [section]", key);
-	if ((val = walk_value(w, eq + 1)) == NULL)
-		return -1;
-	for (const struct mk_cfg_row *r = w->rows; r->name != NULL; r++) {
-		if (strcmp(r->section, w->section) != 0 || strcmp(r->name, key) != 0)
-			continue;
-		if (w->seen[r - w->rows])
-			return walk_error(w, "[%s] %s given twice", w->section, key);
-		w->seen[r - w->rows] = 1;
-		if (mk_cfg_parse_value(r, val, w->target, why, sizeof(why)) != 0)
-			return walk_error(w, "[%s] %s", w->section, why);
-		return 0;
-	}
-	return walk_error(w, "unknown key \"%s\" in [%s]", key, w->section);
-}
-
-static int
-walk_line(struct cfg_walk *w, char *line)
-{
-	char *s = trim(line);
-
-	if (*s == '\0' || *s == '#' || *s == ';')
-		return 0;
-	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p < 0x20 && *p != '\t')
-			return walk_error(w, "control character in line");
-	if (*s == '[')
-		return walk_section(w, s);
-	return walk_assign(w, s);
-}
-
-int
-mk_cfg_parse_buf(const struct mk_cfg_row *rows, void *target, const char *name,
-    const char *buf, size_t len, char *err, size_t errlen)
-{
-	struct cfg_walk w = { rows, target, name, 0, "", 0, NULL, err, errlen };
-	char line[MK_CFG_LINE_MAX + 1];
-	size_t nrows = 0, pos = 0;
-	int rc = 0;
-
-	while (rows[nrows].name != NULL)
-		nrows++;
-	w.seen = mk_calloc(nrows + 1, 1);
-	while (pos < len && rc == 0) {
-		const char *nl = memchr(buf + pos, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
-		w.lineno++;
-		if (memchr(buf + pos, '\0', n) != NULL)
-			rc = walk_error(&w, "NUL byte in line");
-		else if (n > MK_CFG_LINE_MAX)
-			rc = walk_error(&w, "line longer than %d characters",
-			    MK_CFG_LINE_MAX);
-		else {
-			memcpy(line, buf + pos, n);
-			line[n] = '\0';
-			rc = walk_line(&w, line);
-		}
-		pos += n + 1;
-	}
-	free(w.seen);
-	return rc;
-}
-
-int
-mk_cfg_parse_file(const struct mk_cfg_row *rows, void *target,
-    const char *path, char *err, size_t errlen)
-{
-	FILE *fp;
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-	int rc;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return -1;
-	}
-	do {
-		if (len + 65536 > cap) {
-			cap = cap ? cap * 2 : 65536;
-			if (cap > 16 * 1024 * 1024) {
-				seterr(err, errlen, "%s: file larger than 16 MiB", path);
-				fclose(fp);
-				free(buf);
-				return -1;
-			}
-			buf = mk_realloc(buf, cap);
-		}
-		n = fread(buf + len, 1, cap - len, fp);
-		len += n;
-	} while (n > 0);
-	if (ferror(fp)) {
-		seterr(err, errlen, "%s: read error: %s", path, strerror(errno));
-		fclose(fp);
-		free(buf);
-		return -1;
-	}
-	fclose(fp);
-	rc = mk_cfg_parse_buf(rows, target, path, buf, len, err, errlen);
-	free(buf);
-	return rc;
-}
-
 static void
 dump_value(const struct mk_cfg_row *r, const void *target, FILE *fp)
 {
@@ -510,6 +299,14 @@ dump_value(const struct mk_cfg_row *r, const void *target, FILE *fp)
 		fprintf(fp, "%s = %lld\n", r->name, *(const long long *)src);
 		break;
 	}
+}
+
+void
+mk_cfg_dump_section(const struct mk_cfg_row *rows, const void *target,
+    FILE *fp)
+{
+	for (const struct mk_cfg_row *r = rows; r->name != NULL; r++)
+		dump_value(r, target, fp);
 }
 
 void

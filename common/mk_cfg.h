@@ -17,6 +17,19 @@
  *			const char *text, void *target, char *err, size_t errlen);
  *	int	mk_cfg_parse_duration(const char *text, long long *seconds);
  *	int	mk_cfg_parse_size(const char *text, long long *bytes);
+ *
+ *	int	mk_cfg_schema_parse_file(const struct mk_cfg_schema *schema,
+ *			void *target, const char *path, char *err,
+ *			size_t errlen);
+ *	int	mk_cfg_schema_parse_buf(const struct mk_cfg_schema *schema,
+ *			void *target, const char *name, const char *buf,
+ *			size_t len, char *err, size_t errlen);
+ *	void	mk_cfg_schema_release(const struct mk_cfg_schema *schema,
+ *			void *target);
+ *	void	mk_cfg_schema_dump(const struct mk_cfg_schema *schema,
+ *			const void *target, FILE *fp);
+ *	void	mk_cfg_dump_section(const struct mk_cfg_row *rows,
+ *			const void *target, FILE *fp);
  * DESCRIPTION
  *	A configuration is described once, as a table of rows (section, name,
  *	type, default, bounds, choices, offset into the target struct, help),
@@ -46,6 +59,17 @@
  *	MK_CFG_SIZE	long long bytes: "4096", "64k", "512M", "4G", "1T".
  *	MK_CFG_MODE	long long, octal file mode "0660" within [min, max].
  *	MK_CFG_SOCKET	char *, validated by mk_sock_parse() (mk_daemon.h).
+ *
+ *	Named sections: a schema (rows plus a table of struct mk_cfg_named)
+ *	may declare sections that appear many times under different names,
+ *	such as [ratelimit per-user]. Each occurrence gets a fresh instance
+ *	(size bytes, filled with the named rows' defaults, its name stored
+ *	at name_offset) appended to the struct mk_cfg_list at list_offset in
+ *	the target. A name is 1 to 64 letters, digits, '.', '-' or '_'; a
+ *	name given twice is an error. When the section ends, finish() (if
+ *	set) checks the instance as a whole; its error is reported at the
+ *	section's header line. mk_cfg_schema_release() frees the fixed rows'
+ *	strings and every instance; mk_cfg_schema_dump() writes both.
  *
  *	mk_cfg_release() frees the strings target owns. mk_cfg_dump() writes
  *	the effective configuration in file syntax.
@@ -86,6 +110,28 @@ struct mk_cfg_row {
 	int (*check)(const char *text, char *err, size_t errlen);
 };
 
+/* A section that may appear many times, each under its own name. */
+struct mk_cfg_named {
+	const char *section;		/* "ratelimit" */
+	const struct mk_cfg_row *rows;	/* offsets into the instance */
+	size_t size;			/* of the instance */
+	size_t name_offset;		/* char *: the instance's name */
+	size_t list_offset;		/* struct mk_cfg_list in the target */
+	int (*finish)(void *instance, char *err, size_t errlen);
+};
+
+#define MK_CFG_NAMED_MAX 256	/* instances of one named section */
+
+struct mk_cfg_list {
+	void **v;
+	size_t n;
+};
+
+struct mk_cfg_schema {
+	const struct mk_cfg_row *rows;
+	const struct mk_cfg_named *named; /* ends with section NULL; or NULL */
+};
+
 void mk_cfg_defaults(const struct mk_cfg_row *rows, void *target);
 int mk_cfg_parse_file(const struct mk_cfg_row *rows, void *target,
     const char *path, char *err, size_t errlen);
@@ -97,5 +143,14 @@ int mk_cfg_parse_value(const struct mk_cfg_row *row, const char *text,
     void *target, char *err, size_t errlen);
 int mk_cfg_parse_duration(const char *text, long long *seconds);
 int mk_cfg_parse_size(const char *text, long long *bytes);
+int mk_cfg_schema_parse_file(const struct mk_cfg_schema *schema, void *target,
+    const char *path, char *err, size_t errlen);
+int mk_cfg_schema_parse_buf(const struct mk_cfg_schema *schema, void *target,
+    const char *name, const char *buf, size_t len, char *err, size_t errlen);
+void mk_cfg_schema_release(const struct mk_cfg_schema *schema, void *target);
+void mk_cfg_schema_dump(const struct mk_cfg_schema *schema, const void *target,
+    FILE *fp);
+void mk_cfg_dump_section(const struct mk_cfg_row *rows, const void *target,
+    FILE *fp);
 
 #endif

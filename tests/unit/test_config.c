@@ -351,6 +351,119 @@ test_dump_round_trips(void **state)
 	free(out);
 }
 
+/* A named section: [rule NAME], many times. */
+struct demo_rule {
+	char *name;
+	char *key;
+	long long n;
+};
+
+struct demo_all {
+	struct demo d;
+	struct mk_cfg_list rules;
+};
+
+static const struct mk_cfg_row rule_rows[] = {
+	{ "rule", "key", MK_CFG_STRING, NULL, 0, 32, NULL,
+	  offsetof(struct demo_rule, key), "a key", NULL },
+	{ "rule", "n", MK_CFG_INT, "1", 1, 9, NULL,
+	  offsetof(struct demo_rule, n), "a number", NULL },
+	{ NULL, NULL, 0, NULL, 0, 0, NULL, 0, NULL, NULL }
+};
+
+static int
+rule_finish(void *inst, char *err, size_t errlen)
+{
+	if (((struct demo_rule *)inst)->key == NULL) {
+		snprintf(err, errlen, "needs key");
+		return -1;
+	}
+	return 0;
+}
+
+static const struct mk_cfg_named demo_named[] = {
+	{ "rule", rule_rows, sizeof(struct demo_rule),
+	  offsetof(struct demo_rule, name), offsetof(struct demo_all, rules),
+	  rule_finish },
+	{ NULL, NULL, 0, 0, 0, NULL }
+};
+
+static const struct mk_cfg_schema demo_schema = { demo_rows, demo_named };
+
+static int
+parse_all(struct demo_all *a, const char *text, char *err, size_t errlen)
+{
+	memset(a, 0, sizeof(*a));
+	mk_cfg_defaults(demo_rows, &a->d);
+	return mk_cfg_schema_parse_buf(&demo_schema, a, "t.conf", text,
+	    strlen(text), err, errlen);
+}
+
+static void
+test_named_sections(void **state)
+{
+	struct demo_all a;
+	struct demo_rule *r;
+	char err[256], *dump = NULL;
+	size_t dlen = 0;
+	FILE *fp;
+
+	(void)state;
+	if (parse_all(&a, "[a]\ncount = 5\n[rule per-user]\nkey = x\nn = 3\n"
+	    "[rule per_ip.2]\nkey = y\n[a]\nflag = yes\n", err,
+	    sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(a.rules.n, 2);
+	r = a.rules.v[0];
+	assert_string_equal(r->name, "per-user");
+	assert_string_equal(r->key, "x");
+	assert_int_equal(r->n, 3);
+	r = a.rules.v[1];
+	assert_string_equal(r->name, "per_ip.2");
+	assert_int_equal(r->n, 1);		/* default */
+	assert_int_equal(a.d.count, 5);
+	assert_int_equal(a.d.flag, 1);
+	fp = open_memstream(&dump, &dlen);
+	mk_cfg_schema_dump(&demo_schema, &a, fp);
+	fclose(fp);
+	assert_non_null(strstr(dump, "[rule per_ip.2]\nkey = y\nn = 1\n"));
+	free(dump);
+	mk_cfg_schema_release(&demo_schema, &a);
+	assert_int_equal(a.rules.n, 0);
+	mk_cfg_schema_release(&demo_schema, NULL);
+}
+
+static void
+test_named_section_errors(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *want;
+	} cases[] = {
+		{ "[rule]\nkey = x\n", "t.conf:1: [rule] needs a name: [rule NAME]" },
+		{ "[rule a]\nkey = x\n[rule a]\nkey = y\n", "t.conf:3: [rule a] given twice" },
+		{ "[rule a]\nn = 2\n\n[a]\n", "t.conf:1: [rule a] needs key" },
+		{ "[rule a]\nn = 2\n", "t.conf:1: [rule a] needs key" },
+		{ "[rule a]\nkey = x\nbogus = 1\n", "t.conf:3: unknown key \"bogus\" in [rule a]" },
+		{ "[rule a]\nkey = x\nn = 10\n", "t.conf:3: [rule a] n must be between 1 and 9" },
+		{ "[rule a]\nkey = x\nkey = y\n", "t.conf:3: [rule a] key given twice" },
+		{ "[rule a/b]\n", "t.conf:1: [rule a/b]: a name is 1 to 64" },
+		{ "[a b]\n", "t.conf:1: unknown section [a b]" },
+	};
+	struct demo_all a;
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		if (parse_all(&a, cases[i].text, err, sizeof(err)) != -1 ||
+		    strstr(err, cases[i].want) == NULL)
+			fail_msg("case %zu: got \"%s\", want \"%s\"", i, err,
+			    cases[i].want);
+		mk_cfg_schema_release(&demo_schema, &a);
+	}
+}
+
 /* The sample file shipped in etc/ is valid and states the defaults. */
 static void
 test_sample_config_is_valid(void **state)
@@ -394,6 +507,8 @@ main(void)
 		cmocka_unit_test(test_policy_on_error_choices_differ_from_milters),
 		cmocka_unit_test(test_dump_round_trips),
 		cmocka_unit_test(test_sample_config_is_valid),
+		cmocka_unit_test(test_named_sections),
+		cmocka_unit_test(test_named_section_errors),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
