@@ -41,7 +41,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,7 +168,7 @@ reload(const struct mk_milter_desc *desc, const struct opts *o)
 static int
 detach(int *ready_fd)
 {
-	int p[2];
+	int p[2], fd;
 	pid_t pid;
 	char c;
 
@@ -177,15 +180,44 @@ detach(int *ready_fd)
 	}
 	close(p[0]);
 	setsid();
+	/* A daemon keeps no terminal or pipe of its caller open. */
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
 	*ready_fd = p[1];
 	return 0;
+}
+
+/* The group a unix socket gets: socket_group, else the daemon's group
+ * (group, else the primary group of the user it runs as), else none. */
+static const char *
+socket_group(const struct mk_conf_daemon *d, const char *user, char *buf,
+    size_t len)
+{
+	struct passwd *pw;
+	struct group *gr;
+
+	if (d->socket_group != NULL && *d->socket_group)
+		return d->socket_group;
+	if (d->group != NULL && *d->group)
+		return d->group;
+	if (user == NULL || *user == '\0' || (pw = getpwnam(user)) == NULL ||
+	    (gr = getgrgid(pw->pw_gid)) == NULL)
+		return NULL;
+	snprintf(buf, len, "%s", gr->gr_name);
+	return buf;
 }
 
 /* Open the milter socket as root and give it its mode and group. */
 static void
 open_socket(const struct mk_milter_desc *desc, const char *sockspec,
-    const struct mk_conf_daemon *d)
+    const struct mk_conf_daemon *d, const char *user)
 {
+	char gbuf[256];
 	struct mk_sockspec ss;
 	char canon[600], err[512];
 	mode_t old;
@@ -206,8 +238,8 @@ open_socket(const struct mk_milter_desc *desc, const char *sockspec,
 	if (smfi_opensocket(false) != MI_SUCCESS)
 		mk_fatal("cannot open socket %s", canon);
 	umask(old);
-	if (mk_sock_prepare_unix(&ss, d->socket_mode, d->socket_group, err,
-	    sizeof(err)) < 0)
+	if (mk_sock_prepare_unix(&ss, d->socket_mode, socket_group(d, user, gbuf,
+	    sizeof(gbuf)), err, sizeof(err)) < 0)
 		mk_fatal("%s", err);
 	mk_info("listening on %s", canon);
 }
@@ -273,7 +305,8 @@ mk_milter_main(const struct mk_milter_desc *desc, int argc, char **argv)
 	mk_log_set_level((enum mk_log_level)conf->log.level);
 	if ((d = mk_conf_daemon(conf, desc->section)) == NULL)
 		mk_fatal("no section [%s] in the configuration schema", desc->section);
-	open_socket(desc, o.socket != NULL ? o.socket : d->socket, d);
+	open_socket(desc, o.socket != NULL ? o.socket : d->socket, d,
+	    o.user != NULL ? o.user : d->user);
 	if (!o.foreground) {
 		detach(&ready_fd);
 		mk_log_open(desc->name, 0);

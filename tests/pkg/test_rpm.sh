@@ -8,7 +8,7 @@
 # through `make check-rpm`.
 . "$top_srcdir/tests/lib/tap.sh"
 
-tap_plan 10
+tap_plan 19
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -34,6 +34,13 @@ files=$(rpm -qpl "$rpm" 2>&1)
 tap_like "ships /usr/sbin/milterkit" "$files" '^/usr/sbin/milterkit$'
 tap_like "ships the sample configuration" "$files" '^/etc/milterkit/milterkit\.conf$'
 tap_like "ships a manual page" "$files" '^/usr/share/man/man[0-9]/milterkit'
+tap_like "ships /usr/sbin/milterkit-suppress" "$files" '^/usr/sbin/milterkit-suppress$'
+tap_like "ships milterkit-suppress(8)" "$files" \
+	'^/usr/share/man/man8/milterkit-suppress\.8'
+tap_like "ships the unit in %{_unitdir}" "$files" \
+	'^/usr/lib/systemd/system/milterkit-suppress\.service$'
+tap_like "ships the tmpfiles.d entry for /run/milterkit" "$files" \
+	'^/usr/lib/tmpfiles\.d/milterkit\.conf$'
 tap_like "ships the store directory" "$files" '^/var/lib/milterkit$'
 tap_like "the configuration is %config(noreplace)" \
 	"$(rpm -qp --qf '[%{FILEFLAGS:fflags} %{FILENAMES}\n]' "$rpm" 2>&1)" \
@@ -45,5 +52,18 @@ scripts=$(rpm -qp --scripts "$rpm" 2>&1)
 tap_like "%pre creates the group" "$scripts" 'groupadd -r milterkit'
 tap_like "%pre creates the user, home the store" "$scripts" \
 	'useradd -r -g milterkit -d /var/lib/milterkit'
+tap_like "%post puts postfix in group milterkit" "$scripts" \
+	'usermod -a -G milterkit postfix'
+tap_like "%post creates /run/milterkit" "$scripts" \
+	'systemd-tmpfiles --create /usr/lib/tmpfiles\.d/milterkit\.conf'
+tap_like "%preun stops and disables the unit on erase" "$scripts" \
+	'disable --now milterkit-suppress\.service'
+tap_like "%postun restarts it on upgrade" "$scripts" \
+	'try-restart milterkit-suppress\.service'
+(cd "$tmp" && rpm2cpio "$rpm" | cpio -id --quiet \
+	./usr/lib/systemd/system/milterkit-suppress.service) 2>/dev/null
+tap_like "the unit runs the installed binary" \
+	"$(cat "$tmp/usr/lib/systemd/system/milterkit-suppress.service" 2>&1)" \
+	'^ExecStart=/usr/sbin/milterkit-suppress '
 tap_like "automatic library dependencies are recorded" \
 	"$(rpm -qp --requires "$rpm" 2>&1)" 'libc\.so'
