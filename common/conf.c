@@ -17,6 +17,7 @@
 #include "mk_conf.h"
 #include "mk_log.h"
 #include "mk_mem.h"
+#include "mk_ratelimit.h"
 #include "mk_reply.h"
 #include "mk_session.h"
 
@@ -100,8 +101,54 @@ const struct mk_cfg_row mk_conf_rows[] = {
 	MILTER_ROWS(dkim),
 	MILTER_ROWS(dmarc),
 	DAEMON_ROWS(policyd, policy_on_error, "dunno"),
+	ROW("policyd", "max_connections", MK_CFG_INT, "4096", 1, 1000000, NULL,
+	    pol.max_connections, NULL, "client connections served at once"),
+	ROW("policyd", "max_line", MK_CFG_SIZE, "4096", 64, 65536, NULL,
+	    pol.max_line, NULL, "longest name=value line of a request"),
+	ROW("policyd", "max_attrs", MK_CFG_INT, "100", 1, 10000, NULL,
+	    pol.max_attrs, NULL, "most lines in one request"),
+	ROW("policyd", "max_request", MK_CFG_SIZE, "65536", 256, 1048576, NULL,
+	    pol.max_request, NULL, "largest request, octets"),
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, 0, NULL, NULL }
 };
+
+static const char *const rule_actions[] = { "defer", "reject", "warn", NULL };
+
+#define RULE(key, type, def, lo, hi, ch, field, chk, help)			\
+	{ "ratelimit", key, type, def, lo, hi, ch,				\
+	  offsetof(struct mk_conf_rule, field), help, chk }
+
+static const struct mk_cfg_row rule_rows[] = {
+	RULE("key", MK_CFG_STRING, NULL, 1, 512, NULL, key, mk_rl_keys_check,
+	    "request attributes naming the sender, first present wins"),
+	RULE("messages", MK_CFG_STRING, NULL, 1, 512, NULL, messages,
+	    mk_rl_rates_check, "message limits: N/PERIOD, ..."),
+	RULE("recipients", MK_CFG_STRING, NULL, 1, 512, NULL, recipients,
+	    mk_rl_rates_check, "recipient limits: N/PERIOD, ..."),
+	RULE("burst", MK_CFG_INT, "0", 0, 1000000, NULL, burst, NULL,
+	    "units beyond each rate that may go at once"),
+	RULE("action", MK_CFG_ENUM, "defer", 0, 0, rule_actions, action, NULL,
+	    "defer (4.7.1), reject (5.7.1) or warn (log only)"),
+	RULE("exempt", MK_CFG_STRING, "", 0, 65536, NULL, exempt, NULL,
+	    "key values never limited"),
+	RULE("override", MK_CFG_STRING, "", 0, 65536, NULL, override,
+	    mk_rl_overrides_check,
+	    "KEY messages=N/P,.. recipients=N/P,..; ... own limits"),
+	RULE("ipv6_prefix", MK_CFG_INT, "64", 1, 128, NULL, ipv6_prefix, NULL,
+	    "prefix length of client_address keys for IPv6 clients"),
+	RULE("text", MK_CFG_STRING, "rate limit exceeded, try again later",
+	    1, 200, NULL, text, mk_reply_text_check,
+	    "text of the reply when a limit is exceeded"),
+	{ NULL, NULL, 0, NULL, 0, 0, NULL, 0, NULL, NULL }
+};
+
+static const struct mk_cfg_named named[] = {
+	{ "ratelimit", rule_rows, sizeof(struct mk_conf_rule),
+	  offsetof(struct mk_conf_rule, name), OFF(rules), mk_rl_rule_finish },
+	{ NULL, NULL, 0, 0, 0, NULL }
+};
+
+const struct mk_cfg_schema mk_conf_schema = { mk_conf_rows, named };
 
 struct mk_conf *
 mk_conf_new_defaults(void)
@@ -117,7 +164,7 @@ mk_conf_free(struct mk_conf *conf)
 {
 	if (conf == NULL)
 		return;
-	mk_cfg_release(mk_conf_rows, conf);
+	mk_cfg_schema_release(&mk_conf_schema, conf);
 	free(conf->source);
 	free(conf);
 }
@@ -135,7 +182,8 @@ mk_conf_load(const char *path, int missing_ok, struct mk_conf **out,
 		*out = conf;
 		return 0;
 	}
-	if (mk_cfg_parse_file(mk_conf_rows, conf, path, err, errlen) != 0) {
+	if (mk_cfg_schema_parse_file(&mk_conf_schema, conf, path, err,
+	    errlen) != 0) {
 		mk_conf_free(conf);
 		return -1;
 	}

@@ -5,6 +5,8 @@
  *	#include "mk_conf.h"
  *
  *	extern const struct mk_cfg_row mk_conf_rows[];
+ *	extern const struct mk_cfg_schema mk_conf_schema;
+extern const struct mk_cfg_schema mk_conf_schema;
  *	int	mk_conf_load(const char *path, int missing_ok,
  *			struct mk_conf **out, char *err, size_t errlen);
  *	struct mk_conf *mk_conf_new_defaults(void);
@@ -30,6 +32,8 @@
  *	section is not a daemon section.
  *	mk_conf_store_opts() fills the store options (map size and address
  *	normalization) from [store].
+ *	mk_conf_schema is the rows plus the named sections: [ratelimit NAME],
+ *	one struct mk_conf_rule each, in conf->rules.
  */
 #ifndef MK_CONF_H
 #define MK_CONF_H
@@ -75,6 +79,28 @@ struct mk_conf_store {
 	char *subaddress_delimiter; /* one character, default "+" */
 };
 
+/* One [ratelimit NAME] section (mk_ratelimit.h says what it means). */
+struct mk_conf_rule {
+	char *name;
+	char *key;		/* attributes, first present wins */
+	char *messages;		/* N/PERIOD, ... */
+	char *recipients;	/* N/PERIOD, ... */
+	long long burst;	/* units beyond each rate at once */
+	int action;		/* MK_RL_ACT_* */
+	char *exempt;		/* key values never limited */
+	char *override;		/* "KEY messages=.. recipients=..; ..." */
+	long long ipv6_prefix;	/* client_address keys of IPv6 clients */
+	char *text;		/* reply text when exceeded */
+};
+
+/* [policyd] beyond the daemon keys */
+struct mk_conf_policyd {
+	long long max_connections;
+	long long max_line;	/* octets of one name=value line */
+	long long max_attrs;	/* lines of one request */
+	long long max_request;	/* octets of one request */
+};
+
 struct mk_conf_log {
 	int level;		/* enum mk_log_level */
 };
@@ -88,10 +114,13 @@ struct mk_conf {
 	struct mk_conf_daemon dmarc;
 	struct mk_conf_daemon policyd;
 	struct mk_conf_suppress supp;
+	struct mk_conf_policyd pol;
+	struct mk_cfg_list rules;	/* struct mk_conf_rule *, file order */
 	char *source;		/* path the configuration was read from */
 };
 
 extern const struct mk_cfg_row mk_conf_rows[];
+extern const struct mk_cfg_schema mk_conf_schema;
 
 int mk_conf_load(const char *path, int missing_ok, struct mk_conf **out,
     char *err, size_t errlen);

@@ -7,7 +7,12 @@
  *	int	mk_reply_check(const char *tpl, char *err, size_t errlen);
  *	int	mk_reply_format(const char *tpl, const char *const vars[26],
  *			struct mk_reply *out);
+ *	int	mk_reply_text_check(const char *text, char *err, size_t errlen);
  * DESCRIPTION
+ *	mk_reply_text_check() accepts a plain reply text: printable ASCII
+ *	without '%', at most MK_REPLY_TEXT_MAX octets (a configuration row's
+ *	check).
+ *
  *	A template is "CODE X.Y.Z text": CODE is 4xx or 5xx, the enhanced
  *	status code's class equals CODE's first digit, and the text is
  *	printable ASCII. In the text, %a ... %z stand for values the milter
@@ -39,6 +44,7 @@ struct mk_reply {
 };
 
 int mk_reply_check(const char *tpl, char *err, size_t errlen);
+int mk_reply_text_check(const char *text, char *err, size_t errlen);
 int mk_reply_format(const char *tpl, const char *const vars[26],
     struct mk_reply *out);
 

@@ -120,3 +120,22 @@ mk_reply_format(const char *tpl, const char *const vars[26],
 	out->text[o] = '\0';
 	return 0;
 }
+
+int
+mk_reply_text_check(const char *text, char *err, size_t errlen)
+{
+	if (strlen(text) > MK_REPLY_TEXT_MAX) {
+		snprintf(err, errlen, "the text is longer than %d octets",
+		    MK_REPLY_TEXT_MAX);
+		return -1;
+	}
+	for (const char *p = text; *p; p++) {
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e ||
+		    *p == '%') {
+			snprintf(err, errlen, "the text must be printable ASCII"
+			    " without '%%'");
+			return -1;
+		}
+	}
+	return 0;
+}

@@ -73,7 +73,7 @@ cmd_config(struct tool *t, int argc, char **argv)
 	}
 	printf("%s: ok\n", path != NULL ? path : MK_CONF_DEFAULT_PATH);
 	if (verbose)
-		mk_cfg_dump(mk_conf_rows, conf, stdout);
+		mk_cfg_schema_dump(&mk_conf_schema, conf, stdout);
 	mk_conf_free(conf);
 	return CLI_EXIT_OK;
 }
