@@ -164,54 +164,6 @@ reload(const struct mk_milter_desc *desc, const struct opts *o)
 	mk_info("reloaded %s", o->conf_path);
 }
 
-/* Detach from the terminal; the parent exits once the child is ready. */
-static int
-detach(int *ready_fd)
-{
-	int p[2], fd;
-	pid_t pid;
-	char c;
-
-	if (pipe(p) < 0 || (pid = fork()) < 0)
-		mk_fatal("cannot detach: %s", strerror(errno));
-	if (pid > 0) {
-		close(p[1]);
-		_exit(read(p[0], &c, 1) == 1 ? 0 : 1);
-	}
-	close(p[0]);
-	setsid();
-	/* A daemon keeps no terminal or pipe of its caller open. */
-	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
-	}
-	*ready_fd = p[1];
-	return 0;
-}
-
-/* The group a unix socket gets: socket_group, else the daemon's group
- * (group, else the primary group of the user it runs as), else none. */
-static const char *
-socket_group(const struct mk_conf_daemon *d, const char *user, char *buf,
-    size_t len)
-{
-	struct passwd *pw;
-	struct group *gr;
-
-	if (d->socket_group != NULL && *d->socket_group)
-		return d->socket_group;
-	if (d->group != NULL && *d->group)
-		return d->group;
-	if (user == NULL || *user == '\0' || (pw = getpwnam(user)) == NULL ||
-	    (gr = getgrgid(pw->pw_gid)) == NULL)
-		return NULL;
-	snprintf(buf, len, "%s", gr->gr_name);
-	return buf;
-}
-
 /* Open the milter socket as root and give it its mode and group. */
 static void
 open_socket(const struct mk_milter_desc *desc, const char *sockspec,
@@ -238,8 +190,8 @@ open_socket(const struct mk_milter_desc *desc, const char *sockspec,
 	if (smfi_opensocket(false) != MI_SUCCESS)
 		mk_fatal("cannot open socket %s", canon);
 	umask(old);
-	if (mk_sock_prepare_unix(&ss, d->socket_mode, socket_group(d, user, gbuf,
-	    sizeof(gbuf)), err, sizeof(err)) < 0)
+	if (mk_sock_prepare_unix(&ss, d->socket_mode, mk_sock_group(d->socket_group,
+	    d->group, user, gbuf, sizeof(gbuf)), err, sizeof(err)) < 0)
 		mk_fatal("%s", err);
 	mk_info("listening on %s", canon);
 }
@@ -308,7 +260,8 @@ mk_milter_main(const struct mk_milter_desc *desc, int argc, char **argv)
 	open_socket(desc, o.socket != NULL ? o.socket : d->socket, d,
 	    o.user != NULL ? o.user : d->user);
 	if (!o.foreground) {
-		detach(&ready_fd);
+		if (mk_daemon_detach(&ready_fd) < 0)
+			mk_fatal("cannot detach: %s", strerror(errno));
 		mk_log_open(desc->name, 0);
 	}
 	/* Copied: a reload frees the configuration it points into. */
@@ -324,11 +277,8 @@ mk_milter_main(const struct mk_milter_desc *desc, int argc, char **argv)
 		mk_fatal("%s", err);
 	}
 	mk_milter_snap_install(conf, state);
-	if (ready_fd >= 0) {
-		if (write(ready_fd, "", 1) < 0)
-			mk_warn("cannot tell the parent we are ready");
-		close(ready_fd);
-	}
+	if (mk_daemon_ready(ready_fd) < 0)
+		mk_warn("cannot tell the parent we are ready");
 	mk_info("started %s %s", desc->name, desc->version);
 	rc = run(desc, &o);
 	mk_milter_snap_release_current();

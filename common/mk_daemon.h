@@ -27,6 +27,10 @@
  *	unsigned mk_sig_wait(int timeout_ms);
  *	void	mk_sig_wake(void);
  *	void	mk_sig_block_all(sigset_t *old);
+ *	int	mk_daemon_detach(int *ready_fd);
+ *	int	mk_daemon_ready(int ready_fd);
+ *	const char *mk_sock_group(const char *socket_group, const char *group,
+ *			const char *user, char *buf, size_t len);
  * DESCRIPTION
  *	mk_sock_parse() accepts the socket forms libmilter accepts:
  *	"unix:/path" (also "local:/path" and a bare "/path"),
@@ -109,5 +113,19 @@ int mk_sig_setup(void);
 unsigned mk_sig_wait(int timeout_ms);
 void mk_sig_wake(void);
 void mk_sig_block_all(sigset_t *old);
+
+/*
+ * mk_daemon_detach() forks; the parent exits 0 once the child calls
+ * mk_daemon_ready(*ready_fd) (1 if the child dies first), the child gets
+ * a session of its own and /dev/null as stdin, stdout and stderr; -1 when
+ * it cannot fork. mk_daemon_ready() with -1 does nothing.
+ * mk_sock_group() gives the group a unix socket gets: socket_group, else
+ * the daemon's group, else the primary group of the user it runs as (in
+ * buf), else NULL.
+ */
+int mk_daemon_detach(int *ready_fd);
+int mk_daemon_ready(int ready_fd);
+const char *mk_sock_group(const char *socket_group, const char *group,
+    const char *user, char *buf, size_t len);
 
 #endif

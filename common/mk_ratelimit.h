@@ -17,6 +17,8 @@
  *			int64_t now, struct mk_rl_verdict *v);
  *	int	mk_rl_batch_end(struct mk_rl_engine *e, char *err,
  *			size_t errlen);
+ *	int	mk_rl_flush(struct mk_rl_engine *e, char *err, size_t errlen);
+ *	int	mk_rl_flush_due(const struct mk_rl_engine *e);
  *	void	mk_rl_txn_reset(struct mk_rl_txn *tx);
  *
  *	int	mk_rl_gcra(int64_t *tat, const struct mk_rl_rate *rate,
@@ -76,11 +78,19 @@
  *	MK_RL_REJECT or MK_RL_WARN (the rule's action when exceeded: warn
  *	means log and let pass), with the rule, key, what was exceeded and
  *	v->reply, the policy reply line without "action=" (e.g.
- *	"DEFER 4.7.1 ..."). Writes of END-OF-MESSAGE requests go into a
- *	batch (one write transaction) that mk_rl_batch_end() commits: call it
- *	before sending the replies of the requests checked since the last
- *	call. Returns 0, or -1 with v->reply naming the cause (store
- *	trouble): the caller applies its on_error.
+ *	"DEFER 4.7.1 ..."). Returns 0, or -1 with v->reply naming the cause
+ *	(store trouble): the caller applies its on_error.
+ *
+ *	Counts go into a batch, one write transaction that later checks of
+ *	this engine see. mk_rl_batch_end() commits it once it is 5 ms old or
+ *	holds 4096 writes, so a busy daemon pays one commit for many messages;
+ *	call it after each round of requests and when mk_rl_flush_due() says
+ *	so (the milliseconds the caller may sleep before calling again; -1
+ *	when nothing is pending). Replies need not wait for the commit: what
+ *	a process that dies had not committed is lost, as after a machine
+ *	crash, and other processes see counts up to 5 ms late.
+ *	mk_rl_flush() commits at once; mk_rl_engine_close() flushes. Both
+ *	return 0, or -1 with the cause in err.
  *
  *	now is nanoseconds on any clock that does not go back (tests inject
  *	their own); state stores absolute TATs, so processes sharing a store
@@ -185,6 +195,8 @@ void mk_rl_engine_close(struct mk_rl_engine *e);
 int mk_rl_check(struct mk_rl_engine *e, const struct mk_rl_request *rq,
     struct mk_rl_txn *tx, int64_t now, struct mk_rl_verdict *v);
 int mk_rl_batch_end(struct mk_rl_engine *e, char *err, size_t errlen);
+int mk_rl_flush(struct mk_rl_engine *e, char *err, size_t errlen);
+int mk_rl_flush_due(const struct mk_rl_engine *e);
 void mk_rl_txn_reset(struct mk_rl_txn *tx);
 
 int mk_rl_gcra(int64_t *tat, const struct mk_rl_rate *rate, int64_t burst,

@@ -76,10 +76,13 @@ mk_rl_engine_open(const char *dir, const struct mk_rl_rules *rules,
 void
 mk_rl_engine_close(struct mk_rl_engine *e)
 {
+	char err[256];
+
 	if (e == NULL)
 		return;
-	if (e->wtxn != NULL)
-		mdb_txn_abort(e->wtxn);
+	if (mk_rl_flush(e, err, sizeof(err)) != 0) {
+		/* the counts of the last milliseconds are lost; said below */
+	}
 	if (e->env != NULL)
 		mdb_env_close(e->env);
 	free(e);

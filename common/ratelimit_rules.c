@@ -294,7 +294,8 @@ exempt_parse(const char *text, struct rl_rule *r)
 		r->exempt[r->nexempt++] = mk_strndup(p, len);
 		p += len;
 	}
-	qsort(r->exempt, r->nexempt, sizeof(char *), cmp_str);
+	if (r->nexempt > 1)
+		qsort(r->exempt, r->nexempt, sizeof(char *), cmp_str);
 }
 
 static int
@@ -320,7 +321,8 @@ rule_compile(const struct mk_conf_rule *c, struct rl_rule *r, char *err,
 	r->action = c->action;
 	r->text = mk_strdup(c->text);
 	exempt_parse(c->exempt, r);
-	qsort(r->ov, r->nov, sizeof(*r->ov), cmp_ov);
+	if (r->nov > 1)
+		qsort(r->ov, r->nov, sizeof(*r->ov), cmp_ov);
 	return 0;
 }
 

@@ -5,8 +5,11 @@
  * Key = rule name, NUL, key value. Value = version byte, count byte, then
  * that many little-endian int64 TATs (messages rates first). Commits skip
  * the metadata flush (MDB_NOMETASYNC): a machine crash may undo the last
- * commits, never the file's integrity. Writes of one batch share one write
- * transaction; reads inside a batch see it.
+ * commits, never the file's integrity. Writes share one write transaction
+ * (the batch) that is committed once it is RL_COMMIT_NS old or holds
+ * RL_COMMIT_WRITES writes, so a busy daemon pays one commit for many
+ * messages; reads see the batch. Replies do not wait for the commit: what
+ * a dying process had not committed is lost, as after a machine crash.
  */
 #include "config.h"
 
@@ -22,6 +25,17 @@
 
 #define RL_VAL_VERSION 1
 #define RL_SCHEMA "1"
+#define RL_COMMIT_NS (5 * 1000000LL)	/* a batch lives at most 5 ms */
+#define RL_COMMIT_WRITES 4096
+
+static int64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * MK_RL_NS + ts.tv_nsec;
+}
 
 static int
 mkdir_p(const char *path)
@@ -217,7 +231,9 @@ rl_state_write(struct mk_rl_engine *e, const char *rule, const char *key,
 			rc = mdb_txn_begin(e->env, NULL, 0, &e->wtxn);
 		if (rc != 0)
 			return write_fail(e, rc);
+		e->batch_started = mono_ns();
 	}
+	e->batch_writes++;
 	vbuf[0] = RL_VAL_VERSION;
 	vbuf[1] = (unsigned char)n;
 	for (int i = 0; i < n; i++)
@@ -234,7 +250,7 @@ rl_state_write(struct mk_rl_engine *e, const char *rule, const char *key,
 }
 
 int
-mk_rl_batch_end(struct mk_rl_engine *e, char *err, size_t errlen)
+mk_rl_flush(struct mk_rl_engine *e, char *err, size_t errlen)
 {
 	int rc;
 
@@ -242,10 +258,31 @@ mk_rl_batch_end(struct mk_rl_engine *e, char *err, size_t errlen)
 		return 0;
 	rc = mdb_txn_commit(e->wtxn);
 	e->wtxn = NULL;
+	e->batch_writes = 0;
 	if (rc != 0) {
 		write_fail(e, rc);
 		snprintf(err, errlen, "%s", mk_rl_strerror());
 		return -1;
 	}
 	return 0;
+}
+
+int
+mk_rl_batch_end(struct mk_rl_engine *e, char *err, size_t errlen)
+{
+	if (e->wtxn == NULL || (mono_ns() - e->batch_started < RL_COMMIT_NS &&
+	    e->batch_writes < RL_COMMIT_WRITES))
+		return 0;
+	return mk_rl_flush(e, err, errlen);
+}
+
+int
+mk_rl_flush_due(const struct mk_rl_engine *e)
+{
+	int64_t left;
+
+	if (e->wtxn == NULL)
+		return -1;
+	left = e->batch_started + RL_COMMIT_NS - mono_ns();
+	return left <= 0 ? 0 : (int)((left + 999999) / 1000000);
 }

@@ -23,6 +23,7 @@
 #include "mk_log.h"
 #include "tool.h"
 
+
 static void
 usage(FILE *fp)
 {
@@ -39,6 +40,8 @@ usage(FILE *fp)
 	    "  suppress list                  suppress export\n"
 	    "  suppress import FILE|-         suppress purge\n"
 	    "  suppress check RECIPIENT       store info\n"
+	    "  ratelimit show KEY             ratelimit reset KEY\n"
+	    "  ratelimit top [N]\n"
 	    "  config check\n"
 	    "Every verb has --help.\n"
 	    "\n"
@@ -100,7 +103,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[vi], "config") == 0)
 		return cmd_config(&t, argc - vi - 1, argv + vi + 1);
-	if (strcmp(argv[vi], "suppress") != 0 && strcmp(argv[vi], "store") != 0) {
+	if (strcmp(argv[vi], "suppress") != 0 && strcmp(argv[vi], "store") != 0
+	    && strcmp(argv[vi], "ratelimit") != 0) {
 		fprintf(stderr, "milterkit: unknown verb \"%.40s\"\n", argv[vi]);
 		usage(stderr);
 		return CLI_EXIT_USAGE;
@@ -114,6 +118,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[vi], "suppress") == 0)
 		rc = cmd_suppress(&t, argc - vi - 1, argv + vi + 1);
+	else if (strcmp(argv[vi], "ratelimit") == 0)
+		rc = cmd_ratelimit(&t, argc - vi - 1, argv + vi + 1);
 	else
 		rc = cmd_store(&t, argc - vi - 1, argv + vi + 1);
 	mk_conf_free(t.conf);

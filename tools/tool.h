@@ -67,5 +67,6 @@ int cmd_import(struct tool *t, struct mk_store *st,
     const struct cli_supp_opts *o);
 int cmd_store(struct tool *t, int argc, char **argv);
 int cmd_config(struct tool *t, int argc, char **argv);
+int cmd_ratelimit(struct tool *t, int argc, char **argv);
 
 #endif

@@ -1,0 +1,162 @@
+#!/bin/bash
+# bench/suppress/run.sh - throughput of milterkit-suppress, alone and behind
+# Postfix.
+#
+#   run.sh [BUILD_DIR]          (default ./; run as root; builds nothing)
+#
+# Needs in BUILD_DIR: tools/milterkit, milters/suppress/milterkit-suppress,
+# bench/milterload/milterload (make bench-suppress builds them first).
+# Steps:
+#  1. a store of ENTRIES (default 10,000,000) generated addresses, imported
+#     with `milterkit --store DIR suppress import -` in a temp dir under
+#     /var/tmp;
+#  2. milterkit-suppress in the foreground on a unix socket next to it;
+#  3. milterload: 16 connections, 10 recipients per message, about 10% of
+#     them in the store, for SECONDS (default 10): RCPT decisions/s and the
+#     p99 RCPT round trip (targets: >= 30,000 RCPT/s);
+#  4. the Postfix lab (tests/e2e/lab.sh): MESSAGES (default 2,000) messages
+#     with smtp-source over SESSIONS (20) sessions, without the milter and
+#     with smtpd_milters = the suppress socket, ROUNDS (3) times each,
+#     alternating; the median times and their ratio (target: >= 0.9).
+#     Set LAB=0 to skip this step.
+# Everything started here is stopped by its pid; the temp dirs are removed.
+# Environment: ENTRIES, SECONDS_LOAD, MESSAGES, SESSIONS, ROUNDS, LAB,
+# KEEP=1 (keep the temp dir).
+set -u
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+
+BUILD=$(cd "${1:-.}" && pwd) || exit 2
+here=$(cd "$(dirname "$0")" && pwd)
+top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
+top_builddir=$BUILD
+export top_srcdir top_builddir
+ENTRIES=${ENTRIES:-10000000}
+SECONDS_LOAD=${SECONDS_LOAD:-10}
+MESSAGES=${MESSAGES:-2000}
+SESSIONS=${SESSIONS:-20}
+LAB=${LAB:-1}
+ROUNDS=${ROUNDS:-3}
+
+TOOL=$BUILD/tools/milterkit
+MILTER=$BUILD/milters/suppress/milterkit-suppress
+LOAD=$BUILD/bench/milterload/milterload
+for f in "$TOOL" "$MILTER" "$LOAD"; do
+	[ -x "$f" ] || { echo "run.sh: $f not built" >&2; exit 2; }
+done
+[ "$(id -u)" = 0 ] || { echo "run.sh: run as root (the lab needs it)" >&2; exit 2; }
+
+tmp=$(mktemp -d /var/tmp/bench_suppress.XXXXXX) || exit 2
+chmod 0755 "$tmp"		# smtpd (user postfix) must reach the socket
+mpid=
+stop_milter() {
+	local i
+	[ -n "$mpid" ] || return 0
+	kill -TERM "$mpid" 2>/dev/null
+	for i in $(seq 1 100); do
+		kill -0 "$mpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$mpid" 2>/dev/null
+	wait "$mpid" 2>/dev/null
+	mpid=
+}
+cleanup() {
+	stop_milter
+	if [ "${KEEP:-0}" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
+	"$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)," \
+	"load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---- 1. the store ------------------------------------------------------
+store=$tmp/store
+echo "== store: $ENTRIES generated addresses"
+t0=$(now)
+awk -v mode=store -v n="$ENTRIES" -f "$here/gen_addrs.awk" |
+	"$TOOL" --store "$store" suppress import --format plain - ||
+	{ echo "run.sh: import failed" >&2; exit 1; }
+echo "import: $(elapsed "$t0") s (generation included)"
+awk -v mode=query -v n="$ENTRIES" -v q=100000 -v hit=10 \
+	-f "$here/gen_addrs.awk" > "$tmp/rcpts"
+
+# ---- 2. the milter -------------------------------------------------------
+sock=$tmp/suppress.sock
+cat > "$tmp/milterkit.conf" <<EOF
+[store]
+path = $store
+
+[log]
+level = warn
+
+[suppress]
+user =
+pidfile =
+socket_mode = 0666
+EOF
+"$MILTER" -f -c "$tmp/milterkit.conf" -p "unix:$sock" 2> "$tmp/milter.log" &
+mpid=$!
+for i in $(seq 1 100); do
+	[ -S "$sock" ] && break
+	kill -0 "$mpid" 2>/dev/null || break
+	sleep 0.1
+done
+[ -S "$sock" ] || { echo "run.sh: no socket; milter log:" >&2; cat "$tmp/milter.log" >&2; exit 1; }
+
+# ---- 3. milterload ---------------------------------------------------------
+echo "== milterload: 16 connections, 10 rcpt/msg, ~10% suppressed, ${SECONDS_LOAD} s"
+"$LOAD" -s "unix:$sock" -c 16 -r 10 -d "$SECONDS_LOAD" -R "$tmp/rcpts" -x \
+	-A bench -t 10 > "$tmp/load.out"
+rc=$?
+cat "$tmp/load.out"
+[ $rc = 0 ] || { echo "run.sh: milterload failed ($rc)" >&2; exit 1; }
+sum=$(grep '^summary ' "$tmp/load.out")
+val() { printf '%s\n' "$sum" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+rps=$(val rcpt_per_s)
+echo "RESULT rcpt_per_s=$rps rcpt_p99_ms=$(val rcpt_p99_ms)" \
+	"rejected=$(val rcpt_reject)/$(val rcpts)" \
+	"target>=30000: $(awk -v r="$rps" 'BEGIN { print (r >= 30000) ? "met" : "NOT met" }')"
+[ -s "$tmp/milter.log" ] && { echo "milter log (warn and above):"; head -5 "$tmp/milter.log"; }
+
+[ "$LAB" = 1 ] || exit 0
+
+# ---- 4. Postfix lab --------------------------------------------------------
+echo "== Postfix lab: $MESSAGES messages over $SESSIONS sessions (smtp-source)"
+. "$top_srcdir/tests/e2e/lab.sh"
+lab_start || { echo "run.sh: lab_start failed" >&2; exit 1; }
+lab_at_exit stop_milter
+# Rounds alternate without and with the milter, so that a slow spell of
+# the machine (other guests: see "st" in top) hurts both sides alike; the
+# ratio is taken between the medians.
+delivered=0 plain=() milter=()
+one_round() {	# without|with
+	if [ "$1" = with ]; then lab_postconf "smtpd_milters = unix:$sock"
+	else lab_postconf "smtpd_milters ="; fi
+	lab_reload
+	lab_source "$MESSAGES" "$SESSIONS" || { echo "run.sh: smtp-source failed" >&2; exit 1; }
+	printf '  %-7s %6.2f s\n' "$1" "$LAB_SOURCE_SECONDS"
+	if [ "$1" = with ]; then milter+=("$LAB_SOURCE_SECONDS")
+	else plain+=("$LAB_SOURCE_SECONDS"); fi
+	delivered=$((delivered + MESSAGES))
+	lab_wait_sink "$delivered" 120 ||
+		echo "run.sh: sink has $(lab_sink_count) of $delivered" >&2
+	lab_queue_empty 60 || true
+}
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+lab_postconf "milter_default_action = tempfail"
+for r in $(seq 1 "$ROUNDS"); do
+	if [ $((r % 2)) = 1 ]; then one_round without; one_round with
+	else one_round with; one_round without; fi
+done
+t_plain=$(median "${plain[@]}")
+t_milter=$(median "${milter[@]}")
+tf=$(grep -c 'milter-reject: \|milter.*tempfail\|451 4\.' "$LAB_DIR/maillog" 2>/dev/null)
+printf 'median without milter: %.2f s; with milterkit-suppress: %.2f s; delivered %s of %s; milter rejects or tempfails in maillog: %s\n' \
+	"$t_plain" "$t_milter" "$(lab_sink_count)" "$delivered" "${tf:-0}"
+echo "RESULT lab_ratio=$(awk -v a="$t_plain" -v b="$t_milter" 'BEGIN { printf "%.3f", a / b }')" \
+	"(throughput with / without, medians of $ROUNDS rounds; target >= 0.9)"

@@ -1,0 +1,72 @@
+/*
+ * daemon_start.c - start-up chores shared by the milters and the policy
+ * daemon: detaching from the terminal and the group of a unix socket (see
+ * mk_daemon.h).
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "mk_daemon.h"
+
+int
+mk_daemon_detach(int *ready_fd)
+{
+	int p[2], fd;
+	pid_t pid;
+	char c;
+
+	if (pipe(p) < 0 || (pid = fork()) < 0)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		_exit(read(p[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(p[0]);
+	setsid();
+	/* A daemon keeps no terminal or pipe of its caller open. */
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	*ready_fd = p[1];
+	return 0;
+}
+
+int
+mk_daemon_ready(int ready_fd)
+{
+	int rc = 0;
+
+	if (ready_fd < 0)
+		return 0;
+	if (write(ready_fd, "", 1) != 1)
+		rc = -1;
+	close(ready_fd);
+	return rc;
+}
+
+const char *
+mk_sock_group(const char *socket_group, const char *group, const char *user,
+    char *buf, size_t len)
+{
+	struct passwd *pw;
+	struct group *gr;
+
+	if (socket_group != NULL && *socket_group)
+		return socket_group;
+	if (group != NULL && *group)
+		return group;
+	if (user == NULL || *user == '\0' || (pw = getpwnam(user)) == NULL ||
+	    (gr = getgrgid(pw->pw_gid)) == NULL)
+		return NULL;
+	snprintf(buf, len, "%s", gr->gr_name);
+	return buf;
+}
