@@ -87,4 +87,30 @@ step "a suppression added while everything runs takes effect at the next RCPT"
 show milterkit --store "$store" suppress add alice@example.com --reason unsubscribe
 lab_send --to alice@example.com
 echo "RCPT TO:<alice@example.com> -> $(lab_reply_for 'RCPT TO:<alice@example.com>')"
+
+step "milterkit-policyd: at most 2 messages an hour per sender"
+cat >>"$LAB_DIR/milterkit.conf" <<CONF
+[policyd]
+socket_mode = 0666
+user = nobody
+pidfile =
+[ratelimit per-sender]
+key = sasl_username, sender
+messages = 2/1h
+CONF
+show cat "$LAB_DIR/milterkit.conf"
+"$build/policyd/milterkit-policyd" -f -c "$LAB_DIR/milterkit.conf" \
+	-p "unix:$LAB_DIR/policyd.sock" 2>"$LAB_DIR/policyd.log" &
+policyd_pid=$!
+lab_at_exit 'kill "$policyd_pid" 2>/dev/null; wait "$policyd_pid" 2>/dev/null'
+for _ in $(seq 50); do [ -S "$LAB_DIR/policyd.sock" ] && break; sleep 0.1; done
+lab_postconf "smtpd_recipient_restrictions = check_policy_service unix:$LAB_DIR/policyd.sock, permit_mynetworks, reject_unauth_destination" \
+	"smtpd_end_of_data_restrictions = check_policy_service unix:$LAB_DIR/policyd.sock"
+lab_reload
+for i in 1 2 3; do
+	lab_send --from news@shop.example --to dave@example.net --header "Subject: offer $i"
+	echo "message $i: RCPT -> $(lab_reply_for 'RCPT TO:<dave@example.net>')"
+done
+show milterkit -c "$LAB_DIR/milterkit.conf" ratelimit show news@shop.example
+grep -E 'defer' "$LAB_DIR/policyd.log" | sed 's/^/  /'
 lab_stop
