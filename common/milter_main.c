@@ -250,6 +250,16 @@ mk_milter_main(const struct mk_milter_desc *desc, int argc, char **argv)
 		return 2;
 	}
 	if (o.test) {
+		/* The program's own state too: files it reads (a secret),
+		 * values only it can judge. */
+		if (desc->init != NULL &&
+		    desc->init(conf, &state, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s\n", err);
+			mk_conf_free(conf);
+			return 2;
+		}
+		if (desc->fini != NULL)
+			desc->fini(state);
 		printf("%s: configuration OK\n", o.conf_path);
 		mk_conf_free(conf);
 		return 0;

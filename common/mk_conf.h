@@ -93,6 +93,38 @@ struct mk_conf_rule {
 	char *text;		/* reply text when exceeded */
 };
 
+/* [headers] choices */
+enum { MK_HDR_ZONE_LOCAL = 0, MK_HDR_ZONE_UTC = 1 };
+enum { MK_HDR_FROM_REJECT = 0, MK_HDR_FROM_ADD = 1, MK_HDR_FROM_ACCEPT = 2 };
+enum { MK_HDR_DUP_REJECT = 0, MK_HDR_DUP_KEEP_FIRST = 1, MK_HDR_DUP_ACCEPT = 2 };
+enum { MK_HDR_REJECT = 0, MK_HDR_ACCEPT = 1 };
+enum { MK_HDR_LONG_FOLD = 0, MK_HDR_LONG_REJECT = 1, MK_HDR_LONG_ACCEPT = 2 };
+enum { MK_HDR_8BIT_ENCODE = 0, MK_HDR_8BIT_REJECT = 1, MK_HDR_8BIT_ACCEPT = 2 };
+
+/* [headers] beyond the daemon keys (milters/headers says what they mean) */
+struct mk_conf_headers {
+	long long max_headers;	/* header fields of one message */
+	long long max_header_size; /* octets of one field, name + value */
+	int message_id;		/* add or replace a missing/invalid one */
+	char *message_id_domain; /* empty: the From domain */
+	int date;		/* add a missing Date */
+	int date_zone;		/* MK_HDR_ZONE_* */
+	int mime_version;	/* add MIME-Version to MIME content */
+	int missing_from;	/* MK_HDR_FROM_* */
+	int multiple_from;	/* MK_HDR_REJECT | MK_HDR_ACCEPT */
+	int duplicates;		/* MK_HDR_DUP_* */
+	char *remove;		/* header names removed (privacy) */
+	char *internal_networks; /* Received naming these is removed */
+	char *internal_hosts;	/* likewise, host names / .domains */
+	char *feedback_id;	/* template, empty = off */
+	char *unsub_domains;	/* sender domains given List-Unsubscribe */
+	char *unsub_secret_file; /* HMAC key of the token */
+	char *unsub_mailto;	/* template of the mailto: address */
+	char *unsub_url;	/* template of the https URL, empty = none */
+	int long_lines;		/* MK_HDR_LONG_* */
+	int eight_bit;		/* MK_HDR_8BIT_* */
+};
+
 /* [policyd] beyond the daemon keys */
 struct mk_conf_policyd {
 	long long max_connections;
@@ -114,6 +146,7 @@ struct mk_conf {
 	struct mk_conf_daemon dmarc;
 	struct mk_conf_daemon policyd;
 	struct mk_conf_suppress supp;
+	struct mk_conf_headers hdr;
 	struct mk_conf_policyd pol;
 	struct mk_cfg_list rules;	/* struct mk_conf_rule *, file order */
 	char *source;		/* path the configuration was read from */

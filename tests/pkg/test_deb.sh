@@ -10,18 +10,31 @@
 # where milterkit is already installed. CI runs it through `make check-deb`.
 . "$top_srcdir/tests/lib/tap.sh"
 
-tap_plan 48
+tap_plan 83
 
 [ "$(id -u)" = 0 ] || tap_bail "needs root: it installs the package system-wide"
 if dpkg-query -W -f='${Status}' milterkit 2>/dev/null | grep -q ' installed$'; then
 	tap_bail "milterkit is already installed here; purge it first (apt-get purge milterkit)"
 fi
 
+# The daemons the package ships, each with its binary, manual page and unit.
+# (milterkit-headers: header milter; milterkit-policyd: Postfix policy
+# service; both run like milterkit-suppress.)
+daemons="suppress headers policyd"
+conf=/etc/milterkit/milterkit.conf
+
 tmp=$(mktemp -d)
-milter_pid=
+daemon_pid=
+installed=
 cleanup() {
-	# Only the milter this script started, by its pid.
-	case $milter_pid in [1-9]*) kill "$milter_pid" 2>/dev/null ;; esac
+	# Only the daemon this script started, by its pid.
+	case $daemon_pid in [1-9]*) kill "$daemon_pid" 2>/dev/null ;; esac
+	# A run stopped half-way leaves no package behind (nor the edited
+	# configuration, which the purge removes).
+	if [ -n "$installed" ] &&
+	    dpkg-query -W -f='${Status}' milterkit 2>/dev/null | grep -q ' installed$'; then
+		DEBIAN_FRONTEND=noninteractive apt-get purge -y milterkit >/dev/null 2>&1
+	fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -50,28 +63,32 @@ contents=$(dpkg-deb -c "$deb" | awk '{ print $NF }')
 tap_like "ships /usr/sbin/milterkit" "$contents" '^\./usr/sbin/milterkit$'
 tap_like "ships the sample configuration" "$contents" '^\./etc/milterkit/milterkit\.conf$'
 tap_like "ships a manual page" "$contents" '^\./usr/share/man/man[0-9]/milterkit'
-tap_like "ships /usr/sbin/milterkit-suppress" "$contents" '^\./usr/sbin/milterkit-suppress$'
-tap_like "ships milterkit-suppress(8)" "$contents" \
-	'^\./usr/share/man/man8/milterkit-suppress\.8\.gz$'
-tap_like "ships the unit where dh_installsystemd finds it" "$contents" \
-	'^\./lib/systemd/system/milterkit-suppress\.service$'
 tap_like "ships the tmpfiles.d entry for /run/milterkit" "$contents" \
 	'^\./usr/lib/tmpfiles\.d/milterkit\.conf$'
 tap_like "ships the store directory" "$contents" '^\./var/lib/milterkit/$'
 dpkg-deb -e "$deb" "$tmp/control"
 dpkg-deb -x "$deb" "$tmp/root"
-unit=$tmp/root/lib/systemd/system/milterkit-suppress.service
-# The keys the daemon's start-up depends on (systemd-analyze verify, after
-# installation, checks the syntax).
-keys=$(grep -E '^(Type|PIDFile|ExecStart|ExecReload|Restart|Group|RuntimeDirectory)=' "$unit" 2>&1)
-tap_is "the unit's start-up keys" "$keys" "Type=forking
-PIDFile=/run/milterkit/suppress.pid
-ExecStart=/usr/sbin/milterkit-suppress -P /run/milterkit/suppress.pid
+postinst=$(cat "$tmp/control/postinst" 2>&1)
+# Each daemon (5 points each): binary, manual page, unit, the unit's keys
+# its start-up depends on (systemd-analyze verify, after installation,
+# checks the syntax), enabled and started by the postinst.
+for d in $daemons; do
+	tap_like "ships /usr/sbin/milterkit-$d" "$contents" "^\./usr/sbin/milterkit-$d\$"
+	tap_like "ships milterkit-$d(8)" "$contents" \
+		"^\./usr/share/man/man8/milterkit-$d\.8\.gz\$"
+	tap_like "ships milterkit-$d.service where dh_installsystemd finds it" "$contents" \
+		"^\./lib/systemd/system/milterkit-$d\.service\$"
+	unit=$tmp/root/lib/systemd/system/milterkit-$d.service
+	keys=$(grep -E '^(Type|PIDFile|ExecStart|ExecReload|Restart|Group|RuntimeDirectory)=' "$unit" 2>&1)
+	tap_is "milterkit-$d.service: start-up keys" "$keys" "Type=forking
+PIDFile=/run/milterkit/$d.pid
+ExecStart=/usr/sbin/milterkit-$d -P /run/milterkit/$d.pid
 ExecReload=/bin/kill -HUP \$MAINPID
 Restart=on-failure
 Group=milterkit"
-tap_like "the postinst enables and starts the unit" \
-	"$(cat "$tmp/control/postinst" 2>&1)" 'deb-systemd-invoke (\$_dh_action|start) .*milterkit-suppress\.service'
+	tap_like "the postinst enables and starts milterkit-$d.service" "$postinst" \
+		"deb-systemd-invoke (\\\$_dh_action|start) .*milterkit-$d\.service"
+done
 tap_like "the postinst creates /run/milterkit after the user" \
 	"$(sed -n '/adduser --system/,$p' "$tmp/control/postinst" 2>&1)" 'systemd-tmpfiles .*--create milterkit\.conf'
 tap_like "the configuration is a conffile" \
@@ -83,6 +100,7 @@ tap_is "lintian reports no errors" "$errors" ""
 sed -n 's/^\([WIP]:\)/# lintian \1/p' "$tmp/lintian.out"
 
 # --- install ---------------------------------------------------------------
+installed=1
 if DEBIAN_FRONTEND=noninteractive apt-get install -y "$deb" >"$tmp/install.log" 2>&1; then
 	tap_ok "apt-get install"
 else
@@ -110,11 +128,7 @@ tap_check "user milterkit writes /var/lib/milterkit" \
 	runuser -u milterkit -- /usr/sbin/milterkit --store /var/lib/milterkit \
 	suppress add y@example.com
 
-# --- the suppression milter, started as its unit starts it -----------------
-tap_like "milterkit-suppress -V names the version" \
-	"$(/usr/sbin/milterkit-suppress -V 2>&1)" "$version"
-tap_check "milterkit-suppress -t accepts the packaged configuration" \
-	/usr/sbin/milterkit-suppress -t -c /etc/milterkit/milterkit.conf
+# --- the daemons, each started as its unit starts it -------------------------
 tap_is "/run/milterkit belongs to milterkit, mode 0750" \
 	"$(stat -c '%U:%G %a' /run/milterkit 2>&1)" "milterkit:milterkit 750"
 if getent passwd postfix >/dev/null; then
@@ -123,49 +137,110 @@ if getent passwd postfix >/dev/null; then
 else
 	tap_ok "the postinst put postfix in group milterkit # SKIP no postfix user"
 fi
-if command -v systemd-analyze >/dev/null 2>&1; then
-	tap_check "systemd-analyze verify milterkit-suppress.service" \
-		systemd-analyze verify /lib/systemd/system/milterkit-suppress.service
-else
-	tap_ok "systemd-analyze verify # SKIP no systemd-analyze (keys checked above)"
-fi
 
-# What the unit runs, without systemd: root with group milterkit (Group=),
-# forking; the parent exits once the milter listens. Its output goes to a
-# file: the detached milter keeps the descriptors it was given.
-sock=/run/milterkit/suppress.sock pidf=/run/milterkit/suppress.pid
-if setpriv --regid=milterkit --clear-groups \
-	/usr/sbin/milterkit-suppress -P "$pidf" \
-	</dev/null >"$tmp/milter.log" 2>&1; then
-	tap_ok "the milter starts as the unit starts it"
-else
-	tap_fail "the milter starts as the unit starts it" "$(cat "$tmp/milter.log")"
-fi
-# Signals go to this pid only: never to an empty or 0 one (the group).
-milter_pid=$(sed -n '1s/^\([1-9][0-9]*\)$/\1/p' "$pidf" 2>/dev/null)
-milter_pid=${milter_pid:-999999999}
-tap_is "the pid file names the milter, running as milterkit" \
-	"$(ps -o user= -p "$milter_pid" 2>&1)" milterkit
-tap_is "its socket is srw-rw---- root:milterkit" \
-	"$(stat -c '%A %U:%G' "$sock" 2>&1)" "srw-rw---- root:milterkit"
-if getent passwd postfix >/dev/null; then
-	tap_check "user postfix can connect to the socket" \
-		runuser -u postfix -- /usr/bin/python3 -c \
-		'import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' "$sock"
-else
-	tap_ok "user postfix can connect to the socket # SKIP no postfix user"
-fi
-kill -HUP "$milter_pid" 2>/dev/null; sleep 1
-tap_check "SIGHUP (ExecReload) keeps it running" kill -0 "$milter_pid"
-kill -TERM "$milter_pid" 2>/dev/null
-i=0
-while kill -0 "$milter_pid" 2>/dev/null && [ $i -lt 100 ]; do
-	sleep 0.1; i=$((i + 1))
+# ask SOCKET ATTR...: one Postfix policy request (name=value lines) sent as
+# user postfix; prints the reply without its empty line.
+ask() {
+	local sock=$1
+	shift
+	runuser -u postfix -- /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+s.sendall("".join(a + "\n" for a in sys.argv[2:]).encode() + b"\n")
+b = b""
+while not b.endswith(b"\n\n"):
+    c = s.recv(4096)
+    if not c:
+        break
+    b += c
+sys.stdout.write(b.decode().strip())' "$sock" "$@"
+}
+
+# milterkit-policyd after a reload (10 points for every daemon, 3 more here):
+# a rule added to the configuration applies after SIGHUP, and its counter
+# is written by user milterkit into the store's ratelimit/ environment.
+policyd_reload() {
+	local sock=$1
+	tap_is "policyd: the reloaded rule admits a first message" \
+		"$(ask "$sock" protocol_state=END-OF-MESSAGE sender=limited@pkg.example \
+		instance=pkg.1 queue_id=PKG1 recipient_count=1 2>&1)" "action=DUNNO"
+	tap_like "policyd: the counter was written, the next message is deferred" \
+		"$(ask "$sock" protocol_state=RCPT sender=limited@pkg.example \
+		instance=pkg.2 recipient=r@pkg.example 2>&1)" '^action=DEFER 4\.7\.1'
+	tap_is "policyd: /var/lib/milterkit/ratelimit belongs to milterkit" \
+		"$(stat -c '%U:%G' /var/lib/milterkit/ratelimit 2>&1)" "milterkit:milterkit"
+}
+
+# exercise NAME: milterkit-NAME's -V, -t and unit, then the daemon started
+# as the unit starts it, without systemd: root with group milterkit
+# (Group=), forking; the parent exits once the daemon listens. Its output
+# goes to a file: the detached daemon keeps the descriptors it was given.
+exercise() {
+	local d=$1 bin=/usr/sbin/milterkit-$1
+	local sock=/run/milterkit/$1.sock pidf=/run/milterkit/$1.pid
+	tap_like "milterkit-$d -V names the version" "$($bin -V 2>&1)" "$version"
+	tap_check "milterkit-$d -t accepts the packaged configuration" \
+		$bin -t -c "$conf"
+	if command -v systemd-analyze >/dev/null 2>&1; then
+		tap_check "systemd-analyze verify milterkit-$d.service" \
+			systemd-analyze verify /lib/systemd/system/milterkit-$d.service
+	else
+		tap_ok "systemd-analyze verify milterkit-$d.service # SKIP no systemd-analyze (keys checked above)"
+	fi
+	if setpriv --regid=milterkit --clear-groups $bin -P "$pidf" \
+		</dev/null >"$tmp/$d.log" 2>&1; then
+		tap_ok "milterkit-$d starts as its unit starts it"
+	else
+		tap_fail "milterkit-$d starts as its unit starts it" "$(cat "$tmp/$d.log")"
+	fi
+	# Signals go to this pid only: never to an empty or 0 one (the group).
+	daemon_pid=$(sed -n '1s/^\([1-9][0-9]*\)$/\1/p' "$pidf" 2>/dev/null)
+	daemon_pid=${daemon_pid:-999999999}
+	tap_is "milterkit-$d: the pid file names it, running as milterkit" \
+		"$(ps -o user= -p "$daemon_pid" 2>&1)" milterkit
+	tap_is "milterkit-$d: its socket is srw-rw---- root:milterkit" \
+		"$(stat -c '%A %U:%G' "$sock" 2>&1)" "srw-rw---- root:milterkit"
+	if ! getent passwd postfix >/dev/null; then
+		tap_ok "milterkit-$d: user postfix can connect # SKIP no postfix user"
+	elif [ "$d" = policyd ]; then
+		tap_is "milterkit-$d: user postfix gets action=DUNNO to a policy request" \
+			"$(ask "$sock" request=smtpd_access_policy protocol_state=RCPT \
+			sender=a@b.example 2>&1)" "action=DUNNO"
+	else
+		tap_check "milterkit-$d: user postfix can connect to the socket" \
+			runuser -u postfix -- /usr/bin/python3 -c \
+			'import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' "$sock"
+	fi
+	if [ "$d" = policyd ]; then
+		cp -p "$conf" "$tmp/conf.orig"
+		printf '\n[ratelimit pkgtest]\nkey = sender\nmessages = 1/1h\naction = defer\n' >>"$conf"
+	fi
+	kill -HUP "$daemon_pid" 2>/dev/null; sleep 1
+	tap_check "milterkit-$d: SIGHUP (ExecReload) keeps it running" kill -0 "$daemon_pid"
+	if [ "$d" = policyd ]; then
+		if getent passwd postfix >/dev/null; then
+			policyd_reload "$sock"
+		else
+			for i in 1 2 3; do tap_ok "policyd after a reload # SKIP no postfix user"; done
+		fi
+		mv -f "$tmp/conf.orig" "$conf"
+	fi
+	kill -TERM "$daemon_pid" 2>/dev/null
+	i=0
+	while kill -0 "$daemon_pid" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	tap_check "milterkit-$d: SIGTERM stops it within 10 s" \
+		sh -c "! kill -0 $daemon_pid 2>/dev/null"
+	daemon_pid=
+	tap_check "milterkit-$d removed its pid file and socket" \
+		sh -c "test ! -e $pidf && test ! -e $sock"
+}
+for d in $daemons; do
+	exercise "$d"
 done
-tap_check "SIGTERM stops it within 10 s" sh -c "! kill -0 $milter_pid 2>/dev/null"
-milter_pid=
-tap_check "it removed its pid file and socket" \
-	sh -c "test ! -e $pidf && test ! -e $sock"
 
 # --- remove, then purge ------------------------------------------------------
 if apt-get remove -y milterkit >"$tmp/remove.log" 2>&1; then
@@ -174,8 +249,10 @@ else
 	tap_fail "apt-get remove" "$(tail -n 20 "$tmp/remove.log")"
 fi
 tap_check "the binary is gone after remove" test ! -e /usr/sbin/milterkit
-tap_check "the milter and its unit are gone after remove" sh -c \
-	'test ! -e /usr/sbin/milterkit-suppress && test ! -e /lib/systemd/system/milterkit-suppress.service'
+for d in $daemons; do
+	tap_check "milterkit-$d and its unit are gone after remove" sh -c \
+		"test ! -e /usr/sbin/milterkit-$d && test ! -e /lib/systemd/system/milterkit-$d.service"
+done
 tap_check "remove keeps the configuration" test -f /etc/milterkit/milterkit.conf
 tap_check "remove keeps the store" test -d /var/lib/milterkit
 tap_check "remove keeps the user" getent passwd milterkit

@@ -8,7 +8,10 @@
 # through `make check-rpm`.
 . "$top_srcdir/tests/lib/tap.sh"
 
-tap_plan 19
+tap_plan 34
+
+# The daemons the package ships, each with its binary, manual page and unit.
+daemons="suppress headers policyd"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -34,11 +37,6 @@ files=$(rpm -qpl "$rpm" 2>&1)
 tap_like "ships /usr/sbin/milterkit" "$files" '^/usr/sbin/milterkit$'
 tap_like "ships the sample configuration" "$files" '^/etc/milterkit/milterkit\.conf$'
 tap_like "ships a manual page" "$files" '^/usr/share/man/man[0-9]/milterkit'
-tap_like "ships /usr/sbin/milterkit-suppress" "$files" '^/usr/sbin/milterkit-suppress$'
-tap_like "ships milterkit-suppress(8)" "$files" \
-	'^/usr/share/man/man8/milterkit-suppress\.8'
-tap_like "ships the unit in %{_unitdir}" "$files" \
-	'^/usr/lib/systemd/system/milterkit-suppress\.service$'
 tap_like "ships the tmpfiles.d entry for /run/milterkit" "$files" \
 	'^/usr/lib/tmpfiles\.d/milterkit\.conf$'
 tap_like "ships the store directory" "$files" '^/var/lib/milterkit$'
@@ -56,14 +54,24 @@ tap_like "%post puts postfix in group milterkit" "$scripts" \
 	'usermod -a -G milterkit postfix'
 tap_like "%post creates /run/milterkit" "$scripts" \
 	'systemd-tmpfiles --create /usr/lib/tmpfiles\.d/milterkit\.conf'
-tap_like "%preun stops and disables the unit on erase" "$scripts" \
-	'disable --now milterkit-suppress\.service'
-tap_like "%postun restarts it on upgrade" "$scripts" \
-	'try-restart milterkit-suppress\.service'
-(cd "$tmp" && rpm2cpio "$rpm" | cpio -id --quiet \
-	./usr/lib/systemd/system/milterkit-suppress.service) 2>/dev/null
-tap_like "the unit runs the installed binary" \
-	"$(cat "$tmp/usr/lib/systemd/system/milterkit-suppress.service" 2>&1)" \
-	'^ExecStart=/usr/sbin/milterkit-suppress '
+(cd "$tmp" && rpm2cpio "$rpm" | cpio -id --quiet './usr/lib/systemd/system/*') 2>/dev/null
+# Each daemon (7 points each): binary, manual page, unit, the unit's
+# ExecStart, preset on installation, stopped on erase, restarted on upgrade.
+for d in $daemons; do
+	tap_like "ships /usr/sbin/milterkit-$d" "$files" "^/usr/sbin/milterkit-$d\$"
+	tap_like "ships milterkit-$d(8)" "$files" \
+		"^/usr/share/man/man8/milterkit-$d\.8"
+	tap_like "ships milterkit-$d.service in %{_unitdir}" "$files" \
+		"^/usr/lib/systemd/system/milterkit-$d\.service\$"
+	tap_like "milterkit-$d.service runs the installed binary" \
+		"$(cat "$tmp/usr/lib/systemd/system/milterkit-$d.service" 2>&1)" \
+		"^ExecStart=/usr/sbin/milterkit-$d -P /run/milterkit/$d\.pid\$"
+	tap_like "%post presets milterkit-$d.service on installation" "$scripts" \
+		"preset [^|>]*milterkit-$d\.service"
+	tap_like "%preun stops and disables milterkit-$d.service on erase" "$scripts" \
+		"disable --now [^|>]*milterkit-$d\.service"
+	tap_like "%postun restarts milterkit-$d.service on upgrade" "$scripts" \
+		"try-restart [^|>]*milterkit-$d\.service"
+done
 tap_like "automatic library dependencies are recorded" \
 	"$(rpm -qp --requires "$rpm" 2>&1)" 'libc\.so'

@@ -1,0 +1,143 @@
+#!/bin/bash
+# bench/headers/run.sh - throughput of milterkit-headers, alone and behind
+# Postfix.
+#
+#   run.sh [BUILD_DIR]          (default ./; run as root; builds nothing)
+#
+# Needs in BUILD_DIR: milters/headers/milterkit-headers and
+# bench/milterload/milterload (make bench-headers builds them first).
+# Steps:
+#  1. milterkit-headers in the foreground on a unix socket in a temp dir
+#     under /var/tmp, default rules plus internal_networks = 10.0.0.0/8;
+#  2. milterload: CONNS (default 16) connections, one recipient, a realistic
+#     header block of 20 fields (From, To, Subject, Date, Message-ID, MIME
+#     fields, List-Unsubscribe, eight Received...) and a 4 KiB body (the
+#     milter negotiates the body away, so it is not sent), for SECONDS_LOAD
+#     (default 10) seconds: messages/s and the p99 message round trip;
+#  3. the Postfix lab (tests/e2e/lab.sh): MESSAGES (default 2,000) messages
+#     with smtp-source over SESSIONS (20) sessions, without the milter and
+#     with smtpd_milters = the headers socket, ROUNDS (3) times each,
+#     alternating; the median times and their ratio (target: >= 0.9).
+#     smtp-source's messages carry From, To, Date, Message-ID and Subject,
+#     so the milter reads every header and changes nothing. Set LAB=0 to
+#     skip this step.
+# Everything started here is stopped by its pid; the temp dir is removed.
+# Environment: CONNS, SECONDS_LOAD, MESSAGES, SESSIONS, ROUNDS, LAB,
+# KEEP=1 (keep the temp dir).
+set -u
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+
+BUILD=$(cd "${1:-.}" && pwd) || exit 2
+here=$(cd "$(dirname "$0")" && pwd)
+top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
+top_builddir=$BUILD
+export top_srcdir top_builddir
+CONNS=${CONNS:-16}
+SECONDS_LOAD=${SECONDS_LOAD:-10}
+MESSAGES=${MESSAGES:-2000}
+SESSIONS=${SESSIONS:-20}
+LAB=${LAB:-1}
+ROUNDS=${ROUNDS:-3}
+
+MILTER=$BUILD/milters/headers/milterkit-headers
+LOAD=$BUILD/bench/milterload/milterload
+for f in "$MILTER" "$LOAD"; do
+	[ -x "$f" ] || { echo "run.sh: $f not built" >&2; exit 2; }
+done
+[ "$(id -u)" = 0 ] || { echo "run.sh: run as root (the lab needs it)" >&2; exit 2; }
+
+tmp=$(mktemp -d /var/tmp/bench_headers.XXXXXX) || exit 2
+chmod 0755 "$tmp"		# smtpd (user postfix) must reach the socket
+mpid=
+stop_milter() {
+	local i
+	[ -n "$mpid" ] || return 0
+	kill -TERM "$mpid" 2>/dev/null
+	for i in $(seq 1 100); do
+		kill -0 "$mpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$mpid" 2>/dev/null
+	wait "$mpid" 2>/dev/null
+	mpid=
+}
+cleanup() {
+	stop_milter
+	if [ "${KEEP:-0}" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
+	"$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)," \
+	"load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---- 1. the milter -------------------------------------------------------
+sock=$tmp/headers.sock
+cat > "$tmp/milterkit.conf" <<EOF
+[log]
+level = warn
+
+[headers]
+user =
+pidfile =
+socket_mode = 0666
+internal_networks = 10.0.0.0/8
+EOF
+"$MILTER" -f -c "$tmp/milterkit.conf" -p "unix:$sock" 2> "$tmp/milter.log" &
+mpid=$!
+for i in $(seq 1 100); do
+	[ -S "$sock" ] && break
+	kill -0 "$mpid" 2>/dev/null || break
+	sleep 0.1
+done
+[ -S "$sock" ] || { echo "run.sh: no socket; milter log:" >&2; cat "$tmp/milter.log" >&2; exit 1; }
+
+# ---- 2. milterload ---------------------------------------------------------
+echo "== milterload: $CONNS connections, 1 rcpt/msg, 20 headers, 4096-byte body, ${SECONDS_LOAD} s"
+"$LOAD" -s "unix:$sock" -c "$CONNS" -r 1 -H 20 -b 4096 -d "$SECONDS_LOAD" \
+	-t 10 > "$tmp/load.out"
+rc=$?
+cat "$tmp/load.out"
+[ $rc = 0 ] || { echo "run.sh: milterload failed ($rc)" >&2; exit 1; }
+sum=$(grep '^summary ' "$tmp/load.out")
+val() { printf '%s\n' "$sum" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+echo "RESULT msg_per_s=$(val msg_per_s) msg_p99_ms=$(val msg_p99_ms) messages=$(val messages)"
+[ -s "$tmp/milter.log" ] && { echo "milter log (warn and above):"; head -5 "$tmp/milter.log"; }
+
+[ "$LAB" = 1 ] || exit 0
+
+# ---- 3. Postfix lab --------------------------------------------------------
+echo "== Postfix lab: $MESSAGES messages over $SESSIONS sessions (smtp-source)"
+. "$top_srcdir/tests/e2e/lab.sh"
+lab_start || { echo "run.sh: lab_start failed" >&2; exit 1; }
+lab_at_exit stop_milter
+# Rounds alternate without and with the milter, so that a slow spell of
+# the machine hurts both sides alike; the ratio is taken between medians.
+delivered=0 plain=() milter=()
+one_round() {	# without|with
+	if [ "$1" = with ]; then lab_postconf "smtpd_milters = unix:$sock"
+	else lab_postconf "smtpd_milters ="; fi
+	lab_reload
+	lab_source "$MESSAGES" "$SESSIONS" || { echo "run.sh: smtp-source failed" >&2; exit 1; }
+	printf '  %-7s %6.2f s\n' "$1" "$LAB_SOURCE_SECONDS"
+	if [ "$1" = with ]; then milter+=("$LAB_SOURCE_SECONDS")
+	else plain+=("$LAB_SOURCE_SECONDS"); fi
+	delivered=$((delivered + MESSAGES))
+	lab_wait_sink "$delivered" 120 ||
+		echo "run.sh: sink has $(lab_sink_count) of $delivered" >&2
+	lab_queue_empty 60 || true
+}
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+lab_postconf "milter_default_action = tempfail"
+for r in $(seq 1 "$ROUNDS"); do
+	if [ $((r % 2)) = 1 ]; then one_round without; one_round with
+	else one_round with; one_round without; fi
+done
+t_plain=$(median "${plain[@]}")
+t_milter=$(median "${milter[@]}")
+tf=$(grep -c 'milter-reject: \|milter.*tempfail\|451 4\.' "$LAB_DIR/maillog" 2>/dev/null)
+printf 'median without milter: %.2f s; with milterkit-headers: %.2f s; delivered %s of %s; milter rejects or tempfails in maillog: %s\n' \
+	"$t_plain" "$t_milter" "$(lab_sink_count)" "$delivered" "${tf:-0}"
+echo "RESULT lab_ratio=$(awk -v a="$t_plain" -v b="$t_milter" 'BEGIN { printf "%.3f", a / b }')" \
+	"(throughput with / without, medians of $ROUNDS rounds; target >= 0.9)"

@@ -1,0 +1,182 @@
+/*
+ * NAME
+ *	headers_priv.h - what the files of milterkit-headers' header logic
+ *	share: the compiled rules, the rewrite context, and the helpers
+ * SYNOPSIS
+ *	rules.c		hdr_rules_new(), hdr_rules_free(), hdr_session_checked(),
+ *			hdr_rules_limits()
+ *	names.c		hdr_names_parse(), hdr_names_free(),
+ *			hdr_domain_match(), hdr_field_match()
+ *	buf.c		hdr_buf_*(), hdr_expand()
+ *	rewrite.c	hdr_rewrite(), hdr_result_free(), hdr_edit(),
+ *			hdr_reject(), hdr_find(), hdr_is()
+ *	required.c	rules 1-5: Message-ID, Date, MIME-Version, From,
+ *			duplicates
+ *	privacy.c	rules 6-7: removed fields, internal Received,
+ *			Feedback-ID
+ *	listunsub.c	rule 8: List-Unsubscribe, List-Unsubscribe-Post
+ *	content.c	rule 9: 8-bit text and long lines
+ *	addrlist.c	hdr_addrlist_parse(), hdr_phrase_text(): RFC 5322
+ *			address lists
+ *	msgid.c		hdr_msgid_valid(), hdr_msgid_new(), hdr_date_format()
+ *	fold.c		hdr_line_max(), hdr_fold()
+ *	rfc2047.c	hdr_utf8_valid(), hdr_has_8bit(), hdr_encode_words(),
+ *			hdr_encode_unstructured(), hdr_encode_addrlist()
+ *	unsub.c		the token (hdr_unsub.h)
+ * DESCRIPTION
+ *	Strings returned through a struct hdr_buf are malloc'd and owned by
+ *	the caller. Nothing here keeps state between messages except the
+ *	Message-ID counter (msgid.c).
+ */
+#ifndef HEADERS_PRIV_H
+#define HEADERS_PRIV_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "headers.h"
+#include "mk_cidr.h"
+
+#define HDR_LINE_MAX 998		/* RFC 5322 2.1.1, without CRLF */
+#define HDR_DOMAIN_MAX 254		/* with NUL */
+
+/* A list of lower-cased names: domains (".x" = under x) or field names
+ * ("x-*" = prefix). */
+struct hdr_names {
+	char **v;
+	size_t n;
+};
+
+struct hdr_rules {
+	unsigned which;			/* MK_SESSION_* */
+	struct mk_cidr_list networks;	/* for check = networks */
+	size_t max_headers;
+	size_t max_header_len;
+	int message_id;
+	char *msgid_domain;		/* "" = From domain */
+	char hostname[HDR_DOMAIN_MAX];	/* last resort for Message-IDs */
+	int date;
+	int date_utc;
+	int mime_version;
+	int missing_from;		/* MK_HDR_FROM_* */
+	int multiple_from;		/* MK_HDR_REJECT | MK_HDR_ACCEPT */
+	int duplicates;			/* MK_HDR_DUP_* */
+	struct hdr_names remove;	/* field names */
+	struct mk_cidr_list internal_nets;
+	struct hdr_names internal_hosts;
+	char *feedback_id;		/* "" = off */
+	struct hdr_names unsub_domains;	/* empty = off */
+	unsigned char *unsub_key;
+	size_t unsub_keylen;
+	char *unsub_mailto;		/* "" = none */
+	char *unsub_url;		/* "" = none */
+	int long_lines;			/* MK_HDR_LONG_* */
+	int eight_bit;			/* MK_HDR_8BIT_* */
+};
+
+struct hdr_buf {
+	char *p;
+	size_t len;
+	size_t cap;
+};
+
+/* One hdr_rewrite() call. */
+struct hdr_ctx {
+	const struct hdr_rules *r;
+	const struct hdr_msg *m;
+	struct hdr_result *out;
+	size_t *occ;			/* occurrence of field i among its name */
+	unsigned char *gone;		/* field i is deleted */
+	size_t *pos;			/* per edit: field position, or SIZE_MAX */
+	size_t cap;			/* of out->e and pos */
+	char from_domain[HDR_DOMAIN_MAX]; /* first From mailbox, normalized */
+	char env_domain[HDR_DOMAIN_MAX]; /* MAIL FROM, normalized, or "" */
+};
+
+/* Parse result of an address list. */
+#define HDR_PHRASES_MAX 64
+struct hdr_alist {
+	size_t mailboxes;
+	size_t groups;
+	char first_domain[HDR_DOMAIN_MAX]; /* as written; "" for a literal */
+	int addr8;			/* 8-bit in a local part or domain */
+	int comment8;			/* 8-bit in a comment */
+	int phrase_comment8;		/* an 8-bit phrase holds a comment */
+	size_t nphrase;			/* 8-bit phrases (display names) */
+	struct { size_t start, end; } phrase[HDR_PHRASES_MAX];
+	int too_many;			/* more 8-bit phrases than fit */
+};
+
+/* names.c */
+int hdr_names_parse(const char *text, struct hdr_names *out);
+void hdr_names_free(struct hdr_names *l);
+int hdr_domain_match(const struct hdr_names *l, const char *name, size_t n);
+int hdr_field_match(const struct hdr_names *l, const char *name);
+
+/* buf.c */
+void hdr_buf_add(struct hdr_buf *b, const char *s, size_t n);
+void hdr_buf_str(struct hdr_buf *b, const char *s);
+void hdr_buf_ch(struct hdr_buf *b, char c);
+char *hdr_buf_take(struct hdr_buf *b);
+void hdr_buf_free(struct hdr_buf *b);
+void hdr_expand(struct hdr_buf *b, const char *tpl,
+    const char *const vars[26]);
+
+/* rewrite.c */
+void hdr_edit(struct hdr_ctx *c, enum hdr_op op, size_t i, const char *name,
+    char *value, const char *why);
+void hdr_reject(struct hdr_ctx *c, const char *rcode, const char *xcode,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+size_t hdr_find(const struct hdr_ctx *c, const char *name, size_t from);
+int hdr_is(const char *a, const char *b);
+char *hdr_safe_name(char *dst, size_t len, const char *name);
+
+/* the rules, in the order rewrite.c calls them */
+void hdr_rule_duplicates(struct hdr_ctx *c);
+void hdr_rule_from(struct hdr_ctx *c);
+void hdr_rule_privacy(struct hdr_ctx *c);
+void hdr_rule_feedback(struct hdr_ctx *c);
+void hdr_rule_content(struct hdr_ctx *c);
+void hdr_rule_message_id(struct hdr_ctx *c);
+void hdr_rule_date(struct hdr_ctx *c);
+void hdr_rule_mime(struct hdr_ctx *c);
+void hdr_rule_unsubscribe(struct hdr_ctx *c);
+
+/* addrlist.c */
+int hdr_addrlist_parse(const char *v, struct hdr_alist *out);
+void hdr_phrase_text(const char *v, size_t start, size_t end,
+    struct hdr_buf *out);
+
+/* msgid.c */
+int hdr_msgid_valid(const char *v);
+void hdr_msgid_new(const char *domain, char *out, size_t len);
+void hdr_date_format(time_t t, int utc, char *out, size_t len);
+
+/* fold.c */
+size_t hdr_line_max(const char *name, const char *v);
+int hdr_fold(const char *name, const char *v, struct hdr_buf *out);
+void hdr_lf(struct hdr_buf *out, const char *v);
+
+/*
+ * unsub.c: the List-Unsubscribe token. Self-contained (OpenSSL, mk_addr)
+ * so that it can move to common/ when the unsubscribe ingestion of the
+ * milterkit command needs hdr_unsub_verify().
+ */
+#define HDR_UNSUB_TOKEN_LEN 32		/* base32 of 160 bits */
+#define HDR_UNSUB_KEY_MIN 16
+#define HDR_UNSUB_KEY_MAX 1024
+int hdr_unsub_key_load(const char *path, unsigned char **key, size_t *len,
+    char *err, size_t errlen);
+int hdr_unsub_token(const unsigned char *key, size_t keylen, const char *rcpt,
+    const char *domain, char out[HDR_UNSUB_TOKEN_LEN + 1]);
+int hdr_unsub_verify(const unsigned char *key, size_t keylen,
+    const char *token, const char *rcpt, const char *domain);
+
+/* rfc2047.c */
+int hdr_has_8bit(const char *s, size_t n);
+int hdr_utf8_valid(const char *s, size_t n);
+void hdr_encode_words(struct hdr_buf *b, const char *s, size_t n);
+void hdr_encode_unstructured(struct hdr_buf *b, const char *v);
+int hdr_encode_addrlist(struct hdr_buf *b, const char *v);
+
+#endif

@@ -1,0 +1,291 @@
+/*
+ * NAME
+ *	milterkit-headers - standardize message headers before signing
+ * DESCRIPTION
+ *	The milter adapter. It asks the MTA for CONNECT, MAIL, RCPT and the
+ *	headers, with SMFIP_HDR_LEADSPC so that values arrive exactly as
+ *	written (leading blank and folding kept); HELO, end of headers and
+ *	the body are negotiated away. At MAIL it decides whether the session
+ *	is rewritten at all (an unchecked session's message is accepted at
+ *	once: the MTA sends this milter nothing more for it) and notes the
+ *	SASL login and whether MAIL FROM carried SMTPUTF8; RCPT keeps the
+ *	first recipient; each header is copied, within the configured
+ *	bounds (past them the message is rejected with 552 5.3.4 at once,
+ *	nothing more is kept). At end of message hdr_rewrite() (rewrite.c)
+ *	decides: a rejection, or edits that are applied in order with
+ *	smfi_addheader(), smfi_insheader() and smfi_chgheader(), each
+ *	logged on one line with the queue id.
+ * SEE ALSO
+ *	headers.h, milterkit-headers(8)
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "headers.h"
+#include "mk_log.h"
+#include "mk_mem.h"
+#include "mk_milter.h"
+
+/* What the adapter keeps of one message, MAIL to end of message. */
+struct hm_msg {
+	int checked;			/* session rewritten */
+	int smtputf8;			/* MAIL FROM carried SMTPUTF8 */
+	int overflow;			/* bounds exceeded: rejected */
+	char *sasl_user;		/* {auth_authen} copy or NULL */
+	char *rcpt;			/* first recipient, no brackets */
+	struct hdr_field *h;		/* name and value copies */
+	size_t n, cap;
+};
+
+static int
+hm_init(const struct mk_conf *conf, void **state, char *err, size_t errlen)
+{
+	return hdr_rules_new(conf, (struct hdr_rules **)state, err, errlen);
+}
+
+static void
+hm_fini(void *state)
+{
+	hdr_rules_free(state);
+}
+
+/* Copies an envelope address without its angle brackets. */
+static char *
+hm_bare(const char *addr)
+{
+	size_t len = strlen(addr);
+	char *s;
+
+	if (len >= 2 && addr[0] == '<' && addr[len - 1] == '>') {
+		s = mk_malloc(len - 1);
+		memcpy(s, addr + 1, len - 2);
+		s[len - 2] = '\0';
+		return s;
+	}
+	return mk_strdup(addr);
+}
+
+static sfsistat
+hm_mail(struct mk_msg *msg, char **argv)
+{
+	struct mk_conn *conn = msg->conn;
+	struct hm_msg *m = mk_calloc(1, sizeof(*m));
+	const char *user = mk_milter_macro(conn, "{auth_authen}");
+
+	msg->data = m;
+	if (user != NULL && *user == '\0')
+		user = NULL;
+	m->checked = hdr_session_checked(conn->state, user != NULL, conn->addr);
+	if (!m->checked) {
+		mk_log_event(MK_LOG_DEBUG, mk_milter_qid(conn, msg),
+		    "skip client=%s[%s]: session not checked", conn->name,
+		    conn->addr);
+		return SMFIS_ACCEPT;
+	}
+	if (user != NULL && strlen(user) < MK_MILTER_ADDR_MAX)
+		m->sasl_user = mk_strdup(user);
+	for (size_t i = 1; argv[0] != NULL && argv[i] != NULL; i++)
+		if (strcasecmp(argv[i], "SMTPUTF8") == 0)
+			m->smtputf8 = 1;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+hm_rcpt(struct mk_msg *msg, char **argv)
+{
+	struct hm_msg *m = msg->data;
+
+	if (m != NULL && m->rcpt == NULL && argv[0] != NULL &&
+	    strlen(argv[0]) < MK_MILTER_ADDR_MAX)
+		m->rcpt = hm_bare(argv[0]);
+	return SMFIS_CONTINUE;
+}
+
+/* Rejects a message past the header bounds, once, with a log line. */
+static sfsistat
+hm_too_big(struct mk_msg *msg, const char *name, const char *what)
+{
+	struct mk_conn *conn = msg->conn;
+	struct hm_msg *m = msg->data;
+	char pname[MK_LOG_CLIENT_MAX], from[MK_LOG_CLIENT_MAX];
+
+	m->overflow = 1;
+	mk_printable(pname, sizeof(pname), name, (size_t)-1);
+	mk_printable(from, sizeof(from), msg->sender, (size_t)-1);
+	mk_log_event(MK_LOG_INFO, mk_milter_qid(conn, msg),
+	    "reject from=%s client=%s[%s]: %s at header %s (limits)", from,
+	    conn->name, conn->addr, what, pname);
+	mk_milter_setreply(conn, "552", "5.3.4", "Message header too large "
+	    "(%s)", what);
+	return SMFIS_REJECT;
+}
+
+static sfsistat
+hm_header(struct mk_msg *msg, const char *name, const char *value)
+{
+	struct hm_msg *m = msg->data;
+	struct hdr_limits lim;
+	size_t ln, lv;
+	char *copy;
+
+	if (m == NULL || !m->checked || m->overflow)
+		return SMFIS_CONTINUE;
+	hdr_rules_limits(msg->conn->state, &lim);
+	if (m->n >= lim.max_headers)
+		return hm_too_big(msg, name, "too many header fields");
+	ln = strlen(name);
+	lv = strlen(value);
+	if (ln + 1 + lv > lim.max_header_len)
+		return hm_too_big(msg, name, "header field too long");
+	if (m->n == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 32;
+		m->h = mk_realloc(m->h, m->cap * sizeof(*m->h));
+	}
+	/* One allocation holds "name\0value\0". */
+	copy = mk_malloc(ln + lv + 2);
+	memcpy(copy, name, ln + 1);
+	memcpy(copy + ln + 1, value, lv + 1);
+	m->h[m->n].name = copy;
+	m->h[m->n].value = copy + ln + 1;
+	m->n++;
+	return SMFIS_CONTINUE;
+}
+
+/* One edit's log line: "add Message-ID=<...> (missing)". */
+static void
+hm_log_edit(struct mk_msg *msg, const struct hdr_edit *e)
+{
+	static const char *const verb[] = { "add", "insert", "change", "delete" };
+	char name[MK_LOG_CLIENT_MAX], val[MK_LOG_CLIENT_MAX];
+	const char *v = e->value;
+
+	mk_printable(name, sizeof(name), e->name, (size_t)-1);
+	if (e->op == HDR_DELETE) {
+		mk_log_event(MK_LOG_INFO, mk_milter_qid(msg->conn, msg),
+		    "delete %s (%s)", name, e->why);
+		return;
+	}
+	while (*v == ' ' || *v == '\t')
+		v++;
+	mk_printable(val, sizeof(val), v, (size_t)-1);
+	mk_log_event(MK_LOG_INFO, mk_milter_qid(msg->conn, msg), "%s %s=%s (%s)",
+	    verb[e->op], name, val, e->why);
+}
+
+/* Applies one edit; values come with their leading blank (headers.h). */
+static int
+hm_apply(SMFICTX *ctx, const struct hdr_edit *e)
+{
+	int rc;
+
+	switch (e->op) {
+	case HDR_ADD:
+		rc = smfi_addheader(ctx, e->name, e->value);
+		break;
+	case HDR_INSERT:
+		rc = smfi_insheader(ctx, (int)e->index, e->name, e->value);
+		break;
+	case HDR_CHANGE:
+		rc = smfi_chgheader(ctx, e->name, (int)e->index, e->value);
+		break;
+	default:
+		rc = smfi_chgheader(ctx, e->name, (int)e->index, NULL);
+		break;
+	}
+	return rc == MI_SUCCESS ? 0 : -1;
+}
+
+static sfsistat
+hm_eom(struct mk_msg *msg)
+{
+	struct mk_conn *conn = msg->conn;
+	struct hm_msg *m = msg->data;
+	struct hdr_msg in;
+	struct hdr_result res;
+	char from[MK_LOG_CLIENT_MAX], *bare;
+	sfsistat rc = SMFIS_CONTINUE;
+	size_t i;
+
+	if (m == NULL || !m->checked || m->overflow)
+		return SMFIS_CONTINUE;
+	bare = hm_bare(msg->sender);		/* "<>" gives "" */
+	memset(&in, 0, sizeof(in));
+	in.h = m->h;
+	in.n = m->n;
+	in.env_from = bare;
+	in.smtputf8 = m->smtputf8;
+	in.sasl_user = m->sasl_user;
+	in.client_addr = conn->addr;
+	in.nrcpt = msg->nrcpt;
+	in.rcpt = msg->nrcpt == 1 ? m->rcpt : NULL;
+	in.queue_id = msg->qid[0] != '\0' ? msg->qid : NULL;
+	in.now = time(NULL);
+	memset(&res, 0, sizeof(res));
+	hdr_rewrite(conn->state, &in, &res);
+	free(bare);
+	if (res.reject) {
+		mk_printable(from, sizeof(from), msg->sender, (size_t)-1);
+		mk_log_event(MK_LOG_INFO, mk_milter_qid(conn, msg),
+		    "reject from=%s client=%s[%s]: %s %s %s", from, conn->name,
+		    conn->addr, res.rcode, res.xcode, res.text);
+		mk_milter_setreply(conn, res.rcode, res.xcode, "%s", res.text);
+		hdr_result_free(&res);
+		return SMFIS_REJECT;
+	}
+	for (i = 0; i < res.ne; i++) {
+		if (hm_apply(conn->ctx, &res.e[i]) < 0) {
+			char name[MK_LOG_CLIENT_MAX];
+
+			mk_printable(name, sizeof(name), res.e[i].name, (size_t)-1);
+			rc = mk_milter_on_error(conn, msg, "the MTA refused to %s "
+			    "header %s", res.e[i].op == HDR_DELETE ? "delete" :
+			    res.e[i].op == HDR_CHANGE ? "change" : "add", name);
+			break;
+		}
+		hm_log_edit(msg, &res.e[i]);
+	}
+	hdr_result_free(&res);
+	return rc;
+}
+
+static void
+hm_msg_free(struct mk_msg *msg)
+{
+	struct hm_msg *m = msg->data;
+
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		free((char *)m->h[i].name);	/* value shares the block */
+	free(m->h);
+	free(m->sasl_user);
+	free(m->rcpt);
+	free(m);
+	msg->data = NULL;
+}
+
+static const struct mk_milter_desc headers_desc = {
+	.name = "milterkit-headers",
+	.section = "headers",
+	.version = PACKAGE_VERSION,
+	.flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
+	/* Not a step: the protocol flag asking for values as written. */
+	.no_steps = SMFIP_HDR_LEADSPC,
+	.init = hm_init,
+	.fini = hm_fini,
+	.mail = hm_mail,
+	.rcpt = hm_rcpt,
+	.header = hm_header,
+	.eom = hm_eom,
+	.msg_free = hm_msg_free,
+};
+
+int
+main(int argc, char **argv)
+{
+	return mk_milter_main(&headers_desc, argc, argv);
+}

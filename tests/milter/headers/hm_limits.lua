@@ -1,0 +1,17 @@
+-- hm_limits.lua - max_headers = 10: the 11th header field is rejected at
+-- once (the message ends there); ten fields pass. (max_header_size is
+-- checked with the probe: miltertest itself crashes on a header field of
+-- more than about 1,024 octets.)
+dofile(os.getenv("MT_DIR") .. "/hm_lib.lua")
+hm_run(function()
+	local many = hm_block()
+	for i = #many + 1, 11 do many[i] = { "Comments", " n" .. i } end
+	local conn, r = hm_message{ qid = "HM0014", headers = many }
+	hm_rejected(r)
+	mt.disconnect(conn)
+	local ten = hm_block()
+	for i = #ten + 1, 10 do ten[i] = { "Comments", " " .. string.rep("z ", 400) } end
+	conn, r = hm_message{ qid = "HM0014c", headers = ten }
+	hm_passed(r)
+	mt.disconnect(conn)
+end)
