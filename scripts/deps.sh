@@ -7,7 +7,8 @@ PKGS="autoconf automake libtool pkg-config make gcc libc6-dev
   libmilter-dev liblmdb-dev libopendkim-dev libspf2-dev libopendmarc-dev
   libidn2-dev libssl-dev libcmocka-dev
   miltertest postfix swaks lmdb-utils iproute2 procps
-  debhelper devscripts dpkg-dev fakeroot lintian rpm"
+  debhelper devscripts dpkg-dev fakeroot lintian rpm
+  clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do
