@@ -1,0 +1,417 @@
+/*
+ * test_headers_parts.c - unit tests of the parts of milterkit-headers'
+ * header logic: the unsubscribe token, the secret file, the configuration
+ * rows, the session choice, Message-ID syntax and generation, the Date in
+ * the local zone, address lists, UTF-8 and the edit order.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <fnmatch.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "headers.h"
+#include "headers_priv.h"
+#include "mk_conf.h"
+#include "mk_mem.h"
+
+#include "headers_fx.h"
+
+static const unsigned char key[] = SECRET;
+#define KEYLEN (sizeof(key) - 1)
+
+/* A token verifies for its recipient and domain, in either case. */
+static void
+test_token_verifies(void **st)
+{
+	char tok[HDR_UNSUB_TOKEN_LEN + 1], up[HDR_UNSUB_TOKEN_LEN + 1];
+
+	assert_int_equal(hdr_unsub_token(key, KEYLEN, "bob@example.net",
+	    "example.com", tok), 0);
+	assert_int_equal(strlen(tok), HDR_UNSUB_TOKEN_LEN);
+	assert_int_equal(strspn(tok, "abcdefghijklmnopqrstuvwxyz234567"),
+	    HDR_UNSUB_TOKEN_LEN);
+	assert_int_equal(hdr_unsub_verify(key, KEYLEN, tok, "bob@example.net",
+	    "example.com"), 1);
+	for (int i = 0; i <= HDR_UNSUB_TOKEN_LEN; i++)
+		up[i] = (tok[i] >= 'a' && tok[i] <= 'z') ?
+		    (char)(tok[i] - 32) : tok[i];
+	assert_int_equal(hdr_unsub_verify(key, KEYLEN, up, "Bob@Example.NET",
+	    "EXAMPLE.com"), 1);
+}
+
+/* A tampered token, another recipient, domain or key do not verify. */
+static void
+test_token_tampered_fails(void **st)
+{
+	char tok[HDR_UNSUB_TOKEN_LEN + 1];
+	static const unsigned char other[] = "another-secret-of-some-length";
+
+	assert_int_equal(hdr_unsub_token(key, KEYLEN, "bob@example.net",
+	    "example.com", tok), 0);
+	tok[5] = tok[5] == 'a' ? 'b' : 'a';
+	assert_int_equal(hdr_unsub_verify(key, KEYLEN, tok, "bob@example.net",
+	    "example.com"), 0);
+	tok[5] = tok[5] == 'a' ? 'b' : 'a';	/* not necessarily restored */
+	assert_int_equal(hdr_unsub_token(key, KEYLEN, "bob@example.net",
+	    "example.com", tok), 0);
+	assert_int_equal(hdr_unsub_verify(key, KEYLEN, tok, "eve@example.net",
+	    "example.com"), 0);
+	assert_int_equal(hdr_unsub_verify(key, KEYLEN, tok, "bob@example.net",
+	    "example.org"), 0);
+	assert_int_equal(hdr_unsub_verify(other, sizeof(other) - 1, tok,
+	    "bob@example.net", "example.com"), 0);
+	tok[HDR_UNSUB_TOKEN_LEN - 1] = '\0';
+	assert_int_equal(hdr_unsub_verify(key, KEYLEN, tok, "bob@example.net",
+	    "example.com"), 0);
+	assert_int_equal(hdr_unsub_verify(key, KEYLEN, NULL, "bob@example.net",
+	    "example.com"), 0);
+	assert_int_equal(hdr_unsub_token(key, KEYLEN, "not an address",
+	    "example.com", tok), -1);
+}
+
+static void
+write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/* The secret file: trailing newline dropped; short, open to others or
+ * missing is an error. */
+static void
+test_secret_file(void **st)
+{
+	char path[] = "/tmp/test_headers_key.XXXXXX", err[256];
+	unsigned char *k;
+	size_t len;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	write_file(path, SECRET "\n", 0600);
+	assert_int_equal(hdr_unsub_key_load(path, &k, &len, err, sizeof(err)),
+	    0);
+	assert_int_equal(len, KEYLEN);
+	assert_memory_equal(k, SECRET, KEYLEN);
+	free(k);
+	write_file(path, SECRET, 0644);
+	assert_int_equal(hdr_unsub_key_load(path, &k, &len, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "readable by others"));
+	write_file(path, "short\n", 0600);
+	assert_int_equal(hdr_unsub_key_load(path, &k, &len, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "16 to 1024"));
+	unlink(path);
+	assert_int_equal(hdr_unsub_key_load(path, &k, &len, err, sizeof(err)),
+	    -1);
+	assert_null(k);
+}
+
+/* ---- configuration ---- */
+
+/* Bad [headers] values are configuration errors naming the problem. */
+static void
+test_config_rejects_bad_values(void **st)
+{
+	static const struct { const char *text, *err; } bad[] = {
+		{ "feedback_id = %u:%x", "unknown %x" },
+		{ "feedback_id = a b", "without blanks" },
+		{ "unsubscribe_url = http://x/%t", "https://" },
+		{ "unsubscribe_url = https://x/", "must contain %t" },
+		{ "unsubscribe_mailto = unsubscribe@%d", "must contain %t" },
+		{ "unsubscribe_mailto = %t", "LOCAL@DOMAIN" },
+		{ "unsubscribe_domains = exa mple..com", "bad name" },
+		{ "internal_hosts = bad_host!", "bad name" },
+		{ "internal_networks = 10.1.0.0/8", "" },
+		{ "remove_headers = X-Foo, Bad:Name", "bad header name" },
+		{ "remove_headers = X-*-Foo", "bad header name" },
+		{ "message_id_domain = a.example, b.example", "one domain" },
+		{ "duplicates = first", "" },
+		{ "max_headers = 5", "" },
+		{ "unsubscribe_domains = example.com",
+		  "needs unsubscribe_secret_file" },
+		{ "unsubscribe_domains = example.com\n"
+		  "unsubscribe_secret_file = /nonexistent/key", "No such file" },
+		{ "unsubscribe_domains = example.com\nunsubscribe_mailto =\n"
+		  "unsubscribe_secret_file = /dev/null",
+		  "needs unsubscribe_mailto or unsubscribe_url" },
+	};
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (rules_from(bad[i].text, err, sizeof(err)) != NULL)
+			fail_msg("accepted: %s", bad[i].text);
+		if (strstr(err, bad[i].err) == NULL)
+			fail_msg("%s: error \"%s\" lacks \"%s\"", bad[i].text,
+			    err, bad[i].err);
+	}
+}
+
+/* The defaults: every rule on, the documented values. */
+static void
+test_config_defaults(void **st)
+{
+	struct mk_conf *conf = mk_conf_new_defaults();
+
+	assert_int_equal(conf->hdr.max_headers, 1000);
+	assert_int_equal(conf->hdr.max_header_size, 65536);
+	assert_true(conf->hdr.message_id && conf->hdr.date &&
+	    conf->hdr.mime_version);
+	assert_int_equal(conf->hdr.date_zone, MK_HDR_ZONE_LOCAL);
+	assert_int_equal(conf->hdr.missing_from, MK_HDR_FROM_REJECT);
+	assert_int_equal(conf->hdr.multiple_from, MK_HDR_REJECT);
+	assert_int_equal(conf->hdr.duplicates, MK_HDR_DUP_REJECT);
+	assert_int_equal(conf->hdr.long_lines, MK_HDR_LONG_FOLD);
+	assert_int_equal(conf->hdr.eight_bit, MK_HDR_8BIT_ENCODE);
+	assert_non_null(strstr(conf->hdr.remove, "X-Originating-IP"));
+	assert_string_equal(conf->hdr.unsub_mailto, "unsubscribe+%t@%d");
+	assert_string_equal(conf->hdr.feedback_id, "");
+	mk_conf_free(conf);
+}
+
+/* check = authenticated, networks: either selects the session. */
+static void
+test_session_checked(void **st)
+{
+	struct hdr_rules *r = rules_ok("check = authenticated, networks\n"
+	    "networks = 192.0.2.0/24");
+	struct hdr_limits lim;
+
+	assert_true(hdr_session_checked(r, 1, "198.51.100.1"));
+	assert_true(hdr_session_checked(r, 0, "192.0.2.7"));
+	assert_false(hdr_session_checked(r, 0, "198.51.100.1"));
+	hdr_rules_limits(r, &lim);
+	assert_int_equal(lim.max_headers, 1000);
+	assert_int_equal(lim.max_header_len, 65536);
+	hdr_rules_free(r);
+	r = rules_ok(NULL);
+	assert_true(hdr_session_checked(r, 0, "198.51.100.1"));
+	hdr_rules_free(r);
+	hdr_rules_free(NULL);
+}
+
+/* ---- Message-ID, Date ---- */
+
+/* msg-id syntax: one <left@right>, comments around allowed. */
+static void
+test_msgid_syntax(void **st)
+{
+	static const char *const good[] = {
+		" <a@b>", "<a.b.c@example.com>", " (x) <a@[192.0.2.1]> (y)",
+		" <a+b=c@d>\r\n ", " \n\t<x@y>",
+	};
+	static const char *const bad[] = {
+		"", " ", " a@b", " <a@b", " <@b>", " <a@>", " <a..b@c>",
+		" <a@b> <c@d>", " <\"q\"@b>", " <a@b> (open", " <a b@c>",
+		" <a@[x[y]>", " <\xc3\xa9@b>", " <a@b>)", " <.a@b>",
+	};
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!hdr_msgid_valid(good[i]))
+			fail_msg("rejected: \"%s\"", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (hdr_msgid_valid(bad[i]))
+			fail_msg("accepted: \"%s\"", bad[i]);
+}
+
+/* New Message-IDs are valid, carry the domain, and never repeat. */
+static void
+test_msgid_unique(void **st)
+{
+	char a[128], b[128];
+
+	hdr_msgid_new("example.com", a, sizeof(a));
+	hdr_msgid_new("example.com", b, sizeof(b));
+	assert_true(hdr_msgid_valid(a));
+	assert_true(hdr_msgid_valid(b));
+	assert_string_not_equal(a, b);
+	assert_non_null(strstr(a, "@example.com>"));
+	/* "<TIME.COUNT.RANDOM@": 16 base32 characters of randomness */
+	{
+		char *at = strchr(a, '@'), *r = at;
+
+		while (r > a && r[-1] != '.')
+			r--;
+		assert_int_equal(at - r, 16);
+		assert_int_equal(strspn(r, "abcdefghijklmnopqrstuvwxyz234567"),
+		    16);
+	}
+}
+
+/* date_zone = local writes the zone's offset; utc +0000. */
+static void
+test_date_local_zone(void **st)
+{
+	char d[64];
+
+	setenv("TZ", "XST-05:30", 1);
+	tzset();
+	hdr_date_format(NOW, 0, d, sizeof(d));
+	assert_string_equal(d, "Wed, 15 Nov 2023 03:43:20 +0530");
+	setenv("TZ", "YST+03", 1);
+	tzset();
+	hdr_date_format(NOW, 0, d, sizeof(d));
+	assert_string_equal(d, "Tue, 14 Nov 2023 19:13:20 -0300");
+	hdr_date_format(NOW, 1, d, sizeof(d));
+	assert_string_equal(d, "Tue, 14 Nov 2023 22:13:20 +0000");
+	unsetenv("TZ");
+	tzset();
+}
+
+/* ---- address lists, UTF-8, folding ---- */
+
+/* Mailboxes are counted through groups, quotes and comments. */
+static void
+test_addrlist_counts(void **st)
+{
+	static const struct { const char *v; int rc; size_t mb, gr;
+	    const char *dom; } t[] = {
+		{ " a@example.com", 0, 1, 0, "example.com" },
+		{ " \"Doe, John\" <j@x.example>, k@y.example", 0, 2, 0,
+		  "x.example" },
+		{ " team: a@b.example, \"c, d\" <c@d.example>;, e@f.example",
+		  0, 3, 1, "b.example" },
+		{ " undisclosed-recipients:;", 0, 0, 1, "" },
+		{ " (a, b) x (y, z) <x@q.example> (c)", 0, 1, 0, "q.example" },
+		{ " <@route.example,@r2:a@b.example>", 0, 1, 0, "b.example" },
+		{ " a@[192.0.2.1]", 0, 1, 0, "" },
+		{ " ,, a@b.example ,", 0, 1, 0, "b.example" },
+		{ " root", -1, 0, 0, "" },
+		{ " \"open <a@b>", -1, 0, 0, "" },
+		{ " a@b (open", -1, 0, 0, "" },
+		{ " g: a@b.example", -1, 1, 1, "b.example" },
+		{ " a@b.example c@d", -1, 1, 0, "b.example" },
+		{ " <a@b.example", -1, 1, 0, "b.example" },
+	};
+	struct hdr_alist al;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int rc = hdr_addrlist_parse(t[i].v, &al);
+
+		if (rc != t[i].rc || (rc == 0 && (al.mailboxes != t[i].mb ||
+		    al.groups != t[i].gr || strcmp(al.first_domain,
+		    t[i].dom) != 0)))
+			fail_msg("\"%s\": rc %d mailboxes %zu groups %zu "
+			    "domain \"%s\"", t[i].v, rc, al.mailboxes,
+			    al.groups, al.first_domain);
+	}
+}
+
+/* Only well-formed UTF-8 passes. */
+static void
+test_utf8_valid(void **st)
+{
+	static const char *const good[] = { "", "abc", "caf\xc3\xa9",
+	    "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf" };
+	static const char *const bad[] = { "\xff", "\xc3", "\xc0\xaf",
+	    "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf8\x88",
+	    "a\xc3(", "\xe2\x82" };
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_true(hdr_utf8_valid(good[i], strlen(good[i])));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (hdr_utf8_valid(bad[i], strlen(bad[i])))
+			fail_msg("accepted bad UTF-8 #%zu", i);
+}
+
+/* Encoded-words stay within 75 octets and cut between characters. */
+static void
+test_encoded_words_bounded(void **st)
+{
+	struct hdr_buf b = { NULL, 0, 0 };
+	char text[400];
+	size_t n = 0;
+
+	while (n + 2 < sizeof(text)) {		/* 199 x U+00E9 */
+		text[n++] = '\xc3';
+		text[n++] = '\xa9';
+	}
+	text[n] = '\0';
+	hdr_encode_words(&b, text, n);
+	for (char *p = b.p, *e; p != NULL; p = e ? e + 2 : NULL) {
+		e = strstr(p, "\n ");
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		assert_true(len <= 75);
+		assert_memory_equal(p, "=?UTF-8?B?", 10);
+		/* 44 octets = 22 characters: base64 of an even count */
+		assert_true(len == 72 || e == NULL);
+	}
+	hdr_buf_free(&b);
+}
+
+/* Edits: changes and deletions by descending position, additions last. */
+static void
+test_edit_order(void **st)
+{
+	struct hdr_rules *r = rules_ok("duplicates = keep-first\n"
+	    "remove_headers = X-Leak");
+	const struct hdr_field h[] = {
+		{ "To", " a@example.net" }, { "X-Leak", " 1" },
+		{ "To", " b@example.net" }, { "Subject", " s\xc3\xa9" },
+		{ "X-Leak", " 2" }, { "To", " c@example.net" },
+		{ "From", " f@example.com" },
+	};
+	struct hdr_msg m = { h, 7, "f@example.com", 0, NULL, "192.0.2.1", 1,
+	    "rcpt@example.net", "Q1", NOW };
+	struct hdr_result res;
+	static const struct { enum hdr_op op; const char *name; size_t i; }
+	    want[] = {
+		{ HDR_DELETE, "To", 3 }, { HDR_DELETE, "X-Leak", 2 },
+		{ HDR_CHANGE, "Subject", 1 }, { HDR_DELETE, "To", 2 },
+		{ HDR_DELETE, "X-Leak", 1 }, { HDR_ADD, "Message-ID", 0 },
+		{ HDR_ADD, "Date", 0 },
+	};
+
+	hdr_rewrite(r, &m, &res);
+	assert_false(res.reject);
+	assert_int_equal(res.ne, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < res.ne; i++) {
+		assert_int_equal(res.e[i].op, want[i].op);
+		assert_string_equal(res.e[i].name, want[i].name);
+		assert_int_equal(res.e[i].index, want[i].i);
+		assert_non_null(res.e[i].why);
+	}
+	hdr_result_free(&res);
+	hdr_result_free(&res);		/* twice is harmless */
+	hdr_rules_free(r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_token_verifies),
+		cmocka_unit_test(test_token_tampered_fails),
+		cmocka_unit_test(test_secret_file),
+		cmocka_unit_test(test_config_rejects_bad_values),
+		cmocka_unit_test(test_config_defaults),
+		cmocka_unit_test(test_session_checked),
+		cmocka_unit_test(test_msgid_syntax),
+		cmocka_unit_test(test_msgid_unique),
+		cmocka_unit_test(test_date_local_zone),
+		cmocka_unit_test(test_addrlist_counts),
+		cmocka_unit_test(test_utf8_valid),
+		cmocka_unit_test(test_encoded_words_bounded),
+		cmocka_unit_test(test_edit_order),
+	};
+
+	return cmocka_run_group_tests_name("headers_parts", tests, group_setup,
+	    group_teardown);
+}
