@@ -82,13 +82,13 @@
  *	(store trouble): the caller applies its on_error.
  *
  *	Counts go into a batch, one write transaction that later checks of
- *	this engine see. mk_rl_batch_end() commits it once it is 5 ms old or
- *	holds 4096 writes, so a busy daemon pays one commit for many messages;
+ *	this engine see. mk_rl_batch_end() commits it once it is 1 ms old or
+ *	holds 256 writes, so a busy daemon pays one commit for many messages;
  *	call it after each round of requests and when mk_rl_flush_due() says
  *	so (the milliseconds the caller may sleep before calling again; -1
  *	when nothing is pending). Replies need not wait for the commit: what
  *	a process that dies had not committed is lost, as after a machine
- *	crash, and other processes see counts up to 5 ms late.
+ *	crash, and other processes see counts up to 1 ms late.
  *	mk_rl_flush() commits at once; mk_rl_engine_close() flushes. Both
  *	return 0, or -1 with the cause in err.
  *

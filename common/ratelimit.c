@@ -83,6 +83,8 @@ mk_rl_engine_close(struct mk_rl_engine *e)
 	if (mk_rl_flush(e, err, sizeof(err)) != 0) {
 		/* the counts of the last milliseconds are lost; said below */
 	}
+	if (e->rtxn != NULL)
+		mdb_txn_abort(e->rtxn);
 	if (e->env != NULL)
 		mdb_env_close(e->env);
 	free(e);

@@ -72,6 +72,7 @@ struct mk_rl_engine {
 	MDB_env *env;
 	MDB_dbi dbi;
 	MDB_txn *wtxn;			/* the batch, NULL when none */
+	MDB_txn *rtxn;			/* reset between reads, or NULL */
 	int64_t batch_started;		/* CLOCK_MONOTONIC ns */
 	size_t batch_writes;
 	time_t failed_at;		/* last failed open */

@@ -25,8 +25,8 @@
 
 #define RL_VAL_VERSION 1
 #define RL_SCHEMA "1"
-#define RL_COMMIT_NS (5 * 1000000LL)	/* a batch lives at most 5 ms */
-#define RL_COMMIT_WRITES 4096
+#define RL_COMMIT_NS (1000000LL)	/* a batch lives at most 1 ms */
+#define RL_COMMIT_WRITES 256
 
 static int64_t
 mono_ns(void)
@@ -164,14 +164,29 @@ rl_decode(const MDB_val *v, int64_t *tat, int n)
 	return 0;
 }
 
-/* Begin a read transaction, adopting a map grown by another process. */
+/* The engine's read transaction, renewed for each read (no allocation),
+ * adopting a map grown by another process. */
 static int
 read_begin(struct mk_rl_engine *e, MDB_txn **txn)
 {
-	int rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, txn);
+	int rc;
 
-	if (rc == MDB_MAP_RESIZED && mdb_env_set_mapsize(e->env, 0) == 0)
-		rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, txn);
+	if (e->rtxn != NULL)
+		rc = mdb_txn_renew(e->rtxn);
+	else
+		rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &e->rtxn);
+	if (rc == MDB_MAP_RESIZED) {
+		if (e->rtxn != NULL)
+			mdb_txn_abort(e->rtxn);
+		e->rtxn = NULL;
+		if (mdb_env_set_mapsize(e->env, 0) == 0)
+			rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &e->rtxn);
+	}
+	if (rc != 0 && e->rtxn != NULL) {
+		mdb_txn_abort(e->rtxn);		/* begin afresh next time */
+		e->rtxn = NULL;
+	}
+	*txn = e->rtxn;
 	return rc;
 }
 
@@ -196,7 +211,7 @@ rl_state_read(struct mk_rl_engine *e, const char *rule, const char *key,
 	if (rc == 0 && rl_decode(&v, tat, n) != 0)
 		memset(tat, 0, (size_t)n * sizeof(*tat));	/* start afresh */
 	if (txn != e->wtxn)
-		mdb_txn_abort(txn);
+		mdb_txn_reset(txn);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return rl_err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
 	return 0;
