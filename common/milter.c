@@ -217,25 +217,70 @@ addr_text(const struct sockaddr *sa, char *buf, size_t len)
 
 /* ---- libmilter callbacks ------------------------------------------------ */
 
+/* A refusal of the skeleton's own, with its reply; in a no-reply stage it
+ * waits for the next stage that answers (see deferred()). */
+static sfsistat
+refuse(struct mk_conn *conn, unsigned long stage, sfsistat rc,
+    const char *rcode, const char *xcode, const char *text)
+{
+	mk_milter_setreply(conn, rcode, xcode, "%s", text);
+	if (!(conn->nr & stage))
+		return rc;
+	if (conn->deferred == SMFIS_CONTINUE) {
+		conn->deferred = rc;
+		conn->deferred_mail = stage == SMFIP_NR_MAIL;
+		snprintf(conn->dreply[0], sizeof(conn->dreply[0]), "%s", rcode);
+		snprintf(conn->dreply[1], sizeof(conn->dreply[1]), "%s", xcode);
+		snprintf(conn->dreply[2], sizeof(conn->dreply[2]), "%s", text);
+	}
+	return SMFIS_NOREPLY;
+}
+
+/* The answer of a program's callback in a stage: none in a no-reply stage
+ * (the program promised it never refuses there). */
+static sfsistat
+answer(struct mk_conn *conn, unsigned long stage, sfsistat rc)
+{
+	if (!(conn->nr & stage))
+		return rc;
+	if (rc != SMFIS_CONTINUE)
+		mk_error("%s refused in a stage negotiated without reply;"
+		    " ignored", the_desc->name);
+	return SMFIS_NOREPLY;
+}
+
+/* A refusal waiting from a no-reply stage, given with its reply. */
+static sfsistat
+deferred(struct mk_conn *conn)
+{
+	mk_milter_setreply(conn, conn->dreply[0], conn->dreply[1], "%s",
+	    conn->dreply[2]);
+	return conn->deferred;
+}
+
 static sfsistat
 cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
-	struct mk_conn *conn = mk_calloc(1, sizeof(*conn));
+	struct mk_conn *conn = smfi_getpriv(ctx);
 
-	conn->ctx = ctx;
-	conn->snap = snap_get();
-	if (conn->snap == NULL) {
-		free(conn);
-		return SMFIS_TEMPFAIL;
+	if (conn == NULL) {
+		conn = mk_calloc(1, sizeof(*conn));
+		conn->ctx = ctx;
+		conn->deferred = SMFIS_CONTINUE;
+		smfi_setpriv(ctx, conn);
 	}
+	conn->snap = snap_get();
+	if (conn->snap == NULL)
+		return refuse(conn, SMFIP_NR_CONN, SMFIS_TEMPFAIL, "451", "4.3.0",
+		    "Temporary local problem, please try again later");
 	conn->conf = conn->snap->conf;
 	conn->state = conn->snap->state;
 	conn->daemon = mk_conf_daemon(conn->conf, the_desc->section);
 	addr_text((struct sockaddr *)hostaddr, conn->addr, sizeof(conn->addr));
 	mk_printable(conn->name, sizeof(conn->name),
 	    hostname != NULL ? hostname : "unknown", (size_t)-1);
-	smfi_setpriv(ctx, conn);
-	return the_desc->connect != NULL ? the_desc->connect(conn) : SMFIS_CONTINUE;
+	return answer(conn, SMFIP_NR_CONN, the_desc->connect != NULL ?
+	    the_desc->connect(conn) : SMFIS_CONTINUE);
 }
 
 static sfsistat
@@ -258,6 +303,12 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
+	if (conn->deferred_mail) {	/* the last message's refusal is over */
+		conn->deferred = SMFIS_CONTINUE;
+		conn->deferred_mail = 0;
+	}
+	if (conn->snap == NULL)
+		return conn->nr & SMFIP_NR_MAIL ? SMFIS_NOREPLY : SMFIS_TEMPFAIL;
 	msg_end(conn);
 	msg = mk_calloc(1, sizeof(*msg));
 	msg->conn = conn;
@@ -267,11 +318,12 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		mk_log_event(MK_LOG_WARN, mk_milter_qid(conn, msg),
 		    "reject: sender address of %zu bytes client=%s[%s]",
 		    strlen(from), conn->name, conn->addr);
-		mk_milter_setreply(conn, "553", "5.1.7", "Sender address too long");
-		return SMFIS_REJECT;
+		return refuse(conn, SMFIP_NR_MAIL, SMFIS_REJECT, "553", "5.1.7",
+		    "Sender address too long");
 	}
 	strcpy(msg->sender, from);
-	return the_desc->mail != NULL ? the_desc->mail(msg, argv) : SMFIS_CONTINUE;
+	return answer(conn, SMFIP_NR_MAIL, the_desc->mail != NULL ?
+	    the_desc->mail(msg, argv) : SMFIS_CONTINUE);
 }
 
 static sfsistat
@@ -281,6 +333,8 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 
 	if (msg == NULL)
 		return SMFIS_TEMPFAIL;
+	if (msg->conn->deferred != SMFIS_CONTINUE)
+		return deferred(msg->conn);
 	msg->nrcpt++;
 	return the_desc->rcpt(msg, argv);
 }
@@ -317,7 +371,8 @@ cb_eom(SMFICTX *ctx)
 
 	if (msg == NULL)
 		return SMFIS_TEMPFAIL;
-	rc = the_desc->eom != NULL ? the_desc->eom(msg) : SMFIS_CONTINUE;
+	rc = msg->conn->deferred != SMFIS_CONTINUE ? deferred(msg->conn) :
+	    the_desc->eom != NULL ? the_desc->eom(msg) : SMFIS_CONTINUE;
 	msg_end(msg->conn);
 	return rc;
 }
@@ -381,11 +436,19 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		    "(offered 0x%lx, needed 0x%lx)", f0, the_desc->flags);
 		return SMFIS_REJECT;
 	}
+	struct mk_conn *conn;
+
 	*pf0 = the_desc->flags;
 	/* Skip only what the MTA offers to skip; the rest just is not used. */
-	*pf1 = no & f1;
+	*pf1 = (no | the_desc->no_reply) & f1;
 	*pf2 = 0;
 	*pf3 = 0;
+	/* The connection's context starts here, to remember the agreement. */
+	conn = mk_calloc(1, sizeof(*conn));
+	conn->ctx = ctx;
+	conn->nr = the_desc->no_reply & f1 & (SMFIP_NR_CONN | SMFIP_NR_MAIL);
+	conn->deferred = SMFIS_CONTINUE;
+	smfi_setpriv(ctx, conn);
 	return SMFIS_CONTINUE;
 }
 

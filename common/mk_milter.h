@@ -31,7 +31,12 @@
  *	and callbacks. A NULL callback's stage is negotiated away with the
  *	MTA (mk_milter_no_steps()), so a milter that only needs RCPT
  *	is sent no headers and no body. CONNECT and MAIL are always asked
- *	for: the skeleton needs the client address and the sender.
+ *	for: the skeleton needs the client address and the sender. A program
+ *	that never refuses at CONNECT or MAIL says so in no_reply
+ *	(SMFIP_NR_CONN, SMFIP_NR_MAIL): the MTA then does not wait for an
+ *	answer there, two round trips fewer per message. Should the skeleton
+ *	itself have to refuse in such a stage, the refusal is given at the
+ *	next stage that answers (each RCPT, end of message).
  *
  *	Callbacks get skeleton contexts. struct mk_conn lives from connect
  *	to close and carries the client address (from the connect callback's
@@ -84,6 +89,10 @@ struct mk_conn {
 	struct mk_msg *msg;		/* message in progress or NULL */
 	struct mk_milter_snap *snap;	/* skeleton's: reference on conf */
 	int error_logged;
+	unsigned long nr;		/* SMFIP_NR_* the MTA agreed to */
+	sfsistat deferred;		/* refusal of a no-reply stage */
+	int deferred_mail;		/* it came from MAIL: this message */
+	char dreply[3][128];		/* its reply: code, status, text */
 };
 
 struct mk_msg {
@@ -101,6 +110,8 @@ struct mk_milter_desc {
 	const char *version;
 	unsigned long flags;		/* SMFIF_* actions */
 	unsigned long no_steps;		/* extra SMFIP_NO* steps to skip */
+	unsigned long no_reply;		/* SMFIP_NR_CONN, _MAIL: stages the
+					 * program never refuses */
 	int (*init)(const struct mk_conf *conf, void **state, char *err,
 	    size_t errlen);
 	void (*fini)(void *state);

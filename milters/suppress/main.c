@@ -118,6 +118,8 @@ static const struct mk_milter_desc suppress_desc = {
 	.section = "suppress",
 	.version = PACKAGE_VERSION,
 	.flags = 0,
+	/* It never refuses at CONNECT or MAIL: no answer is awaited there. */
+	.no_reply = SMFIP_NR_CONN | SMFIP_NR_MAIL,
 	.init = su_init,
 	.fini = su_fini,
 	.mail = su_mail,
