@@ -28,12 +28,8 @@ MILTER="$top_builddir/milters/headers/milterkit-headers"
 tap_plan 16
 
 TEST_TIMEOUT=${TEST_TIMEOUT:-90}
-(
-	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
-	sleep "$TEST_TIMEOUT" & sp=$!
-	wait "$sp" && echo "Bail out! timed out after ${TEST_TIMEOUT}s" && kill -TERM $$
-) &
-watchdog=$!
+tap_watchdog "$TEST_TIMEOUT"
+watchdog=$tap_watchdog_pid
 trap 'kill "$watchdog" 2>/dev/null' EXIT
 
 # Postfix itself adds a missing Date and Message-ID for clients matching

@@ -17,12 +17,8 @@ tap_plan 15
 
 # The whole file is bounded: a watchdog ends it (and the EXIT trap stops the lab).
 TEST_TIMEOUT=${TEST_TIMEOUT:-60}
-(
-	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
-	sleep "$TEST_TIMEOUT" & sp=$!
-	wait "$sp" && echo "Bail out! timed out after ${TEST_TIMEOUT}s" && kill -TERM $$
-) &
-watchdog=$!
+tap_watchdog "$TEST_TIMEOUT"
+watchdog=$tap_watchdog_pid
 lab_at_exit 'kill "$watchdog" 2>/dev/null; wait "$watchdog" 2>/dev/null'
 lab_at_exit '[ -z "${policy_pid:-}" ] || { kill "$policy_pid"; wait "$policy_pid"; } 2>/dev/null'
 trap 'kill "$watchdog" 2>/dev/null' EXIT

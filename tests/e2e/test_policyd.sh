@@ -32,12 +32,8 @@ MK="$top_builddir/tools/milterkit"
 tap_plan 17
 
 TEST_TIMEOUT=${TEST_TIMEOUT:-90}
-(
-	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
-	sleep "$TEST_TIMEOUT" & sp=$!
-	wait "$sp" && echo "Bail out! timed out after ${TEST_TIMEOUT}s" && kill -TERM $$
-) &
-watchdog=$!
+tap_watchdog "$TEST_TIMEOUT"
+watchdog=$tap_watchdog_pid
 trap 'kill "$watchdog" 2>/dev/null' EXIT
 
 lab_start || tap_bail "lab_start failed"

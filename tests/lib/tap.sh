@@ -8,6 +8,9 @@
 #   tap_like DESC TEXT RE pass when TEXT matches the extended regex RE
 #   tap_done              print the plan when it was not given up front
 #   tap_bail WHY          abort the whole file (counted as an error)
+#   tap_watchdog SECONDS  end the file after SECONDS: a bail-out line, then
+#                         TERM to the test's shell, whose traps clean up;
+#                         the watchdog's pid is in $tap_watchdog_pid
 #
 # Every point is numbered; a file that stops early leaves points missing,
 # which the TAP driver reports as an error.
@@ -37,3 +40,11 @@ does not match: '$3'"; fi
 }
 tap_done() { [ "$tap_planned" = 1 ] || echo "1..$tap_n"; }
 tap_bail() { echo "Bail out! $1"; exit 1; }
+tap_watchdog() {
+	(
+		trap 'kill "$sp" 2>/dev/null; exit 0' TERM
+		sleep "$1" & sp=$!
+		wait "$sp" && echo "Bail out! timed out after ${1}s" && kill -TERM $$
+	) &
+	tap_watchdog_pid=$!
+}
