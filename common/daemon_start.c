@@ -1,14 +1,16 @@
 /*
  * daemon_start.c - start-up chores shared by the milters and the policy
- * daemon: detaching from the terminal and the group of a unix socket (see
- * mk_daemon.h).
+ * daemon: the common flags, detaching from the terminal and the group of a
+ * unix socket (see mk_daemon.h).
  */
 #include "config.h"
 
 #include <fcntl.h>
+#include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "mk_daemon.h"
@@ -69,4 +71,48 @@ mk_sock_group(const char *socket_group, const char *group, const char *user,
 		return NULL;
 	snprintf(buf, len, "%s", gr->gr_name);
 	return buf;
+}
+
+static void
+usage(const char *name, const char *section, const char *def_conf, FILE *fp)
+{
+	fprintf(fp, "usage: %s [-ftVh] [-c FILE] [-p SOCKET] [-P PIDFILE]"
+	    " [-u USER]\n"
+	    "  -c FILE     configuration file (default %s)\n"
+	    "  -f          stay in the foreground, log to stderr\n"
+	    "  -t          check the configuration and exit (0 good, 2 bad)\n"
+	    "  -p SOCKET   listen on SOCKET instead of [%s] socket\n"
+	    "  -P PIDFILE  write the pid to PIDFILE instead of [%s] pidfile\n"
+	    "  -u USER     run as USER instead of [%s] user\n"
+	    "  -V          print the version\n  -h          this help\n",
+	    name, def_conf, section, section, section);
+}
+
+int
+mk_daemon_opts_parse(const char *name, const char *version,
+    const char *section, const char *def_conf, int argc, char **argv,
+    struct mk_daemon_opts *o)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->conf_path = def_conf;
+	while ((c = getopt(argc, argv, "c:ftVhp:P:u:")) != -1) {
+		switch (c) {
+		case 'c': o->conf_path = optarg; o->conf_named = 1; break;
+		case 'f': o->foreground = 1; break;
+		case 't': o->test = 1; break;
+		case 'p': o->socket = optarg; break;
+		case 'P': o->pidfile = optarg; break;
+		case 'u': o->user = optarg; break;
+		case 'V': printf("%s %s\n", name, version); return 0;
+		case 'h': usage(name, section, def_conf, stdout); return 0;
+		default: usage(name, section, def_conf, stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(name, section, def_conf, stderr);
+		return 2;
+	}
+	return -1;
 }

@@ -58,62 +58,8 @@
 #include "mk_mem.h"
 #include "mk_milter.h"
 
-struct opts {
-	const char *conf_path;
-	int conf_named;		/* -c given: a missing file is an error */
-	int foreground;
-	int test;
-	const char *socket;
-	const char *pidfile;
-	const char *user;
-};
-
 static volatile int smfi_done;
 static int smfi_rc;
-
-static void
-usage(const struct mk_milter_desc *desc, FILE *fp)
-{
-	fprintf(fp, "usage: %s [-ftVh] [-c FILE] [-p SOCKET] [-P PIDFILE] [-u USER]\n"
-	    "  -c FILE     configuration file (default %s)\n"
-	    "  -f          stay in the foreground, log to stderr\n"
-	    "  -t          check the configuration and exit (0 good, 2 bad)\n"
-	    "  -p SOCKET   listen on SOCKET instead of [%s] socket\n"
-	    "  -P PIDFILE  write the pid to PIDFILE instead of [%s] pidfile\n"
-	    "  -u USER     run as USER instead of [%s] user\n"
-	    "  -V          print the version\n  -h          this help\n",
-	    desc->name, MK_CONF_DEFAULT_PATH, desc->section, desc->section,
-	    desc->section);
-}
-
-/* Returns -1 to go on, else the exit status. */
-static int
-parse_opts(const struct mk_milter_desc *desc, int argc, char **argv,
-    struct opts *o)
-{
-	int c;
-
-	memset(o, 0, sizeof(*o));
-	o->conf_path = MK_CONF_DEFAULT_PATH;
-	while ((c = getopt(argc, argv, "c:ftVhp:P:u:")) != -1) {
-		switch (c) {
-		case 'c': o->conf_path = optarg; o->conf_named = 1; break;
-		case 'f': o->foreground = 1; break;
-		case 't': o->test = 1; break;
-		case 'p': o->socket = optarg; break;
-		case 'P': o->pidfile = optarg; break;
-		case 'u': o->user = optarg; break;
-		case 'V': printf("%s %s\n", desc->name, desc->version); return 0;
-		case 'h': usage(desc, stdout); return 0;
-		default: usage(desc, stderr); return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(desc, stderr);
-		return 2;
-	}
-	return -1;
-}
 
 static void *
 smfi_thread(void *arg)
@@ -126,7 +72,7 @@ smfi_thread(void *arg)
 
 /* Build a configuration and its program state; 0 or -1 with err set. */
 static int
-build(const struct mk_milter_desc *desc, const struct opts *o,
+build(const struct mk_milter_desc *desc, const struct mk_daemon_opts *o,
     struct mk_conf **conf, void **state, char *err, size_t errlen)
 {
 	*conf = NULL;
@@ -149,7 +95,7 @@ build(const struct mk_milter_desc *desc, const struct opts *o,
 }
 
 static void
-reload(const struct mk_milter_desc *desc, const struct opts *o)
+reload(const struct mk_milter_desc *desc, const struct mk_daemon_opts *o)
 {
 	struct mk_conf *conf;
 	void *state;
@@ -198,7 +144,7 @@ open_socket(const struct mk_milter_desc *desc, const char *sockspec,
 
 /* Sleep on signals until stopped; returns the exit status. */
 static int
-run(const struct mk_milter_desc *desc, const struct opts *o)
+run(const struct mk_milter_desc *desc, const struct mk_daemon_opts *o)
 {
 	pthread_t tid;
 	sigset_t old;
@@ -235,14 +181,15 @@ run(const struct mk_milter_desc *desc, const struct opts *o)
 int
 mk_milter_main(const struct mk_milter_desc *desc, int argc, char **argv)
 {
-	struct opts o;
+	struct mk_daemon_opts o;
 	struct mk_conf *conf;
 	const struct mk_conf_daemon *d;
 	void *state = NULL;
 	char err[1024];
 	int rc, ready_fd = -1;
 
-	if ((rc = parse_opts(desc, argc, argv, &o)) >= 0)
+	if ((rc = mk_daemon_opts_parse(desc->name, desc->version,
+	    desc->section, MK_CONF_DEFAULT_PATH, argc, argv, &o)) >= 0)
 		return rc;
 	mk_log_open(desc->name, 1);
 	if (mk_conf_load(o.conf_path, !o.conf_named, &conf, err, sizeof(err)) < 0) {

@@ -123,6 +123,27 @@ void mk_sig_block_all(sigset_t *old);
  * the daemon's group, else the primary group of the user it runs as (in
  * buf), else NULL.
  */
+/*
+ * The flags every daemon takes: -c FILE, -f, -t, -p SOCKET, -P PIDFILE,
+ * -u USER, -V, -h. mk_daemon_opts_parse() fills o (conf_path defaults to
+ * def_conf; conf_named tells whether -c was given, so that a missing
+ * default file is not an error) and returns -1 to go on, or the exit
+ * status after -V, -h or a usage error. section names the configuration
+ * section the -p, -P and -u flags override, for the help text.
+ */
+struct mk_daemon_opts {
+	const char *conf_path;
+	int conf_named;
+	int foreground;
+	int test;
+	const char *socket;
+	const char *pidfile;
+	const char *user;
+};
+
+int mk_daemon_opts_parse(const char *name, const char *version,
+    const char *section, const char *def_conf, int argc, char **argv,
+    struct mk_daemon_opts *o);
 int mk_daemon_detach(int *ready_fd);
 int mk_daemon_ready(int ready_fd);
 const char *mk_sock_group(const char *socket_group, const char *group,

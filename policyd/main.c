@@ -50,61 +50,9 @@
 
 #define PD_NAME "milterkit-policyd"
 
-struct opts {
-	const char *conf_path;
-	int conf_named;		/* -c given: a missing file is an error */
-	int foreground;
-	int test;
-	const char *socket;
-	const char *pidfile;
-	const char *user;
-};
-
-static void
-usage(FILE *fp)
-{
-	fprintf(fp, "usage: %s [-ftVh] [-c FILE] [-p SOCKET] [-P PIDFILE] [-u USER]\n"
-	    "  -c FILE     configuration file (default %s)\n"
-	    "  -f          stay in the foreground, log to stderr\n"
-	    "  -t          check the configuration and exit (0 good, 2 bad)\n"
-	    "  -p SOCKET   listen on SOCKET instead of [policyd] socket\n"
-	    "  -P PIDFILE  write the pid to PIDFILE instead of [policyd] pidfile\n"
-	    "  -u USER     run as USER instead of [policyd] user\n"
-	    "  -V          print the version\n  -h          this help\n",
-	    PD_NAME, MK_CONF_DEFAULT_PATH);
-}
-
-/* Returns -1 to go on, else the exit status. */
-static int
-parse_opts(int argc, char **argv, struct opts *o)
-{
-	int c;
-
-	memset(o, 0, sizeof(*o));
-	o->conf_path = MK_CONF_DEFAULT_PATH;
-	while ((c = getopt(argc, argv, "c:ftVhp:P:u:")) != -1) {
-		switch (c) {
-		case 'c': o->conf_path = optarg; o->conf_named = 1; break;
-		case 'f': o->foreground = 1; break;
-		case 't': o->test = 1; break;
-		case 'p': o->socket = optarg; break;
-		case 'P': o->pidfile = optarg; break;
-		case 'u': o->user = optarg; break;
-		case 'V': printf("%s %s\n", PD_NAME, PACKAGE_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-	return -1;
-}
-
 /* The file and its rules; 0, or -1 with "FILE:LINE: why" in err. */
 static int
-load(const struct opts *o, struct mk_conf **conf, struct mk_rl_rules **rules,
+load(const struct mk_daemon_opts *o, struct mk_conf **conf, struct mk_rl_rules **rules,
     char *err, size_t errlen)
 {
 	*rules = NULL;
@@ -133,7 +81,7 @@ raise_nofile(void)
 }
 
 static void
-reload(struct pd_server *s, const struct opts *o)
+reload(struct pd_server *s, const struct mk_daemon_opts *o)
 {
 	struct mk_conf *conf;
 	struct mk_rl_rules *rules;
@@ -150,7 +98,7 @@ reload(struct pd_server *s, const struct opts *o)
 
 /* Serve until SIGTERM; signals are delivered only inside epoll_pwait(). */
 static void
-serve(struct pd_server *s, const struct opts *o)
+serve(struct pd_server *s, const struct mk_daemon_opts *o)
 {
 	sigset_t block, old;
 
@@ -197,7 +145,7 @@ open_socket(const char *spec, const struct mk_conf_daemon *d,
 int
 main(int argc, char **argv)
 {
-	struct opts o;
+	struct mk_daemon_opts o;
 	struct mk_conf *conf;
 	struct mk_rl_rules *rules;
 	const struct mk_conf_daemon *d;
@@ -208,7 +156,8 @@ main(int argc, char **argv)
 	const char *user;
 	int rc, fd, ready_fd = -1;
 
-	if ((rc = parse_opts(argc, argv, &o)) >= 0)
+	if ((rc = mk_daemon_opts_parse(PD_NAME, PACKAGE_VERSION,
+	    "policyd", MK_CONF_DEFAULT_PATH, argc, argv, &o)) >= 0)
 		return rc;
 	mk_log_open(PD_NAME, 1);
 	if (load(&o, &conf, &rules, err, sizeof(err)) < 0) {
