@@ -22,6 +22,7 @@
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/e2e/lab.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
 
 PD="$top_builddir/policyd/milterkit-policyd"
 MK="$top_builddir/tools/milterkit"
@@ -51,27 +52,14 @@ chmod 755 "$PDD"
 pdpid=
 
 pd_start() {
-	local i
-	rm -f "$SOCK"
-	"$PD" -f -c "$CONF" 2>>"$PLOG" &
-	pdpid=$!
-	for i in $(seq 1 100); do
-		[ -S "$SOCK" ] && return 0
-		kill -0 "$pdpid" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
+	local rc
+	daemon_start "$SOCK" "$PLOG" "$PD" -f -c "$CONF"
+	rc=$?
+	pdpid=$daemon_pid
+	return $rc
 }
 pd_stop() {
-	local i
-	[ -n "$pdpid" ] || return 0
-	kill -TERM "$pdpid" 2>/dev/null
-	for i in $(seq 1 100); do
-		kill -0 "$pdpid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pdpid" 2>/dev/null
-	wait "$pdpid" 2>/dev/null
+	daemon_stop "$pdpid"
 	pdpid=
 }
 # code of the reply to CMD in the last transcript ("250", "450 4.7.1", ...)

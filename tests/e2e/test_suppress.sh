@@ -17,6 +17,7 @@
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/e2e/lab.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
 
 MILTER="$top_builddir/milters/suppress/milterkit-suppress"
 MK="$top_builddir/tools/milterkit"
@@ -44,27 +45,14 @@ mkdir -p "$SU"
 mpid=
 
 milter_start() {
-	local i
-	rm -f "$SOCK"
-	"$MILTER" -f -c "$CONF" 2>>"$MLOG" &
-	mpid=$!
-	for i in $(seq 1 100); do
-		[ -S "$SOCK" ] && return 0
-		kill -0 "$mpid" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
+	local rc
+	daemon_start "$SOCK" "$MLOG" "$MILTER" -f -c "$CONF"
+	rc=$?
+	mpid=$daemon_pid
+	return $rc
 }
 milter_stop() {
-	local i
-	[ -n "$mpid" ] || return 0
-	kill -TERM "$mpid" 2>/dev/null
-	for i in $(seq 1 100); do
-		kill -0 "$mpid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$mpid" 2>/dev/null
-	wait "$mpid" 2>/dev/null
+	daemon_stop "$mpid"
 	mpid=
 }
 
