@@ -126,37 +126,7 @@ echo "RESULT rcpt_per_s=$rps rcpt_p99_ms=$(val rcpt_p99_ms)" \
 [ "$LAB" = 1 ] || exit 0
 
 # ---- 4. Postfix lab --------------------------------------------------------
-echo "== Postfix lab: $MESSAGES messages over $SESSIONS sessions (smtp-source)"
 . "$top_srcdir/tests/e2e/lab.sh"
-lab_start || { echo "run.sh: lab_start failed" >&2; exit 1; }
+. "$top_srcdir/bench/lib/labratio.sh"
 lab_at_exit stop_milter
-# Rounds alternate without and with the milter, so that a slow spell of
-# the machine (other guests: see "st" in top) hurts both sides alike; the
-# ratio is taken between the medians.
-delivered=0 plain=() milter=()
-one_round() {	# without|with
-	if [ "$1" = with ]; then lab_postconf "smtpd_milters = unix:$sock"
-	else lab_postconf "smtpd_milters ="; fi
-	lab_reload
-	lab_source "$MESSAGES" "$SESSIONS" || { echo "run.sh: smtp-source failed" >&2; exit 1; }
-	printf '  %-7s %6.2f s\n' "$1" "$LAB_SOURCE_SECONDS"
-	if [ "$1" = with ]; then milter+=("$LAB_SOURCE_SECONDS")
-	else plain+=("$LAB_SOURCE_SECONDS"); fi
-	delivered=$((delivered + MESSAGES))
-	lab_wait_sink "$delivered" 120 ||
-		echo "run.sh: sink has $(lab_sink_count) of $delivered" >&2
-	lab_queue_empty 60 || true
-}
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-lab_postconf "milter_default_action = tempfail"
-for r in $(seq 1 "$ROUNDS"); do
-	if [ $((r % 2)) = 1 ]; then one_round without; one_round with
-	else one_round with; one_round without; fi
-done
-t_plain=$(median "${plain[@]}")
-t_milter=$(median "${milter[@]}")
-tf=$(grep -c 'milter-reject: \|milter.*tempfail\|451 4\.' "$LAB_DIR/maillog" 2>/dev/null)
-printf 'median without milter: %.2f s; with milterkit-suppress: %.2f s; delivered %s of %s; milter rejects or tempfails in maillog: %s\n' \
-	"$t_plain" "$t_milter" "$(lab_sink_count)" "$delivered" "${tf:-0}"
-echo "RESULT lab_ratio=$(awk -v a="$t_plain" -v b="$t_milter" 'BEGIN { printf "%.3f", a / b }')" \
-	"(throughput with / without, medians of $ROUNDS rounds; target >= 0.9)"
+lab_ratio milterkit-suppress "$sock" || exit 1

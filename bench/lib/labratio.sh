@@ -1,0 +1,47 @@
+# bench/lib/labratio.sh - Postfix lab throughput with and without a milter
+# (sourced by bench/*/run.sh after tests/e2e/lab.sh).
+#
+#   lab_ratio NAME SOCKET   starts the lab, sends MESSAGES messages over
+#                           SESSIONS sessions (smtp-source) ROUNDS times
+#                           without and with smtpd_milters = unix:SOCKET,
+#                           prints each time, the medians and the ratio
+#                           ("RESULT lab_ratio=...", target >= 0.9).
+# Rounds alternate without and with the milter, so that a slow spell of the
+# machine (other guests: see "st" in top) hurts both sides alike; the ratio
+# is taken between the medians. The caller registers the clean-up of its
+# milter with lab_at_exit (before calling: lab_start keeps what was
+# registered).
+lab_ratio() {
+	local name=$1 sock=$2 delivered=0 r t_plain t_milter tf
+	local -a plain=() milter=()
+	echo "== Postfix lab: $MESSAGES messages over $SESSIONS sessions (smtp-source)"
+	lab_start || { echo "lab_ratio: lab_start failed" >&2; return 1; }
+	one_round() {	# without|with
+		if [ "$1" = with ]; then lab_postconf "smtpd_milters = unix:$sock"
+		else lab_postconf "smtpd_milters ="; fi
+		lab_reload
+		lab_source "$MESSAGES" "$SESSIONS" ||
+			{ echo "lab_ratio: smtp-source failed" >&2; return 1; }
+		printf '  %-7s %6.2f s\n' "$1" "$LAB_SOURCE_SECONDS"
+		if [ "$1" = with ]; then milter+=("$LAB_SOURCE_SECONDS")
+		else plain+=("$LAB_SOURCE_SECONDS"); fi
+		delivered=$((delivered + MESSAGES))
+		lab_wait_sink "$delivered" 120 ||
+			echo "lab_ratio: sink has $(lab_sink_count) of $delivered" >&2
+		lab_queue_empty 60 || true
+	}
+	median() { printf '%s\n' "$@" | sort -n |
+	    awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+	lab_postconf "milter_default_action = tempfail"
+	for r in $(seq 1 "$ROUNDS"); do
+		if [ $((r % 2)) = 1 ]; then one_round without && one_round with
+		else one_round with && one_round without; fi || return 1
+	done
+	t_plain=$(median "${plain[@]}")
+	t_milter=$(median "${milter[@]}")
+	tf=$(grep -c 'milter-reject: \|milter.*tempfail\|451 4\.' "$LAB_DIR/maillog" 2>/dev/null)
+	printf 'median without milter: %.2f s; with %s: %.2f s; delivered %s of %s; milter rejects or tempfails in maillog: %s\n' \
+		"$t_plain" "$name" "$t_milter" "$(lab_sink_count)" "$delivered" "${tf:-0}"
+	echo "RESULT lab_ratio=$(awk -v a="$t_plain" -v b="$t_milter" 'BEGIN { printf "%.3f", a / b }')" \
+		"(throughput with / without, medians of $ROUNDS rounds; target >= 0.9)"
+}
