@@ -29,35 +29,12 @@ set -u
 MILTER="$top_builddir/milters/headers/milterkit-headers"
 HERE="$top_srcdir/tests/milter/headers"
 PY=/usr/bin/python3
-MT="${MILTERTEST:-}"
-[ -n "$MT" ] || MT=$(command -v miltertest) || tap_bail "miltertest not found"
-[ -x "$MILTER" ] || tap_bail "$MILTER not built"
 [ -x "$PY" ] || tap_bail "$PY not found"
 
+. "$top_srcdir/tests/milter/lib.sh"
 T=$(mktemp -d /tmp/mk_hmtest.XXXXXX) || tap_bail "mktemp failed"
 chmod 755 "$T"
-pids=()
-stop_all() {
-	local p= i
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for i in $(seq 1 100); do	# up to 10 s, then force
-		for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && break; p=; done
-		[ -z "$p" ] && break
-		sleep 0.1
-	done
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	pids=()
-}
 trap 'stop_all; rm -rf "$T"' EXIT
-
-wait_for() {	# COND-CMD...: up to 10 s
-	local i
-	for i in $(seq 1 100); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # ---- the instances -----------------------------------------------------------
 printf 'an unsubscribe token key of the tests\n' > "$T/secret"
@@ -72,10 +49,6 @@ conf() {
 		for l in "$@"; do printf '%s\n' "$l"; done
 	} > "$T/$name.conf"
 }
-start() {
-	"$MILTER" -f -c "$T/$1.conf" -p "unix:$T/$1.sock" 2> "$T/$1.log" &
-	pids+=($!)
-}
 conf A "internal_networks = 10.0.0.0/8" "internal_hosts = .corp.example"
 conf B "message_id = no" "date = no" "mime_version = no" "missing_from = accept" \
 	"multiple_from = accept" "duplicates = accept" "remove_headers =" \
@@ -89,27 +62,8 @@ conf D "feedback_id = %d:%u:milterkit" "unsubscribe_domains = news.example" \
 conf E "max_headers = 10" "max_header_size = 1000" "check = networks" \
 	"networks = 127.0.0.0/8"
 for i in A B C D E; do start $i; done
-up=ok
-for i in A B C D E; do
-	wait_for test -S "$T/$i.sock" || up="$up $i:$(tail -3 "$T/$i.log" | tr '\n' ' ')"
-done
-if [ "$up" = ok ]; then tap_ok "five milter instances start and listen"
-else tap_fail "five milter instances start and listen" "$up"; fi
+instances_up A B C D E
 
-# scenario INSTANCE NAME [VAR=value...]: one miltertest run, bounded in time;
-# prints 0 on PASS, else what went wrong.
-scenario() {
-	local inst=$1 name=$2 out rc
-	shift 2
-	out=$(env MT_DIR="$HERE" MT_SOCKET="unix:$T/$inst.sock" "$@" \
-	    timeout 30 "$MT" -s "$HERE/$name.lua" 2>&1)
-	rc=$?
-	if [ $rc = 0 ] && printf '%s' "$out" | grep -q '^PASS$'; then
-		echo 0
-	else
-		printf 'rc=%s %s' "$rc" "$out" | tr '\n' ' '
-	fi
-}
 # probe INSTANCE [hm_probe.py args...] < HEADERS: the probe's transcript
 probe() {
 	local inst=$1
@@ -118,7 +72,6 @@ probe() {
 }
 eom_of() { printf '%s\n' "$1" | sed -n 's/^EOM => //p'; }
 edits_of() { printf '%s\n' "$1" | grep -E '^(ADD|INSERT|CHANGE|DELETE) ' | tr '\n' '|'; }
-log_has() { grep -Eq -- "$2" "$T/$1.log"; }
 
 CLEAN='Received: from client.example (client.example [192.0.2.1])
 	by mx.example.net; Sun, 22 Nov 2026 10:00:00 +0000

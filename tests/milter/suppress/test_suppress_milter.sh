@@ -23,37 +23,14 @@ MILTER="$top_builddir/milters/suppress/milterkit-suppress"
 MK="$top_builddir/tools/milterkit"
 HERE="$top_srcdir/tests/milter/suppress"
 PY=/usr/bin/python3
-MT="${MILTERTEST:-}"
-[ -n "$MT" ] || MT=$(command -v miltertest) || tap_bail "miltertest not found"
-[ -x "$MILTER" ] || tap_bail "$MILTER not built"
 [ -x "$MK" ] || tap_bail "$MK not built"
 [ -x "$PY" ] || tap_bail "$PY not found"
 
+. "$top_srcdir/tests/milter/lib.sh"
 T=$(mktemp -d /tmp/mk_sutest.XXXXXX) || tap_bail "mktemp failed"
 chmod 755 "$T"
 S="$T/store"
-pids=()
-stop_all() {
-	local p= i
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for i in $(seq 1 100); do	# up to 10 s, then force
-		for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && break; p=; done
-		[ -z "$p" ] && break
-		sleep 0.1
-	done
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	pids=()
-}
 trap 'stop_all; rm -rf "$T"' EXIT
-
-wait_for() {	# COND-CMD...: up to 10 s
-	local i
-	for i in $(seq 1 100); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 mk() { "$MK" --store "$S" "$@" >/dev/null 2>>"$T/mk.err" || echo "milterkit $* failed" >>"$T/mk.err"; }
 
@@ -85,10 +62,6 @@ conf() {
 		for l in "$@"; do printf '%s\n' "$l"; done
 	} > "$T/$name.conf"
 }
-start() {	# NAME: start the milter of $T/NAME.conf in the background
-	"$MILTER" -f -c "$T/$1.conf" -p "unix:$T/$1.sock" 2> "$T/$1.log" &
-	pids+=($!)
-}
 conf A "$S"
 conf B "$S" "check = authenticated"
 conf C "$S" "check = networks" "networks = 127.0.0.0/8"
@@ -97,27 +70,8 @@ conf E "$T/nostore" "on_error = accept"
 conf F "$S" "reply_bounce = 550 5.1.1 custom %a %r" \
 	"exempt = info@, vip@blocked.example, @partner.example"
 for i in A B C D E F; do start $i; done
-up=ok
-for i in A B C D E F; do
-	wait_for test -S "$T/$i.sock" || up="$up $i:$(tail -3 "$T/$i.log" | tr '\n' ' ')"
-done
-if [ "$up" = ok ]; then tap_ok "six milter instances start and listen"
-else tap_fail "six milter instances start and listen" "$up"; fi
+instances_up A B C D E F
 
-# scenario INSTANCE NAME [VAR=value...]: one miltertest run, bounded in time;
-# prints 0 on PASS, else what went wrong.
-scenario() {
-	local inst=$1 name=$2 out rc
-	shift 2
-	out=$(env MT_DIR="$HERE" MT_SOCKET="unix:$T/$inst.sock" "$@" \
-	    timeout 30 "$MT" -s "$HERE/$name.lua" 2>&1)
-	rc=$?
-	if [ $rc = 0 ] && printf '%s' "$out" | grep -q '^PASS$'; then
-		echo 0
-	else
-		printf 'rc=%s %s' "$rc" "$out" | tr '\n' ' '
-	fi
-}
 # probe INSTANCE IP FROM [--auth U] RCPT...: su_probe.py's transcript
 probe() {
 	local inst=$1
@@ -126,7 +80,6 @@ probe() {
 }
 # reply_of TRANSCRIPT RCPT: the reply the milter gave to RCPT
 reply_of() { printf '%s\n' "$1" | sed -n "s/^RCPT $2 => //p" | head -1; }
-log_has() { grep -Eq -- "$2" "$T/$1.log"; }
 
 # ---- A: defaults --------------------------------------------------------------
 tap_is "global bounce entry rejects that RCPT only, others continue" \
