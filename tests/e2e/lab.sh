@@ -440,3 +440,17 @@ lab_stop() {
 	LAB_DIR='' LAB_CONF=''
 	return $rc
 }
+
+# lab_test_start SECONDS [main.cf line...]: what an end-to-end test does
+# first: a watchdog that ends the file after SECONDS (tap_watchdog), then
+# lab_start, bailing out when the lab does not start; the watchdog is
+# stopped with the lab.
+lab_test_start() {
+	local secs=$1
+	shift
+	tap_watchdog "$secs"
+	lab__watchdog=$tap_watchdog_pid
+	trap 'kill "$lab__watchdog" 2>/dev/null' EXIT
+	lab_start "$@" || tap_bail "lab_start failed"
+	lab_at_exit 'kill "$lab__watchdog" 2>/dev/null; wait "$lab__watchdog" 2>/dev/null'
+}

@@ -28,17 +28,11 @@ MILTER="$top_builddir/milters/headers/milterkit-headers"
 
 tap_plan 16
 
-TEST_TIMEOUT=${TEST_TIMEOUT:-90}
-tap_watchdog "$TEST_TIMEOUT"
-watchdog=$tap_watchdog_pid
-trap 'kill "$watchdog" 2>/dev/null' EXIT
-
 # Postfix itself adds a missing Date and Message-ID for clients matching
 # local_header_rewrite_clients (by default its own addresses, 127.0.0.1
 # here), and the milter then finds them present: the lab's client must
 # count as remote for the milter's own fields to be tested.
-lab_start "local_header_rewrite_clients =" || tap_bail "lab_start failed"
-lab_at_exit 'kill "$watchdog" 2>/dev/null; wait "$watchdog" 2>/dev/null'
+lab_test_start "${TEST_TIMEOUT:-90}" "local_header_rewrite_clients ="
 lab_at_exit 'milter_stop'
 
 HM=$LAB_DIR/hm

@@ -32,13 +32,7 @@ MK="$top_builddir/tools/milterkit"
 
 tap_plan 17
 
-TEST_TIMEOUT=${TEST_TIMEOUT:-90}
-tap_watchdog "$TEST_TIMEOUT"
-watchdog=$tap_watchdog_pid
-trap 'kill "$watchdog" 2>/dev/null' EXIT
-
-lab_start || tap_bail "lab_start failed"
-lab_at_exit 'kill "$watchdog" 2>/dev/null; wait "$watchdog" 2>/dev/null'
+lab_test_start "${TEST_TIMEOUT:-90}"
 lab_at_exit 'pd_stop'
 
 PDD=$LAB_DIR/pd
