@@ -47,19 +47,9 @@ done
 
 tmp=$(mktemp -d /var/tmp/bench_suppress.XXXXXX) || exit 2
 chmod 0755 "$tmp"		# smtpd (user postfix) must reach the socket
+. "$top_srcdir/tests/lib/daemon.sh"
 mpid=
-stop_milter() {
-	local i
-	[ -n "$mpid" ] || return 0
-	kill -TERM "$mpid" 2>/dev/null
-	for i in $(seq 1 100); do
-		kill -0 "$mpid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$mpid" 2>/dev/null
-	wait "$mpid" 2>/dev/null
-	mpid=
-}
+stop_milter() { daemon_stop "$mpid"; mpid=; }
 cleanup() {
 	stop_milter
 	if [ "${KEEP:-0}" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
@@ -99,14 +89,11 @@ user =
 pidfile =
 socket_mode = 0666
 EOF
-"$MILTER" -f -c "$tmp/milterkit.conf" -p "unix:$sock" 2> "$tmp/milter.log" &
-mpid=$!
-for i in $(seq 1 100); do
-	[ -S "$sock" ] && break
-	kill -0 "$mpid" 2>/dev/null || break
-	sleep 0.1
-done
-[ -S "$sock" ] || { echo "run.sh: no socket; milter log:" >&2; cat "$tmp/milter.log" >&2; exit 1; }
+daemon_start "$sock" "$tmp/milter.log" "$MILTER" -f -c "$tmp/milterkit.conf" \
+    -p "unix:$sock"
+rc=$?
+mpid=$daemon_pid
+[ $rc = 0 ] || { echo "run.sh: no socket; milter log:" >&2; cat "$tmp/milter.log" >&2; exit 1; }
 
 # ---- 3. milterload ---------------------------------------------------------
 echo "== milterload: 16 connections, 10 rcpt/msg, ~10% suppressed, ${SECONDS_LOAD} s"
