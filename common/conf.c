@@ -66,7 +66,9 @@ static const char *const local_part[] = { "fold", "exact", NULL };
 	    mk_session_check,							\
 	    "sessions looked at: all | authenticated | networks"),		\
 	ROW(#sec, "networks", MK_CFG_STRING, "", 0, 65536, NULL, sec.networks,\
-	    mk_cidr_list_check, "client networks for check = networks")
+	    mk_cidr_list_check, "client networks for check = networks"),	\
+	ROW(#sec, "threads", MK_CFG_INT, "0", 0, 64, NULL, sec.threads, NULL,	\
+	    "event loops serving MTA connections (0: one per processor)")
 
 /*
  * [headers] value syntax. Lists are separated by commas or blanks. A

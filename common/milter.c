@@ -4,11 +4,12 @@
  *	milter skeleton (mk_milter.h)
  * SYNOPSIS
  *	mk_milter_macro(), mk_milter_setreply(), mk_milter_on_error(),
- *	mk_milter_qid(), mk_milter_register(), mk_milter_snap_install(),
+ *	mk_milter_qid(), mk_milter_ops(), mk_milter_snap_install(),
  *	mk_milter_snap_release_current(), mk_milter_no_steps()
  * DESCRIPTION
- *	The libmilter callbacks here only manage contexts and dispatch to
- *	the program's callbacks. Configuration snapshots are reference
+ *	The protocol callbacks here (struct mk_mconn_ops, called by
+ *	milter_conn.c) only manage contexts and dispatch to the program's
+ *	callbacks. Configuration snapshots are reference
  *	counted: the current one holds a reference, every connection holds
  *	one from connect to close, so a reload swaps in a new snapshot while
  *	connections in progress finish with the one they started with; the
@@ -18,14 +19,11 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "mk_conf.h"
 #include "mk_log.h"
@@ -107,9 +105,9 @@ mk_milter_snap_release_current(void)
 const char *
 mk_milter_macro(const struct mk_conn *conn, const char *name)
 {
-	if (conn == NULL || conn->ctx == NULL)
+	if (conn == NULL || conn->mc == NULL)
 		return NULL;
-	return smfi_getsymval(conn->ctx, (char *)name);
+	return mk_mconn_macro(conn->mc, name);
 }
 
 const char *
@@ -135,7 +133,7 @@ mk_milter_setreply(const struct mk_conn *conn, const char *rcode,
 	for (char *p = text; *p; p++)
 		if (*p == '%')
 			*p = '?';
-	if (smfi_setreply(conn->ctx, (char *)rcode, (char *)xcode, text) != MI_SUCCESS) {
+	if (mk_mconn_setreply(conn->mc, rcode, xcode, text) < 0) {
 		mk_log_event(MK_LOG_WARN, mk_milter_qid(conn, conn->msg),
 		    "cannot set reply %s %s", rcode, xcode);
 		return -1;
@@ -190,32 +188,19 @@ msg_end(struct mk_conn *conn)
 
 /* Note the queue id as soon as the MTA sends it. */
 static struct mk_msg *
-msg_of(SMFICTX *ctx)
+msg_of(struct mk_mconn *mc)
 {
-	struct mk_conn *conn = smfi_getpriv(ctx);
+	struct mk_conn *conn = mk_mconn_priv(mc);
 	const char *qid;
 
 	if (conn == NULL || conn->msg == NULL)
 		return NULL;
-	if (conn->msg->qid[0] == '\0' && (qid = smfi_getsymval(ctx, "i")) != NULL)
+	if (conn->msg->qid[0] == '\0' && (qid = mk_mconn_macro(mc, "i")) != NULL)
 		mk_printable(conn->msg->qid, sizeof(conn->msg->qid), qid, (size_t)-1);
 	return conn->msg;
 }
 
-static void
-addr_text(const struct sockaddr *sa, char *buf, size_t len)
-{
-	const void *a = NULL;
-
-	if (sa != NULL && sa->sa_family == AF_INET)
-		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-	else if (sa != NULL && sa->sa_family == AF_INET6)
-		a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-	if (a == NULL || inet_ntop(sa->sa_family, a, buf, (socklen_t)len) == NULL)
-		snprintf(buf, len, "%s", sa == NULL ? "local" : "unknown");
-}
-
-/* ---- libmilter callbacks ------------------------------------------------ */
+/* ---- protocol callbacks -------------------------------------------------- */
 
 /* A refusal of the skeleton's own, with its reply; in a no-reply stage it
  * waits for the next stage that answers (see deferred()). */
@@ -258,17 +243,26 @@ deferred(struct mk_conn *conn)
 	return conn->deferred;
 }
 
-static sfsistat
-cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+static struct mk_conn *
+conn_new(struct mk_mconn *mc)
 {
-	struct mk_conn *conn = smfi_getpriv(ctx);
+	struct mk_conn *conn = mk_calloc(1, sizeof(*conn));
 
-	if (conn == NULL) {
-		conn = mk_calloc(1, sizeof(*conn));
-		conn->ctx = ctx;
-		conn->deferred = SMFIS_CONTINUE;
-		smfi_setpriv(ctx, conn);
-	}
+	conn->mc = mc;
+	conn->nr = mk_mconn_proto(mc) & (SMFIP_NR_CONN | SMFIP_NR_MAIL);
+	conn->deferred = SMFIS_CONTINUE;
+	mk_mconn_setpriv(mc, conn);
+	return conn;
+}
+
+static sfsistat
+cb_connect(struct mk_mconn *mc, const char *hostname, const char *addr)
+{
+	struct mk_conn *conn = mk_mconn_priv(mc);
+
+	if (conn == NULL)	/* a new session after QUIT_NC */
+		conn = conn_new(mc);
+	snap_put(conn->snap);	/* a second CONNECT replaces the first */
 	conn->snap = snap_get();
 	if (conn->snap == NULL)
 		return refuse(conn, SMFIP_NR_CONN, SMFIS_TEMPFAIL, "451", "4.3.0",
@@ -276,17 +270,17 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	conn->conf = conn->snap->conf;
 	conn->state = conn->snap->state;
 	conn->daemon = mk_conf_daemon(conn->conf, the_desc->section);
-	addr_text((struct sockaddr *)hostaddr, conn->addr, sizeof(conn->addr));
+	snprintf(conn->addr, sizeof(conn->addr), "%s", addr);
 	mk_printable(conn->name, sizeof(conn->name),
-	    hostname != NULL ? hostname : "unknown", (size_t)-1);
+	    *hostname != '\0' ? hostname : "unknown", (size_t)-1);
 	return answer(conn, SMFIP_NR_CONN, the_desc->connect != NULL ?
 	    the_desc->connect(conn) : SMFIS_CONTINUE);
 }
 
 static sfsistat
-cb_helo(SMFICTX *ctx, char *helo)
+cb_helo(struct mk_mconn *mc, const char *helo)
 {
-	struct mk_conn *conn = smfi_getpriv(ctx);
+	struct mk_conn *conn = mk_mconn_priv(mc);
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
@@ -295,9 +289,9 @@ cb_helo(SMFICTX *ctx, char *helo)
 }
 
 static sfsistat
-cb_envfrom(SMFICTX *ctx, char **argv)
+cb_envfrom(struct mk_mconn *mc, char **argv)
 {
-	struct mk_conn *conn = smfi_getpriv(ctx);
+	struct mk_conn *conn = mk_mconn_priv(mc);
 	struct mk_msg *msg;
 	const char *from = argv != NULL && argv[0] != NULL ? argv[0] : "";
 
@@ -313,7 +307,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	msg = mk_calloc(1, sizeof(*msg));
 	msg->conn = conn;
 	conn->msg = msg;
-	msg_of(ctx);
+	msg_of(mc);
 	if (strlen(from) >= sizeof(msg->sender)) {
 		mk_log_event(MK_LOG_WARN, mk_milter_qid(conn, msg),
 		    "reject: sender address of %zu bytes client=%s[%s]",
@@ -327,9 +321,9 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 }
 
 static sfsistat
-cb_envrcpt(SMFICTX *ctx, char **argv)
+cb_envrcpt(struct mk_mconn *mc, char **argv)
 {
-	struct mk_msg *msg = msg_of(ctx);
+	struct mk_msg *msg = msg_of(mc);
 
 	if (msg == NULL)
 		return SMFIS_TEMPFAIL;
@@ -340,33 +334,33 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 }
 
 static sfsistat
-cb_header(SMFICTX *ctx, char *name, char *value)
+cb_header(struct mk_mconn *mc, const char *name, const char *value)
 {
-	struct mk_msg *msg = msg_of(ctx);
+	struct mk_msg *msg = msg_of(mc);
 
 	return msg == NULL ? SMFIS_TEMPFAIL : the_desc->header(msg, name, value);
 }
 
 static sfsistat
-cb_eoh(SMFICTX *ctx)
+cb_eoh(struct mk_mconn *mc)
 {
-	struct mk_msg *msg = msg_of(ctx);
+	struct mk_msg *msg = msg_of(mc);
 
 	return msg == NULL ? SMFIS_TEMPFAIL : the_desc->eoh(msg);
 }
 
 static sfsistat
-cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+cb_body(struct mk_mconn *mc, const unsigned char *chunk, size_t len)
 {
-	struct mk_msg *msg = msg_of(ctx);
+	struct mk_msg *msg = msg_of(mc);
 
 	return msg == NULL ? SMFIS_TEMPFAIL : the_desc->body(msg, chunk, len);
 }
 
 static sfsistat
-cb_eom(SMFICTX *ctx)
+cb_eom(struct mk_mconn *mc)
 {
-	struct mk_msg *msg = msg_of(ctx);
+	struct mk_msg *msg = msg_of(mc);
 	sfsistat rc;
 
 	if (msg == NULL)
@@ -377,31 +371,29 @@ cb_eom(SMFICTX *ctx)
 	return rc;
 }
 
-static sfsistat
-cb_abort(SMFICTX *ctx)
+static void
+cb_abort(struct mk_mconn *mc)
 {
-	struct mk_conn *conn = smfi_getpriv(ctx);
+	struct mk_conn *conn = mk_mconn_priv(mc);
 
 	if (conn != NULL)
 		msg_end(conn);
-	return SMFIS_CONTINUE;
 }
 
-/* close may be the only callback of a connection: ctx data may be NULL. */
-static sfsistat
-cb_close(SMFICTX *ctx)
+/* close may be the only callback of a connection: its data may be NULL. */
+static void
+cb_close(struct mk_mconn *mc)
 {
-	struct mk_conn *conn = smfi_getpriv(ctx);
+	struct mk_conn *conn = mk_mconn_priv(mc);
 
 	if (conn == NULL)
-		return SMFIS_CONTINUE;
+		return;
 	msg_end(conn);
 	if (the_desc->conn_free != NULL)
 		the_desc->conn_free(conn);
-	smfi_setpriv(ctx, NULL);
+	mk_mconn_setpriv(mc, NULL);
 	snap_put(conn->snap);
 	free(conn);
-	return SMFIS_CONTINUE;
 }
 
 unsigned long
@@ -424,54 +416,46 @@ mk_milter_no_steps(const struct mk_milter_desc *desc)
 	return no;
 }
 
-static sfsistat
-cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-    unsigned long f2, unsigned long f3, unsigned long *pf0,
-    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+static int
+cb_negotiate(struct mk_mconn *mc, unsigned long f0, unsigned long f1,
+    unsigned long *pf0, unsigned long *pf1)
 {
 	unsigned long no = mk_milter_no_steps(the_desc);
+	struct mk_conn *conn = mk_mconn_priv(mc);
 
 	if ((f0 & the_desc->flags) != the_desc->flags) {
-		mk_error("MTA does not offer the actions this milter needs "
-		    "(offered 0x%lx, needed 0x%lx)", f0, the_desc->flags);
-		return SMFIS_REJECT;
+		mk_error("milter connection %lu: the MTA does not offer the "
+		    "actions this milter needs (offered 0x%lx, needed 0x%lx);"
+		    " connection closed", mk_mconn_id(mc), f0, the_desc->flags);
+		return -1;
 	}
-	struct mk_conn *conn;
-
 	*pf0 = the_desc->flags;
 	/* Skip only what the MTA offers to skip; the rest just is not used. */
 	*pf1 = (no | the_desc->no_reply) & f1;
-	*pf2 = 0;
-	*pf3 = 0;
 	/* The connection's context starts here, to remember the agreement. */
-	conn = mk_calloc(1, sizeof(*conn));
-	conn->ctx = ctx;
+	if (conn == NULL)
+		conn = conn_new(mc);
 	conn->nr = the_desc->no_reply & f1 & (SMFIP_NR_CONN | SMFIP_NR_MAIL);
-	conn->deferred = SMFIS_CONTINUE;
-	smfi_setpriv(ctx, conn);
-	return SMFIS_CONTINUE;
+	return 0;
 }
 
-int
-mk_milter_register(const struct mk_milter_desc *desc)
+const struct mk_mconn_ops *
+mk_milter_ops(const struct mk_milter_desc *desc)
 {
-	struct smfiDesc d;
+	static struct mk_mconn_ops ops;
 
 	the_desc = desc;
-	memset(&d, 0, sizeof(d));
-	d.xxfi_name = (char *)desc->name;
-	d.xxfi_version = SMFI_VERSION;
-	d.xxfi_flags = desc->flags;
-	d.xxfi_connect = cb_connect;
-	d.xxfi_helo = desc->helo != NULL ? cb_helo : NULL;
-	d.xxfi_envfrom = cb_envfrom;
-	d.xxfi_envrcpt = desc->rcpt != NULL ? cb_envrcpt : NULL;
-	d.xxfi_header = desc->header != NULL ? cb_header : NULL;
-	d.xxfi_eoh = desc->eoh != NULL ? cb_eoh : NULL;
-	d.xxfi_body = desc->body != NULL ? cb_body : NULL;
-	d.xxfi_eom = cb_eom;
-	d.xxfi_abort = cb_abort;
-	d.xxfi_close = cb_close;
-	d.xxfi_negotiate = cb_negotiate;
-	return smfi_register(d) == MI_SUCCESS ? 0 : -1;
+	memset(&ops, 0, sizeof(ops));
+	ops.negotiate = cb_negotiate;
+	ops.connect = cb_connect;
+	ops.helo = desc->helo != NULL ? cb_helo : NULL;
+	ops.envfrom = cb_envfrom;
+	ops.envrcpt = desc->rcpt != NULL ? cb_envrcpt : NULL;
+	ops.header = desc->header != NULL ? cb_header : NULL;
+	ops.eoh = desc->eoh != NULL ? cb_eoh : NULL;
+	ops.body = desc->body != NULL ? cb_body : NULL;
+	ops.eom = cb_eom;
+	ops.abort = cb_abort;
+	ops.close = cb_close;
+	return &ops;
 }

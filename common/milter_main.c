@@ -6,37 +6,24 @@
  *			char **argv);
  * DESCRIPTION
  *	Order at start: parse flags, load the configuration, set the log
- *	level, open the socket through libmilter while still root (so /run
- *	paths work) and set its mode and group, detach (unless -f), write
- *	the pid file, drop privileges, build program state with init(), run.
+ *	level, open the socket while still root (so /run paths work) and
+ *	set its mode and group, detach (unless -f), write the pid file, drop
+ *	privileges, build program state with init(), run.
  *
- *	Threads and signals: libmilter's smfi_main() starts a thread that
- *	sigwait()s for SIGHUP, SIGTERM and SIGINT and stops the milter on
- *	each, so SIGHUP could never mean "reload" under it. smfi_main() runs
- *	here in its own thread, created with every signal blocked (its
- *	threads inherit that mask), while the main thread keeps SIGHUP,
- *	SIGTERM and SIGINT unblocked with handlers installed. On Linux a
- *	signal sent to the process is given to the main thread first when
- *	that thread does not block it (kernel complete_signal() tries the
- *	thread group leader before the others), so libmilter's sigwait()
- *	thread does not see it. The handlers only set bits and write to a
- *	pipe; the main thread sleeps on that pipe (mk_sig_wait()) and never
- *	blocks the signals. Caveat: a second signal sent while the main
- *	thread still has the first one pending may be given to libmilter's
- *	thread, which then stops the milter; main sees smfi_main() return
- *	without having asked and exits with status 1, like on any other
- *	unexpected end.
+ *	Threads and signals: the event loops (milter_engine.c, [SECTION]
+ *	threads of them) are created with every signal blocked; the main
+ *	thread alone takes SIGHUP, SIGTERM and SIGINT, whose handlers only
+ *	set bits and write to a pipe it sleeps on (mk_sig_wait()).
  *
- *	SIGTERM/SIGINT: smfi_stop(), join, remove the pid file, exit 0.
- *	libmilter notices smfi_stop() at its next listener wake-up, so a
- *	stop takes up to about 5 seconds.
+ *	SIGTERM/SIGINT: stop the loops (connections in progress are closed,
+ *	their close callbacks run), remove the unix socket (if it is still
+ *	ours) and the pid file, exit 0.
  *	SIGHUP: load the file into a new configuration, init() new state,
  *	swap the snapshot in (connections in progress keep theirs) and log
  *	"reloaded"; on failure keep the running one and log FILE:LINE.
  * DIAGNOSTICS
- *	Exit status: 0 after a requested stop or a good -t; 1 on an
- *	unexpected end of smfi_main(); 2 on a bad configuration or usage;
- *	3 on other start-up failures (mk_fatal()).
+ *	Exit status: 0 after a requested stop or a good -t; 2 on a bad
+ *	configuration or usage; 3 on other start-up failures (mk_fatal()).
  */
 #include "config.h"
 
@@ -49,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,18 +45,7 @@
 #include "mk_log.h"
 #include "mk_mem.h"
 #include "mk_milter.h"
-
-static volatile int smfi_done;
-static int smfi_rc;
-
-static void *
-smfi_thread(void *arg)
-{
-	smfi_rc = smfi_main();
-	__atomic_store_n(&smfi_done, 1, __ATOMIC_SEQ_CST);
-	mk_sig_wake();
-	return NULL;
-}
+#include "mk_milter_engine.h"
 
 /* Build a configuration and its program state; 0 or -1 with err set. */
 static int
@@ -110,70 +87,82 @@ reload(const struct mk_milter_desc *desc, const struct mk_daemon_opts *o)
 	mk_info("reloaded %s", o->conf_path);
 }
 
-/* Open the milter socket as root and give it its mode and group. */
+/* The socket being served: its unix path and inode, to remove it at stop
+ * unless another instance has taken the path since. */
+struct msock {
+	struct mk_sockspec ss;
+	struct stat st;
+	int fd;
+};
+
+/* Open the milter socket as root and give it its mode and group
+ * (non-blocking). */
 static void
-open_socket(const struct mk_milter_desc *desc, const char *sockspec,
-    const struct mk_conf_daemon *d, const char *user)
+open_socket(const char *sockspec, const struct mk_conf_daemon *d,
+    const char *user, struct msock *ms)
 {
 	char gbuf[256];
 	struct mk_sockspec ss;
 	char canon[600], err[512];
-	mode_t old;
+	int fd;
 
 	if (mk_sock_parse(sockspec, &ss, err, sizeof(err)) < 0)
 		mk_fatal("socket '%s': %s", sockspec, err);
 	if (mk_sock_format(&ss, canon, sizeof(canon)) < 0)
 		mk_fatal("socket '%s': too long", sockspec);
-	if (ss.family == AF_UNIX && mk_sock_unix_clear(ss.path, err, sizeof(err)) < 0)
-		mk_fatal("%s", err);
-	if (mk_milter_register(desc) < 0)
-		mk_fatal("smfi_register failed");
-	if (smfi_setconn(canon) != MI_SUCCESS)
-		mk_fatal("smfi_setconn %s failed", canon);
-	if (d->timeout > 0)
-		smfi_settimeout((int)d->timeout);
-	old = umask(0177);
-	if (smfi_opensocket(false) != MI_SUCCESS)
-		mk_fatal("cannot open socket %s", canon);
-	umask(old);
-	if (mk_sock_prepare_unix(&ss, d->socket_mode, mk_sock_group(d->socket_group,
-	    d->group, user, gbuf, sizeof(gbuf)), err, sizeof(err)) < 0)
-		mk_fatal("%s", err);
+	fd = mk_sock_listen(&ss, d->socket_mode, mk_sock_group(d->socket_group,
+	    d->group, user, gbuf, sizeof(gbuf)), 256, err, sizeof(err));
+	if (fd < 0)
+		mk_fatal("cannot open socket %s: %s", canon, err);
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+		mk_fatal("cannot open socket %s: %s", canon, strerror(errno));
+	ms->ss = ss;
+	ms->fd = fd;
+	if (ss.family == AF_UNIX && stat(ss.path, &ms->st) < 0)
+		mk_fatal("cannot open socket %s: %s", canon, strerror(errno));
 	mk_info("listening on %s", canon);
 }
 
-/* Sleep on signals until stopped; returns the exit status. */
-static int
-run(const struct mk_milter_desc *desc, const struct mk_daemon_opts *o)
+static void
+close_socket(const struct msock *ms)
 {
-	pthread_t tid;
+	struct stat now;
+
+	close(ms->fd);
+	if (ms->ss.family == AF_UNIX && stat(ms->ss.path, &now) == 0 &&
+	    now.st_ino == ms->st.st_ino && now.st_dev == ms->st.st_dev &&
+	    unlink(ms->ss.path) < 0)
+		mk_warn("cannot remove socket %s: %s", ms->ss.path, strerror(errno));
+}
+
+/* Serve until stopped; returns the exit status. */
+static int
+run(const struct mk_milter_desc *desc, const struct mk_daemon_opts *o,
+    const struct msock *ms, const struct mk_conf_daemon *d)
+{
 	sigset_t old;
-	int stopping = 0;
+	unsigned loops = mk_mengine_threads(d->threads);
 
 	if (mk_sig_setup() < 0)
 		mk_fatal("cannot install signal handlers: %s", strerror(errno));
 	mk_sig_block_all(&old);
-	if (pthread_create(&tid, NULL, smfi_thread, NULL) != 0)
-		mk_fatal("cannot start the milter thread");
+	if (mk_mengine_start(ms->fd, ms->ss.family != AF_UNIX,
+	    mk_milter_ops(desc), loops, (unsigned)d->timeout) < 0)
+		mk_fatal("cannot start the event loops");
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	mk_debug("%u event loops", loops);
 	for (;;) {
 		unsigned bits = mk_sig_wait(-1);
 
-		if (__atomic_load_n(&smfi_done, __ATOMIC_SEQ_CST))
+		if (bits & MK_SIG_TERM)
 			break;
-		if ((bits & MK_SIG_TERM) && !stopping) {
-			mk_info("stopping");
-			stopping = 1;
-			smfi_stop();
-		} else if ((bits & MK_SIG_HUP) && !stopping) {
+		if (bits & MK_SIG_HUP)
 			reload(desc, o);
-		}
 	}
-	pthread_join(tid, NULL);
-	if (!stopping) {
-		mk_error("milter stopped unexpectedly (smfi_main returned %d)", smfi_rc);
-		return 1;
-	}
+	mk_info("stopping");
+	mk_mengine_stop();
+	mk_mengine_wait();
+	close_socket(ms);
 	mk_info("stopped");
 	return 0;
 }
@@ -186,6 +175,7 @@ mk_milter_main(const struct mk_milter_desc *desc, int argc, char **argv)
 	const struct mk_conf_daemon *d;
 	void *state = NULL;
 	char err[1024];
+	struct msock ms;
 	int rc, ready_fd = -1;
 
 	if ((rc = mk_daemon_opts_parse(desc->name, desc->version,
@@ -214,8 +204,8 @@ mk_milter_main(const struct mk_milter_desc *desc, int argc, char **argv)
 	mk_log_set_level((enum mk_log_level)conf->log.level);
 	if ((d = mk_conf_daemon(conf, desc->section)) == NULL)
 		mk_fatal("no section [%s] in the configuration schema", desc->section);
-	open_socket(desc, o.socket != NULL ? o.socket : d->socket, d,
-	    o.user != NULL ? o.user : d->user);
+	open_socket(o.socket != NULL ? o.socket : d->socket, d,
+	    o.user != NULL ? o.user : d->user, &ms);
 	if (!o.foreground) {
 		if (mk_daemon_detach(&ready_fd) < 0)
 			mk_fatal("cannot detach: %s", strerror(errno));
@@ -237,7 +227,7 @@ mk_milter_main(const struct mk_milter_desc *desc, int argc, char **argv)
 	if (mk_daemon_ready(ready_fd) < 0)
 		mk_warn("cannot tell the parent we are ready");
 	mk_info("started %s %s", desc->name, desc->version);
-	rc = run(desc, &o);
+	rc = run(desc, &o, &ms, d);
 	mk_milter_snap_release_current();
 	if (*o.pidfile && mk_pidfile_remove(o.pidfile) < 0)
 		mk_warn("cannot remove pid file %s: %s", o.pidfile, strerror(errno));

@@ -63,6 +63,7 @@ struct mk_conf_daemon {
 	long long timeout;	/* seconds of MTA silence before dropping */
 	char *check;		/* milters: which sessions (mk_session.h) */
 	char *networks;		/* milters: client networks (mk_cidr.h) */
+	long long threads;	/* milters: event loops, 0 = one per CPU */
 };
 
 /* [suppress] beyond the daemon keys */

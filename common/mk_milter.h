@@ -18,7 +18,8 @@
  *			const struct mk_msg *msg);
  *
  *	(start-up internals shared by milter.c and milter_main.c)
- *	int	mk_milter_register(const struct mk_milter_desc *desc);
+ *	const struct mk_mconn_ops *mk_milter_ops(
+ *			const struct mk_milter_desc *desc);
  *	void	mk_milter_snap_install(struct mk_conf *conf, void *state);
  *	void	mk_milter_snap_release_current(void);
  *	unsigned long mk_milter_no_steps(
@@ -61,12 +62,18 @@
  *	same answer without the log line, for milters that log each decision
  *	themselves.
  *	mk_milter_qid() returns the queue id known so far, or "NOQUEUE".
+ *	Header edits at end of message go through the protocol connection:
+ *	mk_mconn_addheader(conn->mc, ...), mk_mconn_insheader(),
+ *	mk_mconn_chgheader() (mk_milter_conn.h).
+ *
+ *	mk_milter_ops() gives the protocol callbacks (milter_conn.c) that
+ *	run a program described by desc; milter_main.c serves them.
  */
 #ifndef MK_MILTER_H
 #define MK_MILTER_H
 
 #include <stddef.h>
-#include <libmilter/mfapi.h>
+#include "mk_milter_conn.h"
 
 #include "mk_conf.h"
 #include "mk_log.h"
@@ -78,7 +85,7 @@
 struct mk_milter_snap;
 
 struct mk_conn {
-	SMFICTX *ctx;
+	struct mk_mconn *mc;		/* the protocol connection */
 	const struct mk_conf *conf;	/* snapshot this connection uses */
 	const struct mk_conf_daemon *daemon; /* its section in conf */
 	void *state;			/* program state built by init() */
@@ -138,7 +145,7 @@ sfsistat mk_milter_on_error(struct mk_conn *conn, struct mk_msg *msg,
 sfsistat mk_milter_error_action(struct mk_conn *conn);
 const char *mk_milter_qid(const struct mk_conn *conn, const struct mk_msg *msg);
 
-int mk_milter_register(const struct mk_milter_desc *desc);
+const struct mk_mconn_ops *mk_milter_ops(const struct mk_milter_desc *desc);
 void mk_milter_snap_install(struct mk_conf *conf, void *state);
 void mk_milter_snap_release_current(void);
 unsigned long mk_milter_no_steps(const struct mk_milter_desc *desc);

@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="autoconf automake libtool pkg-config make gcc libc6-dev
-  libmilter-dev liblmdb-dev libopendkim-dev libspf2-dev libopendmarc-dev
+  liblmdb-dev libopendkim-dev libspf2-dev libopendmarc-dev
   libidn2-dev libssl-dev libcmocka-dev
   miltertest postfix swaks lmdb-utils iproute2 procps
   debhelper devscripts dpkg-dev fakeroot lintian rpm

@@ -13,7 +13,7 @@
  *	bounds (past them the message is rejected with 552 5.3.4 at once,
  *	nothing more is kept). At end of message hdr_rewrite() (rewrite.c)
  *	decides: a rejection, or edits that are applied in order with
- *	smfi_addheader(), smfi_insheader() and smfi_chgheader(), each
+ *	mk_mconn_addheader(), mk_mconn_insheader() and mk_mconn_chgheader(), each
  *	logged on one line with the queue id.
  * SEE ALSO
  *	headers.h, milterkit-headers(8)
@@ -178,25 +178,18 @@ hm_log_edit(struct mk_msg *msg, const struct hdr_edit *e)
 
 /* Applies one edit; values come with their leading blank (headers.h). */
 static int
-hm_apply(SMFICTX *ctx, const struct hdr_edit *e)
+hm_apply(struct mk_mconn *mc, const struct hdr_edit *e)
 {
-	int rc;
-
 	switch (e->op) {
 	case HDR_ADD:
-		rc = smfi_addheader(ctx, e->name, e->value);
-		break;
+		return mk_mconn_addheader(mc, e->name, e->value);
 	case HDR_INSERT:
-		rc = smfi_insheader(ctx, (int)e->index, e->name, e->value);
-		break;
+		return mk_mconn_insheader(mc, (unsigned)e->index, e->name, e->value);
 	case HDR_CHANGE:
-		rc = smfi_chgheader(ctx, e->name, (int)e->index, e->value);
-		break;
+		return mk_mconn_chgheader(mc, e->name, (unsigned)e->index, e->value);
 	default:
-		rc = smfi_chgheader(ctx, e->name, (int)e->index, NULL);
-		break;
+		return mk_mconn_chgheader(mc, e->name, (unsigned)e->index, NULL);
 	}
-	return rc == MI_SUCCESS ? 0 : -1;
 }
 
 static sfsistat
@@ -237,7 +230,7 @@ hm_eom(struct mk_msg *msg)
 		return SMFIS_REJECT;
 	}
 	for (i = 0; i < res.ne; i++) {
-		if (hm_apply(conn->ctx, &res.e[i]) < 0) {
+		if (hm_apply(conn->mc, &res.e[i]) < 0) {
 			char name[MK_LOG_CLIENT_MAX];
 
 			mk_printable(name, sizeof(name), res.e[i].name, (size_t)-1);

@@ -45,6 +45,7 @@ socket_mode = 0660
 user = nobody
 pidfile = $pidfile
 on_error = $1
+timeout = 2
 EOF
 	mv "$conf.new" "$conf"
 }
@@ -115,6 +116,34 @@ wait_for log_has "4Q2x3: accept rcpt=<dave@example.com>"
 tap_like "macros: {i} is the queue id of the decision line" "$(cat "$log")" \
     "4Q2x3: accept rcpt=<dave@example.com>"
 tap_is "negotiate: unused stages skipped, used ones kept" "$(scenario tm_negotiate)" 0
+
+# What reaches the socket is not always an MTA: bad packets and silent
+# clients are logged and dropped, and the milter goes on serving.
+probe() {	# BYTES (python literal): closed | data | open
+	python3 - "$sock" "$1" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(8)
+s.sendall(eval(sys.argv[2]))
+try:
+    d = s.recv(100)
+    print('closed' if d == b'' else 'data')
+except socket.timeout:
+    print('open')
+EOF
+}
+tap_is "garbage: a packet length over the limit closes the connection" \
+    "$(probe "b'\\x7f\\xff\\xff\\xffGARBAGE'")" closed
+tap_like "garbage: the protocol error is logged with its cause" "$(cat "$log")" \
+    "protocol error in command 'G': packet length 2147483647; connection closed"
+tap_is "garbage: a command before option negotiation closes it" \
+    "$(probe "b'\\x00\\x00\\x00\\x06M<a@b>'")" closed
+t0=$(date +%s)
+tap_is "silent client: closed after the timeout (2 s)" "$(probe "b''")" closed
+tap_like "silent client: closed within 4 s" "$(( $(date +%s) - t0 ))" '^[2-4]$'
+tap_like "silent client: logged" "$(cat "$log")" "no command for 2 s; connection closed"
+tap_is "the milter serves on after bad clients" "$(scenario tm_accept)" 0
 
 # ---- SIGHUP --------------------------------------------------------------
 write_conf accept

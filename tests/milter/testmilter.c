@@ -110,7 +110,7 @@ tm_eom(struct mk_msg *msg)
 		return mk_milter_on_error(msg->conn, msg, "simulated failure at end of message");
 	if (user != NULL && *user) {
 		mk_printable(value, sizeof(value), user, (size_t)-1);
-		if (smfi_addheader(msg->conn->ctx, "X-Test-Auth", value) != MI_SUCCESS)
+		if (mk_mconn_addheader(msg->conn->mc, "X-Test-Auth", value) < 0)
 			return mk_milter_on_error(msg->conn, msg, "cannot add header");
 		mk_log_event(MK_LOG_INFO, mk_milter_qid(msg->conn, msg),
 		    "header X-Test-Auth=%s", value);

@@ -1,0 +1,619 @@
+/*
+ * NAME
+ *	milter_conn.c - the milter protocol of one connection, without
+ *	sockets (mk_milter_conn.h)
+ * DESCRIPTION
+ *	Input accumulates in a buffer; every whole packet (4-byte length,
+ *	command letter, data) is checked, decoded and dispatched, answers
+ *	are appended to the output buffer in order. Every field the MTA
+ *	sends is checked before use: a packet that is empty or larger than
+ *	MK_MCONN_MAX_PACKET, a command before OPTNEG, an unknown command,
+ *	strings without their NUL, a CONNECT without family or an OPTNEG
+ *	of fewer than 12 bytes are protocol errors, logged with their cause.
+ * SEE ALSO
+ *	milter_engine.c (sockets and threads), milter.c (the skeleton's
+ *	callbacks).
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mk_log.h"
+#include "mk_mem.h"
+#include "mk_milter_conn.h"
+
+#define MACRO_STAGES	7	/* C H M R T E N, in this search order */
+#define FIRST_MSG_STAGE	2	/* M: stages from here belong to a message */
+#define MAX_ARGS	64	/* MAIL/RCPT arguments */
+#define IN_CHUNK	8192	/* free space offered to each read */
+
+struct mk_mbuf {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+struct mk_mconn {
+	const struct mk_mconn_ops *ops;
+	void *priv;
+	unsigned long id;
+	int negotiated;
+	int in_eom;			/* header edits allowed */
+	unsigned long actions;		/* agreed SMFIF_* */
+	unsigned long steps;		/* agreed SMFIP_* */
+	char *macros[MACRO_STAGES];	/* name\0value\0... */
+	size_t maclen[MACRO_STAGES];
+	char reply[1024];		/* "550 5.1.1 text" or "" */
+	struct mk_mbuf in, out;
+	size_t in_off;			/* start of unprocessed input */
+};
+
+static const char stage_letters[MACRO_STAGES] = "CHMRTEN";
+
+/* ---- buffers ------------------------------------------------------------- */
+
+static void
+mbuf_reserve(struct mk_mbuf *b, size_t more)
+{
+	size_t cap = b->cap != 0 ? b->cap : 256;
+
+	if (b->len + more <= b->cap)
+		return;
+	while (cap < b->len + more)
+		cap *= 2;
+	b->p = mk_realloc(b->p, cap);
+	b->cap = cap;
+}
+
+static void
+mbuf_put(struct mk_mbuf *b, const void *data, size_t len)
+{
+	mbuf_reserve(b, len);
+	memcpy(b->p + b->len, data, len);
+	b->len += len;
+}
+
+/* One outgoing packet: command and up to three pieces of data. */
+static void
+put_packet(struct mk_mconn *mc, char cmd, const void *a, size_t alen,
+    const void *b, size_t blen, const void *c, size_t clen)
+{
+	uint32_t n = htonl((uint32_t)(1 + alen + blen + clen));
+
+	mbuf_put(&mc->out, &n, 4);
+	mbuf_put(&mc->out, &cmd, 1);
+	if (alen > 0)
+		mbuf_put(&mc->out, a, alen);
+	if (blen > 0)
+		mbuf_put(&mc->out, b, blen);
+	if (clen > 0)
+		mbuf_put(&mc->out, c, clen);
+}
+
+/* ---- life cycle ------------------------------------------------------------ */
+
+struct mk_mconn *
+mk_mconn_new(const struct mk_mconn_ops *ops, unsigned long id)
+{
+	struct mk_mconn *mc = mk_calloc(1, sizeof(*mc));
+
+	mc->ops = ops;
+	mc->id = id;
+	return mc;
+}
+
+static void
+macros_clear(struct mk_mconn *mc, int from)
+{
+	for (int i = from; i < MACRO_STAGES; i++) {
+		free(mc->macros[i]);
+		mc->macros[i] = NULL;
+		mc->maclen[i] = 0;
+	}
+}
+
+/* End of a session (QUIT, QUIT_NC or a dropped connection). */
+static void
+session_end(struct mk_mconn *mc)
+{
+	if (mc->negotiated && mc->ops->close != NULL)
+		mc->ops->close(mc);
+	mc->priv = NULL;
+	macros_clear(mc, 0);
+}
+
+void
+mk_mconn_free(struct mk_mconn *mc)
+{
+	if (mc == NULL)
+		return;
+	session_end(mc);
+	free(mc->in.p);
+	free(mc->out.p);
+	free(mc);
+}
+
+void *mk_mconn_priv(const struct mk_mconn *mc) { return mc->priv; }
+void mk_mconn_setpriv(struct mk_mconn *mc, void *priv) { mc->priv = priv; }
+unsigned long mk_mconn_id(const struct mk_mconn *mc) { return mc->id; }
+unsigned long mk_mconn_proto(const struct mk_mconn *mc) { return mc->steps; }
+
+/* ---- macros ------------------------------------------------------------------ */
+
+static const char *
+macro_in(const char *p, size_t len, const char *name, const char *alt)
+{
+	const char *end = p + len;
+
+	while (p < end) {
+		const char *val = p + strlen(p) + 1;
+
+		if (val >= end)
+			break;
+		if (strcmp(p, name) == 0 || (alt[0] != '\0' && strcmp(p, alt) == 0))
+			return val;
+		p = val + strlen(val) + 1;
+	}
+	return NULL;
+}
+
+const char *
+mk_mconn_macro(const struct mk_mconn *mc, const char *name)
+{
+	char alt[64] = "";
+	size_t n = strlen(name);
+	const char *v;
+
+	/* "i" and "{i}" name the same macro. */
+	if (n == 1)
+		snprintf(alt, sizeof(alt), "{%s}", name);
+	else if (n == 3 && name[0] == '{' && name[2] == '}')
+		snprintf(alt, sizeof(alt), "%c", name[1]);
+	for (int i = 0; i < MACRO_STAGES; i++)
+		if (mc->macros[i] != NULL &&
+		    (v = macro_in(mc->macros[i], mc->maclen[i], name, alt)) != NULL)
+			return v;
+	return NULL;
+}
+
+/* ---- answers -------------------------------------------------------------------- */
+
+int
+mk_mconn_setreply(struct mk_mconn *mc, const char *rcode, const char *xcode,
+    const char *text)
+{
+	int n;
+
+	if (rcode == NULL || strlen(rcode) != 3 || (rcode[0] != '4' && rcode[0] != '5') ||
+	    strspn(rcode, "0123456789") != 3)
+		return -1;
+	if (xcode == NULL || *xcode == '\0')
+		xcode = rcode[0] == '4' ? "4.0.0" : "5.0.0";
+	if (xcode[0] != rcode[0] || strspn(xcode, "0123456789.") != strlen(xcode))
+		return -1;
+	if (text == NULL)
+		text = "";
+	for (const char *t = text; *t; t++)
+		if (*t == '\r' || *t == '\n')
+			return -1;
+	n = snprintf(mc->reply, sizeof(mc->reply), "%s %s %s", rcode, xcode, text);
+	if (n < 0 || (size_t)n >= sizeof(mc->reply)) {
+		mc->reply[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/* The answer of a stage: none if the MTA agreed not to wait (nr). */
+static void
+answer(struct mk_mconn *mc, unsigned long nr, sfsistat rc)
+{
+	char cmd;
+
+	if (mc->steps & nr) {
+		mc->reply[0] = '\0';
+		return;
+	}
+	switch (rc) {
+	case SMFIS_REJECT:
+		cmd = mc->reply[0] == '5' ? SMFIR_REPLYCODE : SMFIR_REJECT;
+		break;
+	case SMFIS_TEMPFAIL:
+		cmd = mc->reply[0] == '4' ? SMFIR_REPLYCODE : SMFIR_TEMPFAIL;
+		break;
+	case SMFIS_ACCEPT:
+		cmd = SMFIR_ACCEPT;
+		break;
+	case SMFIS_DISCARD:
+		cmd = SMFIR_DISCARD;
+		break;
+	case SMFIS_SKIP:
+		cmd = (mc->steps & SMFIP_SKIP) ? SMFIR_SKIP : SMFIR_CONTINUE;
+		break;
+	default:	/* CONTINUE, and NOREPLY where the MTA waits anyway */
+		cmd = SMFIR_CONTINUE;
+		break;
+	}
+	if (cmd == SMFIR_REPLYCODE)
+		put_packet(mc, cmd, mc->reply, strlen(mc->reply) + 1, NULL, 0, NULL, 0);
+	else
+		put_packet(mc, cmd, NULL, 0, NULL, 0, NULL, 0);
+	mc->reply[0] = '\0';
+}
+
+/* ---- header edits (end of message only) ----------------------------------------- */
+
+static int
+edit_ok(const struct mk_mconn *mc, unsigned long action, const char *name)
+{
+	if (!mc->in_eom || !(mc->actions & action) || name == NULL || *name == '\0')
+		return -1;
+	for (const char *p = name; *p; p++)
+		if (*p <= ' ' || *p >= 127 || *p == ':')
+			return -1;
+	return 0;
+}
+
+int
+mk_mconn_addheader(struct mk_mconn *mc, const char *name, const char *value)
+{
+	if (edit_ok(mc, SMFIF_ADDHDRS, name) < 0 || value == NULL)
+		return -1;
+	put_packet(mc, SMFIR_ADDHEADER, name, strlen(name) + 1, value,
+	    strlen(value) + 1, NULL, 0);
+	return 0;
+}
+
+int
+mk_mconn_insheader(struct mk_mconn *mc, unsigned idx, const char *name,
+    const char *value)
+{
+	uint32_t i = htonl(idx);
+
+	if (edit_ok(mc, SMFIF_ADDHDRS, name) < 0 || value == NULL)
+		return -1;
+	put_packet(mc, SMFIR_INSHEADER, &i, 4, name, strlen(name) + 1, value,
+	    strlen(value) + 1);
+	return 0;
+}
+
+int
+mk_mconn_chgheader(struct mk_mconn *mc, const char *name, unsigned idx,
+    const char *value)
+{
+	uint32_t i = htonl(idx);
+
+	if (edit_ok(mc, SMFIF_CHGHDRS, name) < 0)
+		return -1;
+	if (value == NULL)
+		value = "";
+	put_packet(mc, SMFIR_CHGHEADER, &i, 4, name, strlen(name) + 1, value,
+	    strlen(value) + 1);
+	return 0;
+}
+
+/* ---- decoding ------------------------------------------------------------------------ */
+
+static int
+proto_error(const struct mk_mconn *mc, char cmd, const char *what)
+{
+	char c[8];
+
+	mk_printable(c, sizeof(c), &cmd, 1);
+	mk_error("milter connection %lu: protocol error in command '%s': %s;"
+	    " connection closed", mc->id, c, what);
+	return MK_MCONN_ERROR;
+}
+
+/* Split NUL-terminated strings into argv; the count, or -1. */
+static int
+split(const char *data, size_t len, const char **argv, int max)
+{
+	int n = 0;
+	size_t i = 0;
+
+	if (len == 0 || data[len - 1] != '\0')
+		return -1;
+	while (i < len) {
+		if (n == max)
+			return -1;
+		argv[n++] = data + i;
+		i += strlen(data + i) + 1;
+	}
+	return n;
+}
+
+static int
+do_optneg(struct mk_mconn *mc, const unsigned char *d, size_t len)
+{
+	uint32_t w[3];
+	unsigned long actions = 0, steps = 0;
+
+	if (len < 12)
+		return proto_error(mc, SMFIC_OPTNEG, "fewer than 12 bytes");
+	memcpy(w, d, 12);
+	if (ntohl(w[0]) < 2)
+		return proto_error(mc, SMFIC_OPTNEG, "protocol version below 2");
+	if (mc->negotiated)
+		session_end(mc);
+	if (mc->ops->negotiate != NULL &&
+	    mc->ops->negotiate(mc, ntohl(w[1]), ntohl(w[2]), &actions, &steps) < 0)
+		return MK_MCONN_ERROR;	/* the callback said why */
+	mc->actions = actions & ntohl(w[1]);
+	mc->steps = steps & ntohl(w[2]);
+	mc->negotiated = 1;
+	w[0] = htonl(ntohl(w[0]) < MK_MILTER_VERSION ? ntohl(w[0]) : MK_MILTER_VERSION);
+	w[1] = htonl((uint32_t)mc->actions);
+	w[2] = htonl((uint32_t)mc->steps);
+	put_packet(mc, SMFIC_OPTNEG, w, 12, NULL, 0, NULL, 0);
+	return MK_MCONN_OK;
+}
+
+static int
+do_macro(struct mk_mconn *mc, const char *d, size_t len)
+{
+	const char *pos;
+	int stage;
+
+	if (len < 1)
+		return proto_error(mc, SMFIC_MACRO, "no stage");
+	if ((pos = memchr(stage_letters, d[0], MACRO_STAGES)) == NULL || d[0] == '\0')
+		return MK_MCONN_OK;	/* a stage no callback reads */
+	stage = (int)(pos - stage_letters);
+	if (len > 1 && d[len - 1] != '\0')
+		return proto_error(mc, SMFIC_MACRO, "unterminated name or value");
+	if (stage == FIRST_MSG_STAGE)
+		macros_clear(mc, FIRST_MSG_STAGE);
+	free(mc->macros[stage]);
+	mc->macros[stage] = len > 1 ? mk_malloc(len - 1) : NULL;
+	if (len > 1)
+		memcpy(mc->macros[stage], d + 1, len - 1);
+	mc->maclen[stage] = len - 1;
+	return MK_MCONN_OK;
+}
+
+/* "IPv6:" prefixed or plain address text, checked and made canonical. */
+static void
+addr_of(char family, const char *text, char *out, size_t outlen)
+{
+	unsigned char bin[16];
+	int af = family == '4' ? AF_INET : AF_INET6;
+
+	if (family != '4' && family != '6') {
+		snprintf(out, outlen, "local");
+		return;
+	}
+	if (af == AF_INET6 && strncasecmp(text, "IPv6:", 5) == 0)
+		text += 5;
+	if (inet_pton(af, text, bin) != 1 || inet_ntop(af, bin, out, (socklen_t)outlen) == NULL)
+		snprintf(out, outlen, "unknown");
+}
+
+static int
+do_connect(struct mk_mconn *mc, const char *d, size_t len)
+{
+	const char *host = d, *rest, *end = d + len;
+	char addr[64];
+	char family;
+
+	if (memchr(d, '\0', len) == NULL)
+		return proto_error(mc, SMFIC_CONNECT, "unterminated host name");
+	rest = d + strlen(d) + 1;
+	if (rest >= end)
+		return proto_error(mc, SMFIC_CONNECT, "no address family");
+	family = *rest++;
+	if (family == 'U') {
+		addr_of(family, "", addr, sizeof(addr));
+	} else {
+		if (end - rest < 3 || end[-1] != '\0')
+			return proto_error(mc, SMFIC_CONNECT, "truncated address");
+		addr_of(family, rest + 2, addr, sizeof(addr));
+	}
+	answer(mc, SMFIP_NR_CONN, mc->ops->connect != NULL ?
+	    mc->ops->connect(mc, host, addr) : SMFIS_CONTINUE);
+	return MK_MCONN_OK;
+}
+
+/* MAIL and RCPT: arguments as argv. */
+static int
+do_envelope(struct mk_mconn *mc, char cmd, const char *d, size_t len)
+{
+	const char *argv[MAX_ARGS + 1];
+	int n = split(d, len, argv, MAX_ARGS);
+	sfsistat (*cb)(struct mk_mconn *, char **) = cmd == SMFIC_MAIL ?
+	    mc->ops->envfrom : mc->ops->envrcpt;
+
+	if (n < 0)
+		return proto_error(mc, cmd, "arguments missing, unterminated or"
+		    " too many");
+	argv[n] = NULL;
+	answer(mc, cmd == SMFIC_MAIL ? SMFIP_NR_MAIL : SMFIP_NR_RCPT,
+	    cb != NULL ? cb(mc, (char **)argv) : SMFIS_CONTINUE);
+	return MK_MCONN_OK;
+}
+
+static int
+do_header(struct mk_mconn *mc, const char *d, size_t len)
+{
+	const char *argv[3];
+
+	if (split(d, len, argv, 2) != 2)
+		return proto_error(mc, SMFIC_HEADER, "not a name and a value");
+	answer(mc, SMFIP_NR_HDR, mc->ops->header != NULL ?
+	    mc->ops->header(mc, argv[0], argv[1]) : SMFIS_CONTINUE);
+	return MK_MCONN_OK;
+}
+
+static int
+do_eom(struct mk_mconn *mc, const unsigned char *d, size_t len)
+{
+	sfsistat rc = SMFIS_CONTINUE;
+
+	if (len > 0 && mc->ops->body != NULL)
+		rc = mc->ops->body(mc, d, len);
+	if (rc == SMFIS_CONTINUE || rc == SMFIS_SKIP) {
+		mc->in_eom = 1;
+		rc = mc->ops->eom != NULL ? mc->ops->eom(mc) : SMFIS_CONTINUE;
+		mc->in_eom = 0;
+	}
+	answer(mc, 0, rc);
+	macros_clear(mc, FIRST_MSG_STAGE + 1);
+	return MK_MCONN_OK;
+}
+
+static int
+dispatch(struct mk_mconn *mc, char cmd, const unsigned char *d, size_t len)
+{
+	const char *s = (const char *)d;
+
+	if (!mc->negotiated && cmd != SMFIC_OPTNEG && cmd != SMFIC_QUIT)
+		return proto_error(mc, cmd, "command before option negotiation");
+	switch (cmd) {
+	case SMFIC_OPTNEG:
+		return do_optneg(mc, d, len);
+	case SMFIC_MACRO:
+		return do_macro(mc, s, len);
+	case SMFIC_CONNECT:
+		return do_connect(mc, s, len);
+	case SMFIC_HELO:
+		if (len == 0 || d[len - 1] != '\0')
+			return proto_error(mc, cmd, "unterminated HELO name");
+		answer(mc, SMFIP_NR_HELO, mc->ops->helo != NULL ?
+		    mc->ops->helo(mc, s) : SMFIS_CONTINUE);
+		return MK_MCONN_OK;
+	case SMFIC_MAIL:
+	case SMFIC_RCPT:
+		return do_envelope(mc, cmd, s, len);
+	case SMFIC_DATA:
+		answer(mc, SMFIP_NR_DATA, SMFIS_CONTINUE);
+		return MK_MCONN_OK;
+	case SMFIC_UNKNOWN:
+		answer(mc, SMFIP_NR_UNKN, SMFIS_CONTINUE);
+		return MK_MCONN_OK;
+	case SMFIC_HEADER:
+		return do_header(mc, s, len);
+	case SMFIC_EOH:
+		answer(mc, SMFIP_NR_EOH, mc->ops->eoh != NULL ?
+		    mc->ops->eoh(mc) : SMFIS_CONTINUE);
+		return MK_MCONN_OK;
+	case SMFIC_BODY:
+		answer(mc, SMFIP_NR_BODY, mc->ops->body != NULL ?
+		    mc->ops->body(mc, d, len) : SMFIS_CONTINUE);
+		return MK_MCONN_OK;
+	case SMFIC_BODYEOB:
+		return do_eom(mc, d, len);
+	case SMFIC_ABORT:
+		if (mc->ops->abort != NULL)
+			mc->ops->abort(mc);
+		macros_clear(mc, FIRST_MSG_STAGE);
+		return MK_MCONN_OK;
+	case SMFIC_QUIT_NC:	/* the MTA starts another session here */
+		session_end(mc);
+		return MK_MCONN_OK;
+	case SMFIC_QUIT:
+		return MK_MCONN_DONE;
+	default:
+		return proto_error(mc, cmd, "unknown command");
+	}
+}
+
+/* ---- input ------------------------------------------------------------------------------ */
+
+void *
+mk_mconn_inspace(struct mk_mconn *mc, size_t *len)
+{
+	/* Move what is left of the input to the front before growing. */
+	if (mc->in_off > 0) {
+		memmove(mc->in.p, mc->in.p + mc->in_off, mc->in.len - mc->in_off);
+		mc->in.len -= mc->in_off;
+		mc->in_off = 0;
+	}
+	mbuf_reserve(&mc->in, IN_CHUNK);
+	*len = mc->in.cap - mc->in.len;
+	return mc->in.p + mc->in.len;
+}
+
+int
+mk_mconn_received(struct mk_mconn *mc, size_t n)
+{
+	int rc = MK_MCONN_OK;
+
+	mc->in.len += n;
+	while (rc == MK_MCONN_OK && mc->in.len - mc->in_off >= 4) {
+		const unsigned char *p = mc->in.p + mc->in_off;
+		uint32_t plen;
+
+		memcpy(&plen, p, 4);
+		plen = ntohl(plen);
+		if (plen == 0 || plen > MK_MCONN_MAX_PACKET) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "packet length %lu",
+			    (unsigned long)plen);
+			return proto_error(mc, plen == 0 ? '?' : (char)(mc->in.len -
+			    mc->in_off > 4 ? p[4] : '?'), what);
+		}
+		if (mc->in.len - mc->in_off < 4 + (size_t)plen) {
+			mbuf_reserve(&mc->in, 4 + (size_t)plen - (mc->in.len - mc->in_off));
+			break;
+		}
+		mc->in_off += 4 + (size_t)plen;
+		rc = dispatch(mc, (char)p[4], p + 5, plen - 1);
+		/* dispatch may not grow mc->in: p stays valid until here */
+	}
+	if (mc->in_off == mc->in.len)
+		mc->in.len = mc->in_off = 0;
+	/* After a large packet, give the memory back. */
+	if (mc->in.len == 0 && mc->in.cap > 16 * IN_CHUNK) {
+		free(mc->in.p);
+		mc->in.p = NULL;
+		mc->in.cap = 0;
+	}
+	return rc;
+}
+
+int
+mk_mconn_feed(struct mk_mconn *mc, const void *buf, size_t n)
+{
+	const unsigned char *b = buf;
+	int rc = MK_MCONN_OK;
+
+	while (n > 0 && rc == MK_MCONN_OK) {
+		size_t room, take;
+		void *dst = mk_mconn_inspace(mc, &room);
+
+		take = n < room ? n : room;
+		memcpy(dst, b, take);
+		b += take;
+		n -= take;
+		rc = mk_mconn_received(mc, take);
+	}
+	return rc;
+}
+
+const void *
+mk_mconn_output(const struct mk_mconn *mc, size_t *len)
+{
+	*len = mc->out.len;
+	return mc->out.p;
+}
+
+void
+mk_mconn_sent(struct mk_mconn *mc, size_t n)
+{
+	if (n >= mc->out.len) {
+		mc->out.len = 0;
+		if (mc->out.cap > 16 * IN_CHUNK) {
+			free(mc->out.p);
+			mc->out.p = NULL;
+			mc->out.cap = 0;
+		}
+		return;
+	}
+	memmove(mc->out.p, mc->out.p + n, mc->out.len - n);
+	mc->out.len -= n;
+}

@@ -1,0 +1,324 @@
+/*
+ * NAME
+ *	milter_engine.c - event loops serving milter connections
+ *	(mk_milter_engine.h)
+ * DESCRIPTION
+ *	Every loop has its own epoll set holding the listening socket
+ *	(EPOLLEXCLUSIVE: one loop wakes per new connection), a shared
+ *	eventfd that says "stop", and the connections it accepted. Reads
+ *	feed the protocol decoder (milter_conn.c); its answers are written
+ *	at once and, when the socket is full, on EPOLLOUT. Once a second a
+ *	loop closes connections silent for longer than the timeout and
+ *	re-arms the listening socket if it had to pause accepting (out of
+ *	descriptors).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mk_log.h"
+#include "mk_mem.h"
+#include "mk_milter_engine.h"
+
+#define MAX_LOOPS	64
+#define EVENTS		64
+
+struct econn {
+	int fd;
+	int closing;			/* QUIT seen: close once flushed */
+	int want_out;			/* EPOLLOUT armed */
+	time_t last;			/* last input */
+	struct mk_mconn *mc;
+	struct econn *prev, *next;
+};
+
+struct loop {
+	pthread_t tid;
+	int ep;
+	int listening;			/* listen_fd is in ep */
+	struct econn *conns;
+};
+
+static int listen_fd = -1, stop_fd = -1, is_tcp;
+static const struct mk_mconn_ops *the_ops;
+static unsigned conn_timeout;
+static unsigned long next_id;
+static char listen_mark, stop_mark;	/* epoll tags */
+static struct loop *loops;
+static unsigned nloops;
+
+unsigned
+mk_mengine_threads(long long configured)
+{
+	long n = configured > 0 ? (long)configured : sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > MAX_LOOPS ? MAX_LOOPS : (unsigned)n;
+}
+
+void
+mk_mengine_stop(void)
+{
+	uint64_t one = 1;
+
+	if (stop_fd >= 0 && write(stop_fd, &one, sizeof(one)) < 0) {
+		/* the counter cannot overflow from a few stops */
+	}
+}
+
+static void
+conn_close(struct loop *l, struct econn *c)
+{
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		l->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	epoll_ctl(l->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	mk_mconn_free(c->mc);		/* close callback */
+	close(c->fd);
+	free(c);
+}
+
+/* Write what is queued; arm EPOLLOUT for the rest. -1: close it. */
+static int
+conn_flush(struct loop *l, struct econn *c)
+{
+	size_t len;
+	const char *p = mk_mconn_output(c->mc, &len);
+	int want;
+
+	while (len > 0) {
+		ssize_t n = write(c->fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			mk_warn("milter connection %lu: write: %s; connection"
+			    " closed", mk_mconn_id(c->mc), strerror(errno));
+			return -1;
+		}
+		mk_mconn_sent(c->mc, (size_t)n);
+		p = mk_mconn_output(c->mc, &len);
+	}
+	if (len == 0 && c->closing)
+		return -1;
+	want = len > 0;
+	if (want != c->want_out) {
+		struct epoll_event ev = {
+			.events = EPOLLIN | (want ? EPOLLOUT : 0),
+			.data.ptr = c,
+		};
+		epoll_ctl(l->ep, EPOLL_CTL_MOD, c->fd, &ev);
+		c->want_out = want;
+	}
+	return 0;
+}
+
+static void
+conn_input(struct loop *l, struct econn *c)
+{
+	size_t room;
+	void *buf = mk_mconn_inspace(c->mc, &room);
+	ssize_t n = read(c->fd, buf, room);
+	int rc;
+
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	if (n <= 0) {
+		if (n < 0)
+			mk_warn("milter connection %lu: read: %s",
+			    mk_mconn_id(c->mc), strerror(errno));
+		conn_close(l, c);	/* the MTA went away */
+		return;
+	}
+	c->last = time(NULL);
+	rc = mk_mconn_received(c->mc, (size_t)n);
+	if (rc == MK_MCONN_ERROR) {
+		conn_close(l, c);
+		return;
+	}
+	if (rc == MK_MCONN_DONE)
+		c->closing = 1;
+	if (conn_flush(l, c) < 0)
+		conn_close(l, c);
+}
+
+static void
+do_accept(struct loop *l)
+{
+	for (int i = 0; i < 16; i++) {
+		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct econn *c;
+		struct epoll_event ev;
+		int one = 1;
+
+		if (fd < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
+			    errno == ECONNABORTED)
+				return;
+			/* Out of descriptors or memory: pause this loop's
+			 * accepting for a second rather than spin. */
+			mk_error("accept: %s; not accepting for a second",
+			    strerror(errno));
+			epoll_ctl(l->ep, EPOLL_CTL_DEL, listen_fd, NULL);
+			l->listening = 0;
+			return;
+		}
+		if (is_tcp)
+			(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		c = mk_calloc(1, sizeof(*c));
+		c->fd = fd;
+		c->last = time(NULL);
+		c->mc = mk_mconn_new(the_ops,
+		    __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED));
+		ev.events = EPOLLIN;
+		ev.data.ptr = c;
+		if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			mk_error("epoll_ctl: %s", strerror(errno));
+			mk_mconn_free(c->mc);
+			close(fd);
+			free(c);
+			return;
+		}
+		c->next = l->conns;
+		if (l->conns != NULL)
+			l->conns->prev = c;
+		l->conns = c;
+	}
+}
+
+static int
+arm_listen(struct loop *l)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE,
+	    .data.ptr = &listen_mark };
+
+	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, listen_fd, &ev) < 0)
+		return -1;
+	l->listening = 1;
+	return 0;
+}
+
+/* Once a second: drop silent connections, resume accepting. */
+static void
+sweep(struct loop *l, time_t now)
+{
+	struct econn *c = l->conns, *next;
+
+	for (; c != NULL; c = next) {
+		next = c->next;
+		if (now - c->last > (time_t)conn_timeout) {
+			mk_warn("milter connection %lu: no command for %u s;"
+			    " connection closed", mk_mconn_id(c->mc), conn_timeout);
+			conn_close(l, c);
+		}
+	}
+	if (!l->listening && arm_listen(l) < 0)
+		mk_error("epoll_ctl (listening socket): %s", strerror(errno));
+}
+
+static void *
+loop_main(void *arg)
+{
+	struct loop *l = arg;
+	struct epoll_event evs[EVENTS];
+	time_t last_sweep = time(NULL);
+
+	for (;;) {
+		int n = epoll_wait(l->ep, evs, EVENTS, 1000);
+		time_t now;
+
+		for (int i = 0; i < n; i++) {
+			void *tag = evs[i].data.ptr;
+			struct econn *c = tag;
+
+			if (tag == &stop_mark)
+				goto stop;
+			if (tag == &listen_mark) {
+				do_accept(l);
+				continue;
+			}
+			if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+				conn_input(l, c);
+			else if ((evs[i].events & EPOLLOUT) && conn_flush(l, c) < 0)
+				conn_close(l, c);
+		}
+		if ((now = time(NULL)) != last_sweep) {
+			sweep(l, now);
+			last_sweep = now;
+		}
+	}
+stop:
+	while (l->conns != NULL)
+		conn_close(l, l->conns);
+	return NULL;
+}
+
+int
+mk_mengine_start(int lfd, int tcp, const struct mk_mconn_ops *ops,
+    unsigned threads, unsigned timeout)
+{
+	listen_fd = lfd;
+	is_tcp = tcp;
+	the_ops = ops;
+	conn_timeout = timeout;
+	if (threads < 1)
+		threads = 1;
+	if ((stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		mk_error("eventfd: %s", strerror(errno));
+		return -1;
+	}
+	loops = mk_calloc(threads, sizeof(*loops));
+	for (unsigned i = 0; i < threads; i++) {
+		struct loop *l = &loops[i];
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &stop_mark };
+
+		if ((l->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+		    epoll_ctl(l->ep, EPOLL_CTL_ADD, stop_fd, &ev) < 0 ||
+		    arm_listen(l) < 0) {
+			mk_error("cannot set up event loop %u: %s", i, strerror(errno));
+			if (l->ep >= 0)
+				close(l->ep);
+			break;
+		}
+		if (pthread_create(&l->tid, NULL, loop_main, l) != 0) {
+			mk_error("cannot start event loop %u", i);
+			close(l->ep);
+			break;
+		}
+		nloops++;
+	}
+	if (nloops == threads)
+		return 0;
+	mk_mengine_stop();
+	mk_mengine_wait();
+	return -1;
+}
+
+void
+mk_mengine_wait(void)
+{
+	for (unsigned i = 0; i < nloops; i++) {
+		pthread_join(loops[i].tid, NULL);
+		close(loops[i].ep);
+	}
+	free(loops);
+	loops = NULL;
+	nloops = 0;
+	if (stop_fd >= 0)
+		close(stop_fd);
+	stop_fd = -1;
+}

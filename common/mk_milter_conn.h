@@ -1,0 +1,124 @@
+/*
+ * NAME
+ *	mk_milter_conn - one MTA connection speaking the milter protocol
+ * SYNOPSIS
+ *	#include "mk_milter_conn.h"
+ *
+ *	struct mk_mconn *mk_mconn_new(const struct mk_mconn_ops *ops,
+ *			unsigned long id);
+ *	void	mk_mconn_free(struct mk_mconn *mc);
+ *	void	*mk_mconn_inspace(struct mk_mconn *mc, size_t *len);
+ *	int	mk_mconn_received(struct mk_mconn *mc, size_t n);
+ *	int	mk_mconn_feed(struct mk_mconn *mc, const void *buf, size_t n);
+ *	const void *mk_mconn_output(const struct mk_mconn *mc, size_t *len);
+ *	void	mk_mconn_sent(struct mk_mconn *mc, size_t n);
+ *
+ *	void	*mk_mconn_priv(const struct mk_mconn *mc);
+ *	void	mk_mconn_setpriv(struct mk_mconn *mc, void *priv);
+ *	unsigned long mk_mconn_id(const struct mk_mconn *mc);
+ *	unsigned long mk_mconn_proto(const struct mk_mconn *mc);
+ *	const char *mk_mconn_macro(const struct mk_mconn *mc,
+ *			const char *name);
+ *	int	mk_mconn_setreply(struct mk_mconn *mc, const char *rcode,
+ *			const char *xcode, const char *text);
+ *	int	mk_mconn_addheader(struct mk_mconn *mc, const char *name,
+ *			const char *value);
+ *	int	mk_mconn_insheader(struct mk_mconn *mc, unsigned idx,
+ *			const char *name, const char *value);
+ *	int	mk_mconn_chgheader(struct mk_mconn *mc, const char *name,
+ *			unsigned idx, const char *value);
+ * DESCRIPTION
+ *	The protocol side of one connection, without sockets: bytes go in
+ *	(mk_mconn_inspace() then mk_mconn_received(), or mk_mconn_feed()),
+ *	whole packets are decoded and handed to the callbacks in ops, and
+ *	the answers queue up as bytes to send (mk_mconn_output(), then
+ *	mk_mconn_sent() with what was written). milter_engine.c moves the
+ *	bytes; tests and the fuzz target drive a connection directly.
+ *
+ *	The callbacks follow the protocol's stages. negotiate() gets the
+ *	actions and steps the MTA offers and chooses ours (a subset), or
+ *	returns -1 to drop the connection. connect() gets the client's host
+ *	name and address as text ("192.0.2.1", "2001:db8::1", "local" for a
+ *	local or unknown family, "unknown" when the MTA sent something that
+ *	is not an address). MAIL and RCPT get their arguments as a
+ *	NULL-terminated argv (address first). A NULL callback means
+ *	"continue". Strings are borrowed for the call. A stage the MTA
+ *	agreed not to wait for (SMFIP_NR_*) gets no answer whatever its
+ *	callback returns; SMFIS_NOREPLY elsewhere answers "continue". A
+ *	REJECT or TEMPFAIL with a reply set by mk_mconn_setreply() whose code
+ *	class matches is sent as that reply.
+ *
+ *	mk_mconn_macro() finds a macro the MTA defined for the current
+ *	connection or message ("i" and "{i}" are the same name); the
+ *	value is borrowed until the next packet. Message macros are dropped
+ *	at the next MAIL, at ABORT and after end of message.
+ *	The header edits are only valid during the eom() callback and only
+ *	when negotiated (SMFIF_ADDHDRS, SMFIF_CHGHDRS); a NULL value in
+ *	mk_mconn_chgheader() deletes the field. They return 0 or -1.
+ * DIAGNOSTICS
+ *	mk_mconn_received() and mk_mconn_feed() return MK_MCONN_OK,
+ *	MK_MCONN_DONE after QUIT (send what is queued, then close) or
+ *	MK_MCONN_ERROR after a protocol error, which they log with its cause
+ *	(the connection must then be closed). mk_mconn_free() calls close()
+ *	for a connection that negotiated.
+ */
+#ifndef MK_MILTER_CONN_H
+#define MK_MILTER_CONN_H
+
+#include <stddef.h>
+
+#include "mk_milter_proto.h"
+
+/* Largest packet accepted: the protocol's biggest negotiable chunk (1 MiB)
+ * plus room for a header field's name. */
+#define MK_MCONN_MAX_PACKET	((1U << 20) + 4096)
+
+#define MK_MCONN_OK	0
+#define MK_MCONN_DONE	1
+#define MK_MCONN_ERROR	(-1)
+
+struct mk_mconn;
+
+struct mk_mconn_ops {
+	int (*negotiate)(struct mk_mconn *mc, unsigned long mta_actions,
+	    unsigned long mta_steps, unsigned long *actions,
+	    unsigned long *steps);
+	sfsistat (*connect)(struct mk_mconn *mc, const char *host,
+	    const char *addr);
+	sfsistat (*helo)(struct mk_mconn *mc, const char *helo);
+	sfsistat (*envfrom)(struct mk_mconn *mc, char **argv);
+	sfsistat (*envrcpt)(struct mk_mconn *mc, char **argv);
+	sfsistat (*header)(struct mk_mconn *mc, const char *name,
+	    const char *value);
+	sfsistat (*eoh)(struct mk_mconn *mc);
+	sfsistat (*body)(struct mk_mconn *mc, const unsigned char *chunk,
+	    size_t len);
+	sfsistat (*eom)(struct mk_mconn *mc);
+	void (*abort)(struct mk_mconn *mc);
+	void (*close)(struct mk_mconn *mc);
+};
+
+struct mk_mconn *mk_mconn_new(const struct mk_mconn_ops *ops,
+    unsigned long id);
+void mk_mconn_free(struct mk_mconn *mc);
+void *mk_mconn_inspace(struct mk_mconn *mc, size_t *len);
+int mk_mconn_received(struct mk_mconn *mc, size_t n);
+int mk_mconn_feed(struct mk_mconn *mc, const void *buf, size_t n);
+const void *mk_mconn_output(const struct mk_mconn *mc, size_t *len);
+void mk_mconn_sent(struct mk_mconn *mc, size_t n);
+
+void *mk_mconn_priv(const struct mk_mconn *mc);
+void mk_mconn_setpriv(struct mk_mconn *mc, void *priv);
+unsigned long mk_mconn_id(const struct mk_mconn *mc);
+unsigned long mk_mconn_proto(const struct mk_mconn *mc);
+const char *mk_mconn_macro(const struct mk_mconn *mc, const char *name);
+int mk_mconn_setreply(struct mk_mconn *mc, const char *rcode,
+    const char *xcode, const char *text);
+int mk_mconn_addheader(struct mk_mconn *mc, const char *name,
+    const char *value);
+int mk_mconn_insheader(struct mk_mconn *mc, unsigned idx, const char *name,
+    const char *value);
+int mk_mconn_chgheader(struct mk_mconn *mc, const char *name, unsigned idx,
+    const char *value);
+
+#endif

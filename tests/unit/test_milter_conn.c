@@ -1,0 +1,397 @@
+/*
+ * test_milter_conn.c - unit tests of common/milter_conn.c: the milter
+ * protocol of one connection, fed bytes as an MTA would send them.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mk_log.h"
+#include "mk_milter_conn.h"
+
+/* ---- a recording filter --------------------------------------------------- */
+
+static char calls[4096];	/* "connect(host,addr) rcpt(<a>) ..." */
+static char logged[2048];
+static sfsistat rcpt_rc;
+static const char *rcpt_reply;	/* "550 5.1.1 text" parts, or NULL */
+static int edit_rc;		/* what the last edit call returned */
+static unsigned long offer_steps;
+
+static void
+note(const char *fmt, ...)
+{
+	size_t n = strlen(calls);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(calls + n, sizeof(calls) - n, fmt, ap);
+	va_end(ap);
+}
+
+static void
+sink(enum mk_log_level level, const char *line, void *arg)
+{
+	size_t n = strlen(logged);
+
+	snprintf(logged + n, sizeof(logged) - n, "%s\n", line);
+}
+
+static int
+rec_negotiate(struct mk_mconn *mc, unsigned long a, unsigned long s,
+    unsigned long *pa, unsigned long *ps)
+{
+	note("negotiate(%lx,%lx) ", a, s);
+	*pa = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
+	*ps = offer_steps;
+	return 0;
+}
+
+static sfsistat
+rec_connect(struct mk_mconn *mc, const char *host, const char *addr)
+{
+	note("connect(%s,%s) ", host, addr);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+rec_envfrom(struct mk_mconn *mc, char **argv)
+{
+	const char *qid = mk_mconn_macro(mc, "i");
+
+	note("mail(%s", argv[0]);
+	for (int i = 1; argv[i] != NULL; i++)
+		note(",%s", argv[i]);
+	note(";auth=%s) ", mk_mconn_macro(mc, "{auth_authen}") ?
+	    mk_mconn_macro(mc, "{auth_authen}") : "-");
+	(void)qid;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+rec_envrcpt(struct mk_mconn *mc, char **argv)
+{
+	const char *qid = mk_mconn_macro(mc, "{i}");
+
+	note("rcpt(%s;i=%s) ", argv[0], qid != NULL ? qid : "-");
+	if (rcpt_reply != NULL)
+		assert_int_equal(mk_mconn_setreply(mc, rcpt_reply, "5.1.1",
+		    "no such user"), 0);
+	edit_rc = mk_mconn_addheader(mc, "X-Too-Early", "1");
+	return rcpt_rc;
+}
+
+static sfsistat
+rec_header(struct mk_mconn *mc, const char *name, const char *value)
+{
+	note("header(%s:%s) ", name, value);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+rec_eom(struct mk_mconn *mc)
+{
+	note("eom ");
+	assert_int_equal(mk_mconn_addheader(mc, "X-Added", " yes"), 0);
+	assert_int_equal(mk_mconn_insheader(mc, 0, "X-First", " 1"), 0);
+	assert_int_equal(mk_mconn_chgheader(mc, "Subject", 2, NULL), 0);
+	assert_int_equal(mk_mconn_addheader(mc, "Bad Name", "x"), -1);
+	return SMFIS_CONTINUE;
+}
+
+static void rec_abort(struct mk_mconn *mc) { note("abort "); }
+static void rec_close(struct mk_mconn *mc) { note("close "); }
+
+static const struct mk_mconn_ops ops = {
+	.negotiate = rec_negotiate,
+	.connect = rec_connect,
+	.envfrom = rec_envfrom,
+	.envrcpt = rec_envrcpt,
+	.header = rec_header,
+	.eom = rec_eom,
+	.abort = rec_abort,
+	.close = rec_close,
+};
+
+/* ---- packets ---------------------------------------------------------------- */
+
+static unsigned char in[8192];
+static size_t inlen;
+
+static void
+add(char cmd, const void *data, size_t len)
+{
+	uint32_t n = htonl((uint32_t)len + 1);
+
+	memcpy(in + inlen, &n, 4);
+	in[inlen + 4] = (unsigned char)cmd;
+	memcpy(in + inlen + 5, data, len);
+	inlen += 5 + len;
+}
+
+static void
+add_optneg(void)
+{
+	uint32_t w[3] = { htonl(6), htonl(0x1ff), htonl(0x1fffff) };
+
+	add(SMFIC_OPTNEG, w, 12);
+}
+
+/* The replies queued so far as letters ("Occy"), taken off the output;
+ * the data of the last REPLYCODE in text. */
+static char text[256];
+
+static const char *
+replies(struct mk_mconn *mc)
+{
+	static char out[256];
+	size_t len, i = 0, k = 0;
+	const unsigned char *p = mk_mconn_output(mc, &len);
+
+	while (i + 5 <= len && k + 1 < sizeof(out)) {
+		uint32_t n;
+
+		memcpy(&n, p + i, 4);
+		n = ntohl(n);
+		out[k++] = (char)p[i + 4];
+		if (p[i + 4] == SMFIR_REPLYCODE)
+			snprintf(text, sizeof(text), "%.*s", (int)n - 1,
+			    (const char *)p + i + 5);
+		i += 4 + n;
+	}
+	out[k] = '\0';
+	mk_mconn_sent(mc, len);
+	return out;
+}
+
+static int
+setup(void **state)
+{
+	calls[0] = logged[0] = text[0] = '\0';
+	inlen = 0;
+	rcpt_rc = SMFIS_CONTINUE;
+	rcpt_reply = NULL;
+	edit_rc = 0;
+	offer_steps = SMFIP_NOHELO | SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_HDR_LEADSPC;
+	mk_log_set_sink(sink, NULL);
+	return 0;
+}
+
+/* ---- tests -------------------------------------------------------------------- */
+
+#define C_IPV4	"mx.example\0" "4" "\x00\x19" "192.0.2.1"
+#define D_MAIL	"M{i}\0" "ABC123\0" "{auth_authen}\0" "alice\0"
+
+static void
+test_session_one_byte_at_a_time(void **state)
+{
+	struct mk_mconn *mc = mk_mconn_new(&ops, 1);
+	unsigned char optrep[17];
+	size_t len;
+
+	add_optneg();
+	add(SMFIC_CONNECT, C_IPV4, sizeof(C_IPV4));
+	add(SMFIC_MACRO, D_MAIL, sizeof(D_MAIL) - 1);
+	add(SMFIC_MAIL, "<a@example.com>\0SIZE=10\0", 24);
+	add(SMFIC_RCPT, "<b@example.net>\0", 16);
+	add(SMFIC_HEADER, "Subject\0 hi\0", 12);
+	add(SMFIC_BODYEOB, "", 0);
+	add(SMFIC_QUIT, "", 0);
+	for (size_t i = 0; i + 1 < inlen; i++)
+		assert_int_equal(mk_mconn_feed(mc, in + i, 1), MK_MCONN_OK);
+	assert_int_equal(mk_mconn_feed(mc, in + inlen - 1, 1), MK_MCONN_DONE);
+	/* OPTNEG answer: version 6, what we chose within the offer. */
+	memcpy(optrep, mk_mconn_output(mc, &len), sizeof(optrep));
+	assert_int_equal(optrep[4], 'O');
+	assert_int_equal(ntohl(*(uint32_t *)(void *)(optrep + 5)), 6);
+	assert_int_equal(ntohl(*(uint32_t *)(void *)(optrep + 13)), offer_steps);
+	/* No answer at CONNECT and MAIL (agreed), continue at RCPT and the
+	 * header, the three edits then continue at end of message. */
+	assert_string_equal(replies(mc), "Occhimc");
+	assert_string_equal(calls, "negotiate(1ff,1fffff) connect(mx.example,192.0.2.1) "
+	    "mail(<a@example.com>,SIZE=10;auth=alice) rcpt(<b@example.net>;i=ABC123) "
+	    "header(Subject: hi) eom ");
+	assert_int_equal(edit_rc, -1);	/* edits outside end of message */
+	mk_mconn_free(mc);
+	assert_string_equal(calls + strlen(calls) - 6, "close ");
+}
+
+static void
+test_reply_codes(void **state)
+{
+	struct mk_mconn *mc = mk_mconn_new(&ops, 2);
+
+	add_optneg();
+	add(SMFIC_MAIL, "<a@x>\0", 6);
+	assert_int_equal(mk_mconn_feed(mc, in, inlen), MK_MCONN_OK);
+	assert_string_equal(replies(mc), "O");
+	/* A rejection with a matching reply is sent as that reply. */
+	rcpt_rc = SMFIS_REJECT;
+	rcpt_reply = "550";
+	inlen = 0;
+	add(SMFIC_RCPT, "<b@x>\0", 6);
+	assert_int_equal(mk_mconn_feed(mc, in, inlen), MK_MCONN_OK);
+	assert_string_equal(replies(mc), "y");
+	assert_string_equal(text, "550 5.1.1 no such user");
+	/* A reply of the wrong class is not used: plain tempfail. */
+	rcpt_rc = SMFIS_TEMPFAIL;
+	assert_int_equal(mk_mconn_feed(mc, in, inlen), MK_MCONN_OK);
+	assert_string_equal(replies(mc), "t");
+	/* A plain rejection without a reply. */
+	rcpt_rc = SMFIS_REJECT;
+	rcpt_reply = NULL;
+	assert_int_equal(mk_mconn_feed(mc, in, inlen), MK_MCONN_OK);
+	assert_string_equal(replies(mc), "r");
+	assert_int_equal(mk_mconn_setreply(mc, "250", "2.0.0", "ok"), -1);
+	assert_int_equal(mk_mconn_setreply(mc, "550", "4.1.1", "x"), -1);
+	assert_int_equal(mk_mconn_setreply(mc, "550", "5.1.1", "a\r\nb"), -1);
+	mk_mconn_free(mc);
+}
+
+static void
+test_macros_by_stage(void **state)
+{
+	struct mk_mconn *mc = mk_mconn_new(&ops, 3);
+
+	add_optneg();
+	add(SMFIC_MACRO, D_MAIL, sizeof(D_MAIL) - 1);
+	add(SMFIC_MAIL, "<a@x>\0", 6);
+	add(SMFIC_ABORT, "", 0);
+	assert_int_equal(mk_mconn_feed(mc, in, inlen), MK_MCONN_OK);
+	/* ABORT ends the message and its macros. */
+	assert_null(mk_mconn_macro(mc, "i"));
+	inlen = 0;
+	add(SMFIC_MACRO, "Cj\0mx.test\0", 11);
+	add(SMFIC_MACRO, "M{i}\0Q1\0", 8);
+	add(SMFIC_MACRO, "Xignored\0x\0", 11);
+	assert_int_equal(mk_mconn_feed(mc, in, inlen), MK_MCONN_OK);
+	assert_string_equal(mk_mconn_macro(mc, "{j}"), "mx.test");
+	assert_string_equal(mk_mconn_macro(mc, "i"), "Q1");
+	assert_null(mk_mconn_macro(mc, "ignored"));
+	assert_null(mk_mconn_macro(mc, "{auth_authen}"));
+	mk_mconn_free(mc);
+	assert_string_equal(calls, "negotiate(1ff,1fffff) mail(<a@x>;auth=alice) abort close ");
+}
+
+static void
+test_addresses(void **state)
+{
+	static const struct { const char *pkt; size_t len; const char *want; } c[] = {
+		{ "h\0" "6\0\0" "IPv6:2001:DB8::1", 22, "connect(h,2001:db8::1) " },
+		{ "h\0" "6\0\0" "2001:db8::2", 17, "connect(h,2001:db8::2) " },
+		{ "h\0" "4\0\0" "999.1.1.1", 15, "connect(h,unknown) " },
+		{ "h\0" "U", 3, "connect(h,local) " },
+		{ "h\0" "L\0\0" "/run/x", 12, "connect(h,local) " },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct mk_mconn *mc = mk_mconn_new(&ops, 4);
+
+		calls[0] = '\0';
+		inlen = 0;
+		add_optneg();
+		add(SMFIC_CONNECT, c[i].pkt, c[i].len);
+		assert_int_equal(mk_mconn_feed(mc, in, inlen), MK_MCONN_OK);
+		assert_non_null(strstr(calls, c[i].want));
+		mk_mconn_free(mc);
+	}
+}
+
+static void
+test_protocol_errors(void **state)
+{
+	static const struct { const char *bytes; size_t len; const char *why; } c[] = {
+		{ "\0\0\0\0", 4, "packet length 0" },
+		{ "\x00\x20\x00\x00M", 5, "packet length 2097152" },
+		{ "\0\0\0\x02Qx", 6, NULL },	/* QUIT: fine before OPTNEG */
+		{ "\0\0\0\x01M", 5, "command before option negotiation" },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct mk_mconn *mc = mk_mconn_new(&ops, 5);
+
+		logged[0] = '\0';
+		assert_int_equal(mk_mconn_feed(mc, c[i].bytes, c[i].len),
+		    c[i].why == NULL ? MK_MCONN_DONE : MK_MCONN_ERROR);
+		if (c[i].why != NULL)
+			assert_non_null(strstr(logged, c[i].why));
+		mk_mconn_free(mc);
+	}
+}
+
+static void
+test_malformed_after_negotiation(void **state)
+{
+	static const struct { char cmd; const char *data; size_t len; const char *why; } c[] = {
+		{ 'O', "\0\0\0\6", 4, "fewer than 12 bytes" },
+		{ 'M', "<a@x>", 5, "unterminated" },
+		{ 'R', "", 0, "arguments missing" },
+		{ 'L', "Subject\0", 8, "not a name and a value" },
+		{ 'C', "host", 4, "unterminated host name" },
+		{ 'C', "host\0", 5, "no address family" },
+		{ 'C', "host\0" "4\0", 7, "truncated address" },
+		{ 'H', "helo", 4, "unterminated HELO name" },
+		{ 'D', "Mname\0value", 11, "unterminated name or value" },
+		{ 'Z', "", 0, "unknown command" },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct mk_mconn *mc = mk_mconn_new(&ops, 6);
+
+		logged[0] = '\0';
+		inlen = 0;
+		add_optneg();
+		add(c[i].cmd, c[i].data, c[i].len);
+		assert_int_equal(mk_mconn_feed(mc, in, inlen), MK_MCONN_ERROR);
+		assert_non_null(strstr(logged, c[i].why));
+		assert_non_null(strstr(logged, "milter connection 6: protocol error"));
+		mk_mconn_free(mc);
+	}
+}
+
+static void
+test_no_reply_only_where_agreed(void **state)
+{
+	struct mk_mconn *mc = mk_mconn_new(&ops, 7);
+
+	offer_steps = 0;	/* no SMFIP_NR_*: every stage is answered */
+	add_optneg();
+	add(SMFIC_CONNECT, C_IPV4, sizeof(C_IPV4));
+	add(SMFIC_HELO, "h\0", 2);
+	add(SMFIC_MAIL, "<a@x>\0", 6);
+	add(SMFIC_DATA, "", 0);
+	add(SMFIC_EOH, "", 0);
+	add(SMFIC_BODY, "x", 1);
+	assert_int_equal(mk_mconn_feed(mc, in, inlen), MK_MCONN_OK);
+	assert_string_equal(replies(mc), "Occcccc");
+	/* QUIT_NC ends the session, the connection stays for the next. */
+	inlen = 0;
+	add(SMFIC_QUIT_NC, "", 0);
+	add(SMFIC_CONNECT, C_IPV4, sizeof(C_IPV4));
+	assert_int_equal(mk_mconn_feed(mc, in, inlen), MK_MCONN_OK);
+	assert_non_null(strstr(calls, "close connect(mx.example,192.0.2.1) "));
+	mk_mconn_free(mc);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_session_one_byte_at_a_time, setup),
+		cmocka_unit_test_setup(test_reply_codes, setup),
+		cmocka_unit_test_setup(test_macros_by_stage, setup),
+		cmocka_unit_test_setup(test_addresses, setup),
+		cmocka_unit_test_setup(test_protocol_errors, setup),
+		cmocka_unit_test_setup(test_malformed_after_negotiation, setup),
+		cmocka_unit_test_setup(test_no_reply_only_where_agreed, setup),
+	};
+
+	return cmocka_run_group_tests_name("milter_conn", tests, NULL, NULL);
+}
