@@ -249,7 +249,7 @@ conn_new(struct mk_mconn *mc)
 	struct mk_conn *conn = mk_calloc(1, sizeof(*conn));
 
 	conn->mc = mc;
-	conn->nr = mk_mconn_proto(mc) & (SMFIP_NR_CONN | SMFIP_NR_MAIL);
+	conn->nr = mk_mconn_proto(mc) & the_desc->no_reply;
 	conn->deferred = SMFIS_CONTINUE;
 	mk_mconn_setpriv(mc, conn);
 	return conn;
@@ -327,10 +327,11 @@ cb_envrcpt(struct mk_mconn *mc, char **argv)
 
 	if (msg == NULL)
 		return SMFIS_TEMPFAIL;
-	if (msg->conn->deferred != SMFIS_CONTINUE)
-		return deferred(msg->conn);
+	if (msg->conn->deferred != SMFIS_CONTINUE)	/* else at the end */
+		return (msg->conn->nr & SMFIP_NR_RCPT) ? SMFIS_NOREPLY :
+		    deferred(msg->conn);
 	msg->nrcpt++;
-	return the_desc->rcpt(msg, argv);
+	return answer(msg->conn, SMFIP_NR_RCPT, the_desc->rcpt(msg, argv));
 }
 
 static sfsistat
@@ -338,7 +339,8 @@ cb_header(struct mk_mconn *mc, const char *name, const char *value)
 {
 	struct mk_msg *msg = msg_of(mc);
 
-	return msg == NULL ? SMFIS_TEMPFAIL : the_desc->header(msg, name, value);
+	return msg == NULL ? SMFIS_TEMPFAIL :
+	    answer(msg->conn, SMFIP_NR_HDR, the_desc->header(msg, name, value));
 }
 
 static sfsistat
@@ -435,7 +437,7 @@ cb_negotiate(struct mk_mconn *mc, unsigned long f0, unsigned long f1,
 	/* The connection's context starts here, to remember the agreement. */
 	if (conn == NULL)
 		conn = conn_new(mc);
-	conn->nr = the_desc->no_reply & f1 & (SMFIP_NR_CONN | SMFIP_NR_MAIL);
+	conn->nr = the_desc->no_reply & f1;
 	return 0;
 }
 

@@ -33,11 +33,13 @@
  *	MTA (mk_milter_no_steps()), so a milter that only needs RCPT
  *	is sent no headers and no body. CONNECT and MAIL are always asked
  *	for: the skeleton needs the client address and the sender. A program
- *	that never refuses at CONNECT or MAIL says so in no_reply
- *	(SMFIP_NR_CONN, SMFIP_NR_MAIL): the MTA then does not wait for an
- *	answer there, two round trips fewer per message. Should the skeleton
- *	itself have to refuse in such a stage, the refusal is given at the
- *	next stage that answers (each RCPT, end of message).
+ *	that never refuses at CONNECT, MAIL, RCPT or a header says so in
+ *	no_reply (SMFIP_NR_CONN, _MAIL, _RCPT, _HDR): the MTA then does not
+ *	wait for an answer there, a round trip fewer per stage (per header
+ *	field: about twenty per message). Should the skeleton itself have to
+ *	refuse in such a stage, the refusal is given at the next stage that
+ *	answers (RCPT, end of message); a program refuses at end of message
+ *	what it found earlier.
  *
  *	Callbacks get skeleton contexts. struct mk_conn lives from connect
  *	to close and carries the client address (from the connect callback's
@@ -117,8 +119,9 @@ struct mk_milter_desc {
 	const char *version;
 	unsigned long flags;		/* SMFIF_* actions */
 	unsigned long no_steps;		/* extra SMFIP_NO* steps to skip */
-	unsigned long no_reply;		/* SMFIP_NR_CONN, _MAIL: stages the
-					 * program never refuses */
+	unsigned long no_reply;		/* SMFIP_NR_CONN, _MAIL, _RCPT,
+					 * _HDR: stages the program never
+					 * refuses */
 	int (*init)(const struct mk_conf *conf, void **state, char *err,
 	    size_t errlen);
 	void (*fini)(void *state);

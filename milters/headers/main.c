@@ -5,16 +5,17 @@
  *	The milter adapter. It asks the MTA for CONNECT, MAIL, RCPT and the
  *	headers, with SMFIP_HDR_LEADSPC so that values arrive exactly as
  *	written (leading blank and folding kept); HELO, end of headers and
- *	the body are negotiated away. At MAIL it decides whether the session
- *	is rewritten at all (an unchecked session's message is accepted at
- *	once: the MTA sends this milter nothing more for it) and notes the
- *	SASL login and whether MAIL FROM carried SMTPUTF8; RCPT keeps the
- *	first recipient; each header is copied, within the configured
- *	bounds (past them the message is rejected with 552 5.3.4 at once,
- *	nothing more is kept). At end of message hdr_rewrite() (rewrite.c)
- *	decides: a rejection, or edits that are applied in order with
- *	mk_mconn_addheader(), mk_mconn_insheader() and mk_mconn_chgheader(), each
- *	logged on one line with the queue id.
+ *	the body are negotiated away, and the MTA does not wait for answers
+ *	at CONNECT, RCPT and each header (SMFIP_NR_*). At MAIL it decides
+ *	whether the session is rewritten at all (an unchecked session's
+ *	message is accepted at once: the MTA sends this milter nothing more
+ *	for it) and notes the SASL login and whether MAIL FROM carried
+ *	SMTPUTF8; RCPT keeps the first recipient; each header is copied,
+ *	within the configured bounds (past them nothing more is kept and the
+ *	message is rejected with 552 5.3.4 at its end). At end of message
+ *	hdr_rewrite() (rewrite.c) decides: a rejection, or edits that are
+ *	applied in order with mk_mconn_addheader(), mk_mconn_insheader() and
+ *	mk_mconn_chgheader(), each logged on one line with the queue id.
  * SEE ALSO
  *	headers.h, milterkit-headers(8)
  */
@@ -34,7 +35,8 @@
 struct hm_msg {
 	int checked;			/* session rewritten */
 	int smtputf8;			/* MAIL FROM carried SMTPUTF8 */
-	int overflow;			/* bounds exceeded: rejected */
+	const char *overflow;		/* bound exceeded: rejected at the
+					 * end, for this reason */
 	char *sasl_user;		/* {auth_authen} copy or NULL */
 	char *rcpt;			/* first recipient, no brackets */
 	struct hdr_field *h;		/* name and value copies */
@@ -105,7 +107,9 @@ hm_rcpt(struct mk_msg *msg, char **argv)
 	return SMFIS_CONTINUE;
 }
 
-/* Rejects a message past the header bounds, once, with a log line. */
+/* A message past the header bounds: logged once here, nothing more is
+ * kept, and it is rejected at end of message (the MTA does not wait for
+ * answers to header fields; the client hears the same after DATA). */
 static sfsistat
 hm_too_big(struct mk_msg *msg, const char *name, const char *what)
 {
@@ -113,15 +117,13 @@ hm_too_big(struct mk_msg *msg, const char *name, const char *what)
 	struct hm_msg *m = msg->data;
 	char pname[MK_LOG_CLIENT_MAX], from[MK_LOG_CLIENT_MAX];
 
-	m->overflow = 1;
+	m->overflow = what;
 	mk_printable(pname, sizeof(pname), name, (size_t)-1);
 	mk_printable(from, sizeof(from), msg->sender, (size_t)-1);
 	mk_log_event(MK_LOG_INFO, mk_milter_qid(conn, msg),
 	    "reject from=%s client=%s[%s]: %s at header %s (limits)", from,
 	    conn->name, conn->addr, what, pname);
-	mk_milter_setreply(conn, "552", "5.3.4", "Message header too large "
-	    "(%s)", what);
-	return SMFIS_REJECT;
+	return SMFIS_CONTINUE;
 }
 
 static sfsistat
@@ -203,8 +205,13 @@ hm_eom(struct mk_msg *msg)
 	sfsistat rc = SMFIS_CONTINUE;
 	size_t i;
 
-	if (m == NULL || !m->checked || m->overflow)
+	if (m == NULL || !m->checked)
 		return SMFIS_CONTINUE;
+	if (m->overflow != NULL) {
+		mk_milter_setreply(conn, "552", "5.3.4", "Message header too "
+		    "large (%s)", m->overflow);
+		return SMFIS_REJECT;
+	}
 	bare = hm_bare(msg->sender);		/* "<>" gives "" */
 	memset(&in, 0, sizeof(in));
 	in.h = m->h;
@@ -268,6 +275,9 @@ static const struct mk_milter_desc headers_desc = {
 	.flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
 	/* Not a step: the protocol flag asking for values as written. */
 	.no_steps = SMFIP_HDR_LEADSPC,
+	/* Refusals come at MAIL (sessions not checked are accepted there)
+	 * and at end of message only. */
+	.no_reply = SMFIP_NR_CONN | SMFIP_NR_RCPT | SMFIP_NR_HDR,
 	.init = hm_init,
 	.fini = hm_fini,
 	.mail = hm_mail,

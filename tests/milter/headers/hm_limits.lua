@@ -1,5 +1,5 @@
--- hm_limits.lua - max_headers = 10: the 11th header field is rejected at
--- once (the message ends there); ten fields pass. (max_header_size is
+-- hm_limits.lua - max_headers = 10: a message with 11 header fields is
+-- rejected at its end (552 5.3.4); ten fields pass. (max_header_size is
 -- checked with the probe: miltertest itself crashes on a header field of
 -- more than about 1,024 octets.)
 dofile(os.getenv("MT_DIR") .. "/hm_lib.lua")
