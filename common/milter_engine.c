@@ -84,9 +84,8 @@ conn_close(struct loop *l, struct econn *c)
 		l->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	epoll_ctl(l->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	mk_mconn_free(c->mc);		/* close callback */
-	close(c->fd);
+	close(c->fd);			/* leaves the epoll set too */
 	free(c);
 }
 
@@ -156,48 +155,47 @@ conn_input(struct loop *l, struct econn *c)
 		conn_close(l, c);
 }
 
+/* One connection per wake-up: the socket stays readable while more wait,
+ * and asking again when none does costs a system call per session. */
 static void
 do_accept(struct loop *l)
 {
-	for (int i = 0; i < 16; i++) {
-		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		struct econn *c;
-		struct epoll_event ev;
-		int one = 1;
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct econn *c;
+	struct epoll_event ev;
+	int one = 1;
 
-		if (fd < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
-			    errno == ECONNABORTED)
-				return;
-			/* Out of descriptors or memory: pause this loop's
-			 * accepting for a second rather than spin. */
-			mk_error("accept: %s; not accepting for a second",
-			    strerror(errno));
-			epoll_ctl(l->ep, EPOLL_CTL_DEL, listen_fd, NULL);
-			l->listening = 0;
+	if (fd < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
+		    errno == ECONNABORTED)
 			return;
-		}
-		if (is_tcp)
-			(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		c = mk_calloc(1, sizeof(*c));
-		c->fd = fd;
-		c->last = time(NULL);
-		c->mc = mk_mconn_new(the_ops,
-		    __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED));
-		ev.events = EPOLLIN;
-		ev.data.ptr = c;
-		if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
-			mk_error("epoll_ctl: %s", strerror(errno));
-			mk_mconn_free(c->mc);
-			close(fd);
-			free(c);
-			return;
-		}
-		c->next = l->conns;
-		if (l->conns != NULL)
-			l->conns->prev = c;
-		l->conns = c;
+		/* Out of descriptors or memory: pause this loop's accepting
+		 * for a second rather than spin. */
+		mk_error("accept: %s; not accepting for a second", strerror(errno));
+		epoll_ctl(l->ep, EPOLL_CTL_DEL, listen_fd, NULL);
+		l->listening = 0;
+		return;
 	}
+	if (is_tcp)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c = mk_calloc(1, sizeof(*c));
+	c->fd = fd;
+	c->last = time(NULL);
+	c->mc = mk_mconn_new(the_ops, __atomic_add_fetch(&next_id, 1,
+	    __ATOMIC_RELAXED));
+	ev.events = EPOLLIN;
+	ev.data.ptr = c;
+	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		mk_error("epoll_ctl: %s", strerror(errno));
+		mk_mconn_free(c->mc);
+		close(fd);
+		free(c);
+		return;
+	}
+	c->next = l->conns;
+	if (l->conns != NULL)
+		l->conns->prev = c;
+	l->conns = c;
 }
 
 static int
