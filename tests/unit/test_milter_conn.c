@@ -194,6 +194,7 @@ test_session_one_byte_at_a_time(void **state)
 {
 	struct mk_mconn *mc = mk_mconn_new(&ops, 1);
 	unsigned char optrep[17];
+	uint32_t w;
 	size_t len;
 
 	add_optneg();
@@ -210,8 +211,10 @@ test_session_one_byte_at_a_time(void **state)
 	/* OPTNEG answer: version 6, what we chose within the offer. */
 	memcpy(optrep, mk_mconn_output(mc, &len), sizeof(optrep));
 	assert_int_equal(optrep[4], 'O');
-	assert_int_equal(ntohl(*(uint32_t *)(void *)(optrep + 5)), 6);
-	assert_int_equal(ntohl(*(uint32_t *)(void *)(optrep + 13)), offer_steps);
+	memcpy(&w, optrep + 5, 4);
+	assert_int_equal(ntohl(w), 6);
+	memcpy(&w, optrep + 13, 4);
+	assert_int_equal(ntohl(w), offer_steps);
 	/* No answer at CONNECT and MAIL (agreed), continue at RCPT and the
 	 * header, the three edits then continue at end of message. */
 	assert_string_equal(replies(mc), "Occhimc");
