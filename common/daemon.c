@@ -3,7 +3,7 @@
  *	daemon.c - sockets, pid file, privileges and signals (mk_daemon.h)
  * SYNOPSIS
  *	mk_sock_parse(), mk_sock_format(), mk_sock_unix_clear(),
- *	mk_sock_listen(), mk_sock_prepare_unix(), mk_pidfile_write(),
+ *	mk_sock_listen(), mk_pidfile_write(),
  *	mk_pidfile_read(), mk_pidfile_remove(), mk_privs_drop(),
  *	mk_sig_setup(), mk_sig_wait(), mk_sig_wake(), mk_sig_block_all()
  * DESCRIPTION
@@ -244,15 +244,6 @@ unix_perms(const char *path, long long mode, const char *group, char *err,
 		}
 	}
 	return 0;
-}
-
-int
-mk_sock_prepare_unix(const struct mk_sockspec *spec, long long mode,
-    const char *group, char *err, size_t errlen)
-{
-	if (spec->family != AF_UNIX)
-		return 0;
-	return unix_perms(spec->path, mode, group, err, errlen);
 }
 
 static int

@@ -12,9 +12,6 @@
  *	int	mk_sock_listen(const struct mk_sockspec *spec, long long mode,
  *			const char *group, int backlog, char *err,
  *			size_t errlen);
- *	int	mk_sock_prepare_unix(const struct mk_sockspec *spec,
- *			long long mode, const char *group, char *err,
- *			size_t errlen);
  *
  *	int	mk_pidfile_write(const char *path, char *err, size_t errlen);
  *	int	mk_pidfile_read(const char *path, pid_t *pid);
@@ -32,26 +29,23 @@
  *	const char *mk_sock_group(const char *socket_group, const char *group,
  *			const char *user, char *buf, size_t len);
  * DESCRIPTION
- *	mk_sock_parse() accepts the socket forms libmilter accepts:
+ *	mk_sock_parse() accepts the socket forms milters are known by:
  *	"unix:/path" (also "local:/path" and a bare "/path"),
  *	"inet:PORT@HOST" and "inet6:PORT@HOST" (HOST a name or a literal
  *	address; "inet:PORT" alone means all IPv4 addresses). Returns 0, or
  *	-1 with a message in err.
- *	mk_sock_format() writes the canonical libmilter form of a parsed
+ *	mk_sock_format() writes the canonical form of a parsed
  *	spec ("unix:/path", "inet:25@host"); 0, or -1 when it does not fit.
  *
  *	mk_sock_unix_clear() makes a unix socket path free for bind(): a
  *	socket file nothing listens on (stale) is removed, a live one or a
  *	file that is not a socket is an error.
- *	mk_sock_listen() creates a listening socket (the policy daemon):
+ *	mk_sock_listen() creates a listening socket (every daemon):
  *	unix sockets are cleared first, created under umask 0177, then set
  *	to mode and chown'ed to group (NULL or "" = keep); inet sockets get
  *	SO_REUSEADDR. Setting TCP_NODELAY on ACCEPTED inet sockets is the
  *	caller's job (Nagle against delayed ACK costs ~90 ms per exchange).
  *	Returns the descriptor (close-on-exec), or -1 with a message in err.
- *	mk_sock_prepare_unix() is for milters, whose socket libmilter
- *	creates: call it after smfi_opensocket() to set mode and group.
- *	Returns 0 or -1 with a message; inet specs are a no-op.
  *
  *	mk_pidfile_write() writes the caller's pid atomically (temporary file
  *	then link(2), which fails when the name exists): a pid file naming a
@@ -99,8 +93,6 @@ int mk_sock_format(const struct mk_sockspec *spec, char *buf, size_t buflen);
 int mk_sock_unix_clear(const char *path, char *err, size_t errlen);
 int mk_sock_listen(const struct mk_sockspec *spec, long long mode,
     const char *group, int backlog, char *err, size_t errlen);
-int mk_sock_prepare_unix(const struct mk_sockspec *spec, long long mode,
-    const char *group, char *err, size_t errlen);
 
 int mk_pidfile_write(const char *path, char *err, size_t errlen);
 int mk_pidfile_read(const char *path, pid_t *pid);

@@ -48,7 +48,7 @@
 #include "mk_mem.h"
 #include "store_priv.h"
 
-#define STORE_MAXREADERS 1024	/* libmilter runs a thread per connection */
+#define STORE_MAXREADERS 1024	/* readers: every thread of every process */
 
 struct store_reader {
 	MDB_txn *txn;

@@ -12,7 +12,7 @@
  *	first line counts "name:".
  *
  *	hdr_fold() appends to out the value with its folds written "\n"
- *	(libmilter's form) and a fold added before a blank wherever a line
+ *	(the milter protocol's form) and a fold added before a blank wherever a line
  *	would be longer than 998 octets: each long line is cut at the last
  *	blank that leaves at most 998 octets and something other than blanks
  *	before it; when only the blank after "name:" fits, the value becomes

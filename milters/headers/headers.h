@@ -1,7 +1,7 @@
 /*
  * NAME
  *	headers.h - milterkit-headers: the header standardization, without
- *	libmilter
+ *	the milter protocol
  * SYNOPSIS
  *	#include "headers.h"
  *
@@ -19,7 +19,7 @@
  *	hdr_rules_new() compiles the [headers] section (rules on or off,
  *	lists, templates, secret, limits). hdr_rewrite() takes the header
  *	block of one message as the MTA passed it (names and values in order,
- *	values as libmilter gives them with SMFIP_HDR_LEADSPC negotiated:
+ *	values as the MTA sends them with SMFIP_HDR_LEADSPC negotiated:
  *	the text after the colon, leading blank included, folding kept as
  *	"\r\n" or "\n" followed by a blank) plus the envelope facts, and
  *	decides: either a rejection (out->reject with rcode/xcode/text) or a
@@ -32,7 +32,7 @@
  *
  *	Edit values are written as the MTA is to store them with
  *	SMFIP_HDR_LEADSPC: a leading blank, and folds as "\n" plus a blank
- *	(libmilter wants no "\r" before the "\n"). HDR_CHANGE and HDR_DELETE
+ *	(the protocol's form: no "\r" before the "\n"). HDR_CHANGE and HDR_DELETE
  *	edits come first, by descending position in the message, so that an
  *	occurrence index is the same whether the MTA counts the original or
  *	the current headers; HDR_ADD edits follow.

@@ -1,6 +1,7 @@
 /*
  * NAME
- *	suppress.h - milterkit-suppress: the RCPT decision, without libmilter
+ *	suppress.h - milterkit-suppress: the RCPT decision, without the
+ *	milter protocol
  * SYNOPSIS
  *	#include "suppress.h"
  *
