@@ -284,6 +284,7 @@ lab_reload() {
 	done
 	[ "$i" -lt 100 ] || { lab__err "master did not log the reload"; return 1; }
 	for i in $(seq 1 100); do
+		p=
 		for p in $old; do [ -d "/proc/$p" ] && break; p=; done
 		[ -z "$p" ] && return 0
 		sleep 0.1
