@@ -5,12 +5,11 @@
  *	The milter adapter. It asks the MTA for CONNECT, MAIL, RCPT and the
  *	headers, with SMFIP_HDR_LEADSPC so that values arrive exactly as
  *	written (leading blank and folding kept); HELO, end of headers and
- *	the body are negotiated away, and the MTA does not wait for answers
- *	at CONNECT, RCPT and each header (SMFIP_NR_*). At MAIL it decides
- *	whether the session is rewritten at all (an unchecked session's
- *	message is accepted at once: the MTA sends this milter nothing more
- *	for it) and notes the SASL login and whether MAIL FROM carried
- *	SMTPUTF8; RCPT keeps the first recipient; each header is copied,
+ *	the body are negotiated away, and the MTA waits for an answer only
+ *	at end of message (SMFIP_NR_* at CONNECT, MAIL, RCPT and each
+ *	header). At MAIL it decides whether the session is rewritten at all
+ *	(nothing of an unchecked session's message is kept or changed) and
+ *	notes the SASL login and whether MAIL FROM carried SMTPUTF8; RCPT keeps the first recipient; each header is copied,
  *	within the configured bounds (past them nothing more is kept and the
  *	message is rejected with 552 5.3.4 at its end). At end of message
  *	hdr_rewrite() (rewrite.c) decides: a rejection, or edits that are
@@ -86,7 +85,7 @@ hm_mail(struct mk_msg *msg, char **argv)
 		mk_log_event(MK_LOG_DEBUG, mk_milter_qid(conn, msg),
 		    "skip client=%s[%s]: session not checked", conn->name,
 		    conn->addr);
-		return SMFIS_ACCEPT;
+		return SMFIS_CONTINUE;	/* nothing kept, nothing changed */
 	}
 	if (user != NULL && strlen(user) < MK_MILTER_ADDR_MAX)
 		m->sasl_user = mk_strdup(user);
@@ -275,9 +274,8 @@ static const struct mk_milter_desc headers_desc = {
 	.flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
 	/* Not a step: the protocol flag asking for values as written. */
 	.no_steps = SMFIP_HDR_LEADSPC,
-	/* Refusals come at MAIL (sessions not checked are accepted there)
-	 * and at end of message only. */
-	.no_reply = SMFIP_NR_CONN | SMFIP_NR_RCPT | SMFIP_NR_HDR,
+	/* Refusals come at end of message only. */
+	.no_reply = SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR,
 	.init = hm_init,
 	.fini = hm_fini,
 	.mail = hm_mail,

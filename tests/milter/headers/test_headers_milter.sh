@@ -172,7 +172,7 @@ tap_is "off: a block missing everything passes with no edit at all" \
     "$(edits_of "$out")/$(eom_of "$out")" "/continue"
 
 # ---- C: the other settings, check = authenticated --------------------------------
-tap_is "check = authenticated: unauthenticated MAIL accepted at once, SASL rewritten" \
+tap_is "check = authenticated: unauthenticated message untouched, SASL rewritten" \
     "$(scenario C hm_session)" 0
 tap_is "missing_from = add: From added from the envelope sender" \
     "$(scenario C hm_from MT_EXPECT=add MT_AUTH=alice)" 0
