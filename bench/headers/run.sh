@@ -16,7 +16,7 @@
 #     (default 10) seconds: messages/s and the p99 message round trip;
 #  3. the Postfix lab (tests/e2e/lab.sh): MESSAGES (default 2,000) messages
 #     with smtp-source over SESSIONS (20) sessions, without the milter and
-#     with smtpd_milters = the headers socket, ROUNDS (3) times each,
+#     with smtpd_milters = the headers socket, ROUNDS (5) times each,
 #     alternating; the median times and their ratio (target: >= 0.9).
 #     smtp-source's messages carry From, To, Date, Message-ID and Subject,
 #     so the milter reads every header and changes nothing. Set LAB=0 to
@@ -37,7 +37,7 @@ SECONDS_LOAD=${SECONDS_LOAD:-10}
 MESSAGES=${MESSAGES:-2000}
 SESSIONS=${SESSIONS:-20}
 LAB=${LAB:-1}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 
 MILTER=$BUILD/milters/headers/milterkit-headers
 LOAD=$BUILD/bench/milterload/milterload

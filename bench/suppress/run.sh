@@ -16,7 +16,7 @@
 #     p99 RCPT round trip (targets: >= 30,000 RCPT/s);
 #  4. the Postfix lab (tests/e2e/lab.sh): MESSAGES (default 2,000) messages
 #     with smtp-source over SESSIONS (20) sessions, without the milter and
-#     with smtpd_milters = the suppress socket, ROUNDS (3) times each,
+#     with smtpd_milters = the suppress socket, ROUNDS (5) times each,
 #     alternating; the median times and their ratio (target: >= 0.9).
 #     Set LAB=0 to skip this step.
 # Everything started here is stopped by its pid; the temp dirs are removed.
@@ -35,7 +35,7 @@ SECONDS_LOAD=${SECONDS_LOAD:-10}
 MESSAGES=${MESSAGES:-2000}
 SESSIONS=${SESSIONS:-20}
 LAB=${LAB:-1}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 
 TOOL=$BUILD/tools/milterkit
 MILTER=$BUILD/milters/suppress/milterkit-suppress
