@@ -18,7 +18,6 @@
  *	int	mk_rl_batch_end(struct mk_rl_engine *e, char *err,
  *			size_t errlen);
  *	int	mk_rl_flush(struct mk_rl_engine *e, char *err, size_t errlen);
- *	int	mk_rl_flush_due(const struct mk_rl_engine *e);
  *	void	mk_rl_txn_reset(struct mk_rl_txn *tx);
  *
  *	int	mk_rl_gcra(int64_t *tat, const struct mk_rl_rate *rate,
@@ -81,16 +80,23 @@
  *	"DEFER 4.7.1 ..."). Returns 0, or -1 with v->reply naming the cause
  *	(store trouble): the caller applies its on_error.
  *
- *	Counts go into a batch, one write transaction that later checks of
- *	this engine see. mk_rl_batch_end() commits it once it is 1 ms old or
- *	holds 256 writes, so a busy daemon pays one commit for many messages;
- *	call it after each round of requests and when mk_rl_flush_due() says
- *	so (the milliseconds the caller may sleep before calling again; -1
- *	when nothing is pending). Replies need not wait for the commit: what
- *	a process that dies had not committed is lost, as after a machine
- *	crash, and other processes see counts up to 1 ms late.
- *	mk_rl_flush() commits at once; mk_rl_engine_close() flushes. Both
- *	return 0, or -1 with the cause in err.
+ *	Counts are committed by a thread of the engine, the writer, not by
+ *	mk_rl_check(): it queues the update and returns, and later checks of
+ *	this engine see it at once (exact counting within the process). The
+ *	writer commits what is queued, in one write transaction, once the
+ *	oldest update is 1 ms old or 256 are queued, so a busy daemon pays one
+ *	commit for many messages and no reply waits for the disk; other
+ *	processes see the counts about 1 to 2 ms later. What a process that
+ *	dies had not committed is lost, as after a machine crash. When a
+ *	commit fails, its updates are lost and, until a commit succeeds,
+ *	mk_rl_check() returns -1 for requests it counts (they stay queued:
+ *	the next commit may keep them). mk_rl_batch_end() is cheap: call it
+ *	after each round of requests; it returns -1 when commits failed since
+ *	the last call, with the cause and how many updates were lost in err.
+ *	mk_rl_flush() commits everything queued and waits for it;
+ *	mk_rl_engine_close() flushes and stops the writer. Both return 0, or
+ *	-1 with the cause in err. One thread uses an engine (the writer is
+ *	the engine's own business).
  *
  *	now is nanoseconds on any clock that does not go back (tests inject
  *	their own); state stores absolute TATs, so processes sharing a store
@@ -196,7 +202,6 @@ int mk_rl_check(struct mk_rl_engine *e, const struct mk_rl_request *rq,
     struct mk_rl_txn *tx, int64_t now, struct mk_rl_verdict *v);
 int mk_rl_batch_end(struct mk_rl_engine *e, char *err, size_t errlen);
 int mk_rl_flush(struct mk_rl_engine *e, char *err, size_t errlen);
-int mk_rl_flush_due(const struct mk_rl_engine *e);
 void mk_rl_txn_reset(struct mk_rl_txn *tx);
 
 int mk_rl_gcra(int64_t *tat, const struct mk_rl_rate *rate, int64_t burst,

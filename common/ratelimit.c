@@ -76,17 +76,9 @@ mk_rl_engine_open(const char *dir, const struct mk_rl_rules *rules,
 void
 mk_rl_engine_close(struct mk_rl_engine *e)
 {
-	char err[256];
-
 	if (e == NULL)
 		return;
-	if (mk_rl_flush(e, err, sizeof(err)) != 0) {
-		/* the counts of the last milliseconds are lost; said below */
-	}
-	if (e->rtxn != NULL)
-		mdb_txn_abort(e->rtxn);
-	if (e->env != NULL)
-		mdb_env_close(e->env);
+	rl_state_close(e);
 	free(e);
 }
 
@@ -103,7 +95,7 @@ eval_rule(struct mk_rl_engine *e, const struct rl_rule *r, const char *key,
     int eom, int64_t rcpts, int64_t now, int commit, struct rule_eval *ev)
 {
 	const struct mk_rl_limits *lim = rl_limits_for(r, key);
-	int64_t tat[2 * MK_RL_RATES_MAX];
+	int64_t tat[2 * MK_RL_RATES_MAX], add[2 * MK_RL_RATES_MAX];
 	int rcptdom = r->keys[0] == MK_RL_KEY_RCPT_DOMAIN;
 	int n = lim->nmsg + lim->nrcpt;
 
@@ -123,6 +115,7 @@ eval_rule(struct mk_rl_engine *e, const struct rl_rule *r, const char *key,
 		int64_t used = !is_msg && !eom && !rcptdom ? rcpts : 0;
 		int64_t cost = is_msg ? 1 : eom ? rcpts : 1;
 		int64_t before = units_used(tat[i], rate, now);
+		int64_t start = tat[i] > now ? tat[i] : now;
 
 		if (!mk_rl_gcra(&tat[i], rate, r->burst, used, cost, now,
 		    commit && ev->counts) && ev->fits) {
@@ -132,9 +125,10 @@ eval_rule(struct mk_rl_engine *e, const struct rl_rule *r, const char *key,
 			ev->period = rate->period / MK_RL_NS;
 			ev->used = before + used;
 		}
+		add[i] = tat[i] - start;	/* what the writer merges */
 	}
 	if (commit && ev->counts && n > 0)
-		return rl_state_write(e, r->name, key, tat, n);
+		return rl_state_write(e, r->name, key, now, add, tat, n);
 	return 0;
 }
 

@@ -5,11 +5,22 @@
  * Key = rule name, NUL, key value. Value = version byte, count byte, then
  * that many little-endian int64 TATs (messages rates first). Commits skip
  * the metadata flush (MDB_NOMETASYNC): a machine crash may undo the last
- * commits, never the file's integrity. Writes share one write transaction
- * (the batch) that is committed once it is RL_COMMIT_NS old or holds
- * RL_COMMIT_WRITES writes, so a busy daemon pays one commit for many
- * messages; reads see the batch. Replies do not wait for the commit: what
- * a dying process had not committed is lost, as after a machine crash.
+ * commits, never the file's integrity.
+ *
+ * No request waits for a commit. The checking thread reads a snapshot
+ * of the store and hands each count to the engine's writer thread
+ * (ratelimit_writer.c), which commits what it holds once the oldest update
+ * is RL_COMMIT_NS (1 ms) old or RL_COMMIT_WRITES (256) are queued, in one
+ * write transaction: a commit's page writes and fdatasync (0.1 to 1 ms
+ * here) happen beside the answers, not in front of them. Until the commit
+ * the overlay (ratelimit_overlay.c) holds the counted values, and reads
+ * look there first: counting stays exact within the process. Other
+ * processes see the counts once committed, about 1 to 2 ms later; updates
+ * are merges (TAT = max(TAT, now) + cost), so concurrent counts of several
+ * processes add up. What a dying process had not committed is lost, as
+ * after a machine crash. The write transaction is open only while the
+ * writer applies a batch, so `milterkit ratelimit reset` and other
+ * processes wait for the lock at most one commit.
  */
 #include "config.h"
 
@@ -25,17 +36,6 @@
 
 #define RL_VAL_VERSION 1
 #define RL_SCHEMA "1"
-#define RL_COMMIT_NS (1000000LL)	/* a batch lives at most 1 ms */
-#define RL_COMMIT_WRITES 256
-
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * MK_RL_NS + ts.tv_nsec;
-}
 
 static int
 mkdir_p(const char *path)
@@ -164,8 +164,39 @@ rl_decode(const MDB_val *v, int64_t *tat, int n)
 	return 0;
 }
 
-/* The engine's read transaction, renewed for each read (no allocation),
- * adopting a map grown by another process. */
+size_t
+rl_encode(const int64_t *tat, int n, unsigned char *buf)
+{
+	buf[0] = RL_VAL_VERSION;
+	buf[1] = (unsigned char)n;
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < 8; j++)
+			buf[2 + i * 8 + j] = (unsigned char)((uint64_t)tat[i] >>
+			    (8 * j));
+	return 2 + (size_t)n * 8;
+}
+
+/* Adopt a map another process grew (MDB_MAP_RESIZED): LMDB wants no
+ * transaction of this process active, so the writer is held out. 0, or
+ * -1 with rl_err(). */
+static int
+remap(struct mk_rl_engine *e)
+{
+	int rc;
+
+	if (e->rtxn != NULL)
+		mdb_txn_abort(e->rtxn);
+	e->rtxn = NULL;
+	rl_wr_hold(e->wr, 1);
+	rc = mdb_env_set_mapsize(e->env, 0);
+	rl_wr_hold(e->wr, 0);
+	if (rc != 0)
+		return rl_err("ratelimit store %s: cannot adopt the map grown by "
+		    "another process: %s", e->dir, mdb_strerror(rc));
+	return 0;
+}
+
+/* The engine's read transaction, renewed for each read (no allocation). */
 static int
 read_begin(struct mk_rl_engine *e, MDB_txn **txn)
 {
@@ -175,13 +206,8 @@ read_begin(struct mk_rl_engine *e, MDB_txn **txn)
 		rc = mdb_txn_renew(e->rtxn);
 	else
 		rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &e->rtxn);
-	if (rc == MDB_MAP_RESIZED) {
-		if (e->rtxn != NULL)
-			mdb_txn_abort(e->rtxn);
-		e->rtxn = NULL;
-		if (mdb_env_set_mapsize(e->env, 0) == 0)
-			rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &e->rtxn);
-	}
+	if (rc == MDB_MAP_RESIZED && remap(e) == 0)
+		rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &e->rtxn);
 	if (rc != 0 && e->rtxn != NULL) {
 		mdb_txn_abort(e->rtxn);		/* begin afresh next time */
 		e->rtxn = NULL;
@@ -194,7 +220,7 @@ int
 rl_state_read(struct mk_rl_engine *e, const char *rule, const char *key,
     int64_t *tat, int n)
 {
-	char kbuf[RL_NAME_MAX + MK_RL_KEY_MAX + 2];
+	char kbuf[RL_KEY_BUF];
 	MDB_val k, v;
 	MDB_txn *txn;
 	int rc;
@@ -204,100 +230,107 @@ rl_state_read(struct mk_rl_engine *e, const char *rule, const char *key,
 		return -1;
 	k.mv_data = kbuf;
 	k.mv_size = make_key(rule, key, kbuf);
-	txn = e->wtxn;
-	if (txn == NULL && (rc = read_begin(e, &txn)) != 0)
+	if (e->wr != NULL) {
+		/* Counts not committed yet are in the overlay; the snapshot
+		 * begun below includes every commit pruned here. */
+		if (rl_wr_remap_wanted(e->wr) && remap(e) != 0)
+			return -1;
+		rl_ov_prune(e->ov, rl_wr_committed(e->wr));
+		if (rl_ov_get(e->ov, kbuf, k.mv_size, tat, n))
+			return 0;
+	}
+	if ((rc = read_begin(e, &txn)) != 0)
 		return rl_err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
 	rc = mdb_get(txn, e->dbi, &k, &v);
 	if (rc == 0 && rl_decode(&v, tat, n) != 0)
 		memset(tat, 0, (size_t)n * sizeof(*tat));	/* start afresh */
-	if (txn != e->wtxn)
-		mdb_txn_reset(txn);
+	mdb_txn_reset(txn);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return rl_err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
 	return 0;
 }
 
-static int
-write_fail(struct mk_rl_engine *e, int rc)
-{
-	if (e->wtxn != NULL)
-		mdb_txn_abort(e->wtxn);
-	e->wtxn = NULL;
-	if (rc == MDB_MAP_FULL)
-		return rl_err("ratelimit store %s is full (map_size %lld): raise"
-		    " [store] map_size", e->dir, e->map_size);
-	return rl_err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
-}
-
 int
 rl_state_write(struct mk_rl_engine *e, const char *rule, const char *key,
-    const int64_t *tat, int n)
+    int64_t now, const int64_t *add, const int64_t *tat, int n)
 {
-	char kbuf[RL_NAME_MAX + MK_RL_KEY_MAX + 2];
-	unsigned char vbuf[2 + 8 * 2 * MK_RL_RATES_MAX];
-	MDB_val k, v;
-	int rc;
+	char kbuf[RL_KEY_BUF], cause[256];
+	size_t klen;
+	uint64_t seq;
 
 	if (rl_env_ready(e) != 0)
 		return -1;
-	if (e->wtxn == NULL) {
-		rc = mdb_txn_begin(e->env, NULL, 0, &e->wtxn);
-		if (rc == MDB_MAP_RESIZED && mdb_env_set_mapsize(e->env, 0) == 0)
-			rc = mdb_txn_begin(e->env, NULL, 0, &e->wtxn);
-		if (rc != 0)
-			return write_fail(e, rc);
-		e->batch_started = mono_ns();
+	if (e->wr == NULL) {
+		if (rl_wr_start(&e->wr, e->env, e->dbi, e->dir, e->map_size,
+		    RL_QUEUE_MAX) != 0)
+			return -1;
+		e->ov = rl_ov_new();
 	}
-	e->batch_writes++;
-	vbuf[0] = RL_VAL_VERSION;
-	vbuf[1] = (unsigned char)n;
-	for (int i = 0; i < n; i++)
-		for (int j = 0; j < 8; j++)
-			vbuf[2 + i * 8 + j] = (unsigned char)((uint64_t)tat[i] >>
-			    (8 * j));
-	k.mv_data = kbuf;
-	k.mv_size = make_key(rule, key, kbuf);
-	v.mv_data = vbuf;
-	v.mv_size = 2 + (size_t)n * 8;
-	if ((rc = mdb_put(e->wtxn, e->dbi, &k, &v, 0)) != 0)
-		return write_fail(e, rc);
+	klen = make_key(rule, key, kbuf);
+	while ((seq = rl_wr_push(e->wr, kbuf, klen, now, add, n)) == 0)
+		if (remap(e) != 0)
+			return -1;
+	rl_ov_put(e->ov, kbuf, klen, tat, n, seq);
+	if (rl_wr_failing(e->wr, cause, sizeof(cause)))
+		return rl_err("%s (counters not saved)", cause);
 	return 0;
+}
+
+/* Errors of the writer since the last call: 0, or -1 and err. */
+static int
+report(struct mk_rl_engine *e, char *err, size_t errlen)
+{
+	char cause[256];
+	size_t lost = rl_wr_report(e->wr, cause, sizeof(cause));
+
+	if (lost == 0)
+		return 0;
+	snprintf(err, errlen, "%s (%zu counter updates lost)", cause, lost);
+	return -1;
 }
 
 int
 mk_rl_flush(struct mk_rl_engine *e, char *err, size_t errlen)
 {
-	int rc;
-
-	if (e->wtxn == NULL)
+	if (e->wr == NULL)
 		return 0;
-	rc = mdb_txn_commit(e->wtxn);
-	e->wtxn = NULL;
-	e->batch_writes = 0;
-	if (rc != 0) {
-		write_fail(e, rc);
-		snprintf(err, errlen, "%s", mk_rl_strerror());
-		return -1;
+	while (rl_wr_flush(e->wr) != 0) {
+		if (remap(e) != 0) {
+			snprintf(err, errlen, "%s", mk_rl_strerror());
+			return -1;
+		}
 	}
-	return 0;
+	return report(e, err, errlen);
 }
 
 int
 mk_rl_batch_end(struct mk_rl_engine *e, char *err, size_t errlen)
 {
-	if (e->wtxn == NULL || (mono_ns() - e->batch_started < RL_COMMIT_NS &&
-	    e->batch_writes < RL_COMMIT_WRITES))
+	if (e->wr == NULL)
 		return 0;
-	return mk_rl_flush(e, err, errlen);
+	if (rl_wr_remap_wanted(e->wr) && remap(e) != 0) {
+		snprintf(err, errlen, "%s", mk_rl_strerror());
+		return -1;
+	}
+	return report(e, err, errlen);
 }
 
-int
-mk_rl_flush_due(const struct mk_rl_engine *e)
+void
+rl_state_close(struct mk_rl_engine *e)
 {
-	int64_t left;
+	char err[512];
 
-	if (e->wtxn == NULL)
-		return -1;
-	left = e->batch_started + RL_COMMIT_NS - mono_ns();
-	return left <= 0 ? 0 : (int)((left + 999999) / 1000000);
+	if (mk_rl_flush(e, err, sizeof(err)) != 0) {
+		/* the counts of the last milliseconds are lost; said above */
+	}
+	rl_wr_stop(e->wr);
+	rl_ov_free(e->ov);
+	e->wr = NULL;
+	e->ov = NULL;
+	if (e->rtxn != NULL)
+		mdb_txn_abort(e->rtxn);
+	e->rtxn = NULL;
+	if (e->env != NULL)
+		mdb_env_close(e->env);
+	e->env = NULL;
 }

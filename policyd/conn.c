@@ -4,7 +4,8 @@
  *
  * A closed connection is only marked dead and unregistered here; its
  * memory is freed by pd_conn_reap() at the end of the loop iteration, so
- * epoll events and held-back replies that still name it stay safe.
+ * the iteration's epoll events and touched list that still name it stay
+ * safe.
  */
 #include "config.h"
 
@@ -190,7 +191,7 @@ pd_conn_read(struct pd_server *s, struct pd_conn *c)
 				mk_debug("%s left in the middle of a request (%s)",
 				    c->peer, n < 0 ? strerror(errno) : "EOF");
 			c->eof = 1;
-			/* Replies held back for it go out, then it closes. */
+			/* Replies queued for it this round go out, then it closes. */
 			touch(s, c);
 			return;
 		}

@@ -1,7 +1,16 @@
 /*
  * server.c - the event loop of milterkit-policyd (server.h): accepting,
- * checking requests with the rate-limit engine, one commit per loop
- * iteration, replies, idle timeouts, the engine's life across reloads.
+ * checking requests with the rate-limit engine, replies, idle timeouts,
+ * the engine's life across reloads.
+ *
+ * The loop never waits for the disk: the engine's writer thread commits
+ * the counts (mk_ratelimit.h), 1 ms or 256 updates at a time, while this
+ * thread goes on answering from a snapshot of the store plus the counts
+ * it has queued. A reply may so promise a count that a machine crash or
+ * a kill in the next milliseconds loses; the store's integrity is never
+ * at stake. Failed commits are logged at the end of the next round, with
+ * the number of counts lost; requests counted while the last commit had
+ * failed get the on_error answer.
  */
 #include "config.h"
 
@@ -84,7 +93,6 @@ pd_server_free(struct pd_server *s)
 	mk_rl_engine_close(s->engine);
 	mk_rl_rules_free(s->rules);
 	mk_conf_free(s->conf);
-	free(s->pend);
 	free(s);
 }
 
@@ -117,7 +125,6 @@ pd_server_install(struct pd_server *s, struct mk_conf *conf,
 	 * as LMDB must not have one environment open twice in a process. */
 	mk_rl_engine_close(s->engine);
 	s->engine = NULL;
-	s->checked = 0;
 	mk_rl_rules_free(s->rules);
 	mk_conf_free(s->conf);
 	s->conf = conf;
@@ -126,17 +133,6 @@ pd_server_install(struct pd_server *s, struct mk_conf *conf,
 	s->engine_retry = 0;
 	s->now_ms = mono_ms();
 	engine_try(s);
-}
-
-static struct pd_pending *
-pend_push(struct pd_server *s, struct pd_conn *c)
-{
-	if (s->npend == s->cpend) {
-		s->cpend = s->cpend ? s->cpend * 2 : 64;
-		s->pend = mk_realloc(s->pend, s->cpend * sizeof(*s->pend));
-	}
-	s->pend[s->npend].c = c;
-	return &s->pend[s->npend++];
 }
 
 static const char *
@@ -171,65 +167,42 @@ log_decision(const struct mk_rl_request *r, const struct mk_rl_verdict *v)
 	    client, sender, state);
 }
 
-/* Check one request; its reply is held back until the batch commits. */
+/* Check one request and queue its reply (written at the end of the round). */
 void
 pd_server_request(struct pd_server *s, struct pd_conn *c,
     const struct pd_request *rq)
 {
-	struct pd_pending *pp = pend_push(s, c);
 	struct mk_rl_verdict v;
 	int onerr = s->conf->policyd.on_error;
 
 	engine_try(s);
-	memset(&v, 0, sizeof(v));
 	if (s->engine == NULL) {
-		pp->action = onerr == MK_POLICY_ON_ERROR_DEFER ? MK_RL_DEFER :
-		    MK_RL_DUNNO;
-		snprintf(pp->reply, sizeof(pp->reply), "%s", on_error_reply[onerr]);
 		mk_debug("store unavailable: on_error=%s", on_error_name(s));
+		pd_conn_queue(s, c, on_error_reply[onerr]);
 		return;
 	}
-	s->checked = 1;
 	if (mk_rl_check(s->engine, &rq->rl, &c->txn, real_ns(), &v) < 0) {
 		char cause[sizeof(v.reply)];
 
 		mk_log_event(MK_LOG_ERROR, rq->rl.queue_id,
 		    "error client=%s: %s (on_error=%s)", c->peer,
 		    show(cause, sizeof(cause), v.reply), on_error_name(s));
-		pp->action = onerr == MK_POLICY_ON_ERROR_DEFER ? MK_RL_DEFER :
-		    MK_RL_DUNNO;
-		snprintf(pp->reply, sizeof(pp->reply), "%s", on_error_reply[onerr]);
+		pd_conn_queue(s, c, on_error_reply[onerr]);
 		return;
 	}
 	log_decision(&rq->rl, &v);
-	pp->action = v.action;
-	snprintf(pp->reply, sizeof(pp->reply), "%s", v.reply);
+	pd_conn_queue(s, c, v.reply);
 }
 
-/* Commit the iteration's counter updates, then queue its replies. */
+/* End of a round: report failed commits, write the replies. */
 static void
-batch_end(struct pd_server *s)
+round_end(struct pd_server *s)
 {
 	char err[512];
-	int onerr = s->conf->policyd.on_error;
 
-	/* The engine commits a batch once it is a few ms old: after a round
-	 * of requests, and when the loop wakes up for it. */
-	if (s->engine != NULL && (s->checked || mk_rl_flush_due(s->engine) == 0) &&
-	    mk_rl_batch_end(s->engine, err, sizeof(err)) < 0) {
-		mk_error("cannot commit rate-limit counters of %zu requests: %s "
-		    "(on_error=%s)", s->npend, err, on_error_name(s));
-		/* Passes were not counted: they get on_error; limits stand. */
-		for (size_t i = 0; i < s->npend; i++)
-			if (s->pend[i].action == MK_RL_DUNNO ||
-			    s->pend[i].action == MK_RL_WARN)
-				snprintf(s->pend[i].reply, sizeof(s->pend[i].reply),
-				    "%s", on_error_reply[onerr]);
-	}
-	s->checked = 0;
-	for (size_t i = 0; i < s->npend; i++)
-		pd_conn_queue(s, s->pend[i].c, s->pend[i].reply);
-	s->npend = 0;
+	if (s->engine != NULL && mk_rl_batch_end(s->engine, err, sizeof(err)) < 0)
+		mk_error("cannot commit rate-limit counters: %s (on_error=%s)",
+		    err, on_error_name(s));
 	while (s->touched != NULL) {
 		struct pd_conn *c = s->touched;
 
@@ -315,9 +288,7 @@ pd_server_run(struct pd_server *s, const sigset_t *mask)
 	static struct epoll_event ev[PD_EVENTS];
 
 	for (;;) {
-		int due = s->engine != NULL ? mk_rl_flush_due(s->engine) : -1;
-		int n = epoll_pwait(s->epfd, ev, PD_EVENTS,
-		    due >= 0 && due < 1000 ? due : 1000, mask);
+		int n = epoll_pwait(s->epfd, ev, PD_EVENTS, 1000, mask);
 
 		if (n < 0 && errno != EINTR)
 			mk_fatal("epoll_wait: %s", strerror(errno));
@@ -344,7 +315,7 @@ pd_server_run(struct pd_server *s, const sigset_t *mask)
 			    (ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 				pd_conn_read(s, c);
 		}
-		batch_end(s);
+		round_end(s);
 		sweep(s);
 		pd_conn_reap(s);
 	}

@@ -22,11 +22,12 @@
  *			const struct pd_request *rq);
  * DESCRIPTION
  *	One thread, one epoll set, no thread or process per connection.
- *	Each loop iteration reads what is readable on every ready connection
- *	and checks each complete request with the engine (replies are held
- *	back), then commits the counter updates of all of them with ONE
- *	mk_rl_batch_end(), then queues the replies, in request order per
- *	connection, and writes them (what does not fit waits for EPOLLOUT).
+ *	Each loop iteration reads what is readable on every ready connection,
+ *	checks each complete request with the engine and queues its reply,
+ *	in request order per connection; at the end of the iteration it
+ *	writes the replies (what does not fit waits for EPOLLOUT). No reply
+ *	waits for a commit: the engine's own writer thread commits the
+ *	counts beside the loop (mk_ratelimit.h, server.c).
  *
  *	pd_server_new() takes a listening socket (non-blocking is set here).
  *	pd_server_install() takes ownership of a configuration and its rules
@@ -69,12 +70,6 @@ struct pd_conn {
 	char peer[80];			/* for log lines */
 };
 
-struct pd_pending {
-	struct pd_conn *c;
-	int action;			/* MK_RL_* */
-	char reply[sizeof(((struct mk_rl_verdict *)0)->reply)];
-};
-
 struct pd_server {
 	int epfd, lfd, inet;
 	struct mk_conf *conf;		/* owned */
@@ -85,9 +80,6 @@ struct pd_server {
 	struct pd_conn *conns;
 	size_t nconns;
 	struct pd_conn *touched, *dead;
-	struct pd_pending *pend;
-	size_t npend, cpend;
-	int checked;			/* mk_rl_check() since the last commit */
 	int64_t now_ms, last_sweep, last_full_warn;
 	unsigned long refused;		/* connections over max_connections */
 	int accept_paused;

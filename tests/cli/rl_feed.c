@@ -9,8 +9,8 @@
  *	the NAME=VALUE attributes (sender, sasl_username, client_address,
  *	recipient) and recipient_count RCPTS (default 1), each as a new
  *	message (its own instance), exactly as milterkit-policyd does for
- *	mail that reached the end of data; then one mk_rl_batch_end()
- *	commits them. Prints each verdict's reply, one per line.
+ *	mail that reached the end of data; then mk_rl_flush() commits
+ *	them. Prints each verdict's reply, one per line.
  * DIAGNOSTICS
  *	Exit 0, 2 on usage or configuration errors, 3 on engine errors.
  * SEE ALSO
@@ -107,7 +107,7 @@ main(int argc, char **argv)
 			printf("%s\n", v.reply);
 		}
 	}
-	if (mk_rl_batch_end(e, err, sizeof(err)) < 0) {
+	if (mk_rl_flush(e, err, sizeof(err)) < 0) {
 		fprintf(stderr, "rl_feed: commit: %s\n", err);
 		rc = 3;
 	}

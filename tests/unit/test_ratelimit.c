@@ -305,10 +305,7 @@ test_state_survives_reopen_and_is_shared(void **st)
 	assert_int_equal(message(f, "s1", "a@x.example", 1, T0), MK_RL_DUNNO);
 	engine(f, rules);			/* a restart: close flushed */
 	assert_int_equal(message(f, "s2", "a@x.example", 1, T0), MK_RL_DUNNO);
-	/* a young batch is not committed yet; a flush commits it */
-	assert_true(mk_rl_flush_due(f->e) >= 0);
 	assert_int_equal(mk_rl_flush(f->e, err, sizeof(err)), 0);
-	assert_int_equal(mk_rl_flush_due(f->e), -1);
 	assert_int_equal(mk_rl_engine_open(f->dir, f->rules, 1LL << 24, &e2, err,
 	    sizeof(err)), 0);
 	/* a second engine (another policyd) sees the same counters */
@@ -330,10 +327,12 @@ test_state_survives_reopen_and_is_shared(void **st)
 	assert_int_equal(mk_rl_state_reset(e2, "r", "a@x.example"), 0);
 	assert_int_equal(mk_rl_state_reset(e2, "r", "a@x.example"), 1);
 	mk_rl_engine_close(e2);
-	/* f->e's batch was begun before the reset: flushing it first would
-	 * put a@ back, so start a fresh engine to see the reset */
+	/* e2 re-made the lock table f->e uses (LMDB does not want one
+	 * environment open twice in a process): start afresh */
 	engine(f, rules);
 	assert_int_equal(message(f, "s4", "a@x.example", 1, T0), MK_RL_DUNNO);
+	assert_int_equal(message(f, "s5", "a@x.example", 1, T0), MK_RL_DUNNO);
+	assert_int_equal(message(f, "s6", "a@x.example", 1, T0), MK_RL_DEFER);
 }
 
 static void
