@@ -98,4 +98,4 @@ echo "RESULT msg_per_s=$(val msg_per_s) msg_p99_ms=$(val msg_p99_ms) messages=$(
 . "$top_srcdir/tests/e2e/lab.sh"
 . "$top_srcdir/bench/lib/labratio.sh"
 lab_at_exit stop_milter
-lab_ratio milterkit-headers "$sock" || exit 1
+lab_ratio milterkit-headers "$sock" "$mpid" || exit 1

@@ -116,4 +116,4 @@ echo "RESULT rcpt_per_s=$rps rcpt_p99_ms=$(val rcpt_p99_ms)" \
 . "$top_srcdir/tests/e2e/lab.sh"
 . "$top_srcdir/bench/lib/labratio.sh"
 lab_at_exit stop_milter
-lab_ratio milterkit-suppress "$sock" || exit 1
+lab_ratio milterkit-suppress "$sock" "$mpid" || exit 1
