@@ -438,6 +438,12 @@ cb_negotiate(struct mk_mconn *mc, unsigned long f0, unsigned long f1,
 	if (conn == NULL)
 		conn = conn_new(mc);
 	conn->nr = the_desc->no_reply & f1;
+	for (int i = 0; i < SMFIM_COUNT; i++)
+		if (the_desc->macros[i] != NULL &&
+		    mk_mconn_setsymlist(mc, i, the_desc->macros[i]) < 0)
+			mk_warn("milter connection %lu: macro list of stage %d "
+			    "not sent (longer than %d characters)",
+			    mk_mconn_id(mc), i, MK_MCONN_SYMLIST_MAX);
 	return 0;
 }
 

@@ -48,6 +48,8 @@ struct mk_mconn {
 	char *macros[MACRO_STAGES];	/* name\0value\0... */
 	size_t maclen[MACRO_STAGES];
 	char reply[1024];		/* "550 5.1.1 text" or "" */
+	int in_negotiate;		/* negotiate() is running */
+	const char *symlist[SMFIM_COUNT]; /* its macro lists, borrowed */
 	struct mk_mbuf in, out;
 	size_t in_off;			/* start of unprocessed input */
 };
@@ -181,6 +183,16 @@ mk_mconn_macro(const struct mk_mconn *mc, const char *name)
 }
 
 /* ---- answers -------------------------------------------------------------------- */
+
+int
+mk_mconn_setsymlist(struct mk_mconn *mc, int stage, const char *names)
+{
+	if (!mc->in_negotiate || stage < 0 || stage >= SMFIM_COUNT ||
+	    names == NULL || strlen(names) > MK_MCONN_SYMLIST_MAX)
+		return -1;
+	mc->symlist[stage] = names;
+	return 0;
+}
 
 int
 mk_mconn_setreply(struct mk_mconn *mc, const char *rcode, const char *xcode,
@@ -327,11 +339,40 @@ split(const char *data, size_t len, const char **argv, int max)
 	return n;
 }
 
+/* The OPTNEG answer: version, actions, steps, then the macro lists the
+ * filter named, each as a stage number and a string. */
+static void
+put_optneg(struct mk_mconn *mc, uint32_t version)
+{
+	uint32_t w[3], n, stage;
+	size_t len = 12;
+	char cmd = SMFIC_OPTNEG;
+
+	for (int i = 0; i < SMFIM_COUNT; i++)
+		if (mc->symlist[i] != NULL)
+			len += 4 + strlen(mc->symlist[i]) + 1;
+	w[0] = htonl(version);
+	w[1] = htonl((uint32_t)mc->actions);
+	w[2] = htonl((uint32_t)mc->steps);
+	n = htonl((uint32_t)(1 + len));
+	mbuf_put(&mc->out, &n, 4);
+	mbuf_put(&mc->out, &cmd, 1);
+	mbuf_put(&mc->out, w, 12);
+	for (int i = 0; i < SMFIM_COUNT; i++) {
+		if (mc->symlist[i] == NULL)
+			continue;
+		stage = htonl((uint32_t)i);
+		mbuf_put(&mc->out, &stage, 4);
+		mbuf_put(&mc->out, mc->symlist[i], strlen(mc->symlist[i]) + 1);
+	}
+}
+
 static int
 do_optneg(struct mk_mconn *mc, const unsigned char *d, size_t len)
 {
 	uint32_t w[3];
 	unsigned long actions = 0, steps = 0;
+	int rc = 0, lists = 0;
 
 	if (len < 12)
 		return proto_error(mc, SMFIC_OPTNEG, "fewer than 12 bytes");
@@ -340,17 +381,58 @@ do_optneg(struct mk_mconn *mc, const unsigned char *d, size_t len)
 		return proto_error(mc, SMFIC_OPTNEG, "protocol version below 2");
 	if (mc->negotiated)
 		session_end(mc);
-	if (mc->ops->negotiate != NULL &&
-	    mc->ops->negotiate(mc, ntohl(w[1]), ntohl(w[2]), &actions, &steps) < 0)
+	memset(mc->symlist, 0, sizeof(mc->symlist));
+	if (mc->ops->negotiate != NULL) {
+		mc->in_negotiate = 1;
+		rc = mc->ops->negotiate(mc, ntohl(w[1]), ntohl(w[2]), &actions,
+		    &steps);
+		mc->in_negotiate = 0;
+	}
+	if (rc < 0)
 		return MK_MCONN_ERROR;	/* the callback said why */
+	for (int i = 0; i < SMFIM_COUNT; i++)
+		lists |= mc->symlist[i] != NULL;
+	/* Lists only to an MTA that offers to take them. */
+	if (lists && (ntohl(w[1]) & SMFIF_SETSYMLIST) != 0)
+		actions |= SMFIF_SETSYMLIST;
+	else
+		memset(mc->symlist, 0, sizeof(mc->symlist));
 	mc->actions = actions & ntohl(w[1]);
 	mc->steps = steps & ntohl(w[2]);
 	mc->negotiated = 1;
-	w[0] = htonl(ntohl(w[0]) < MK_MILTER_VERSION ? ntohl(w[0]) : MK_MILTER_VERSION);
-	w[1] = htonl((uint32_t)mc->actions);
-	w[2] = htonl((uint32_t)mc->steps);
-	put_packet(mc, SMFIC_OPTNEG, w, 12, NULL, 0, NULL, 0);
+	put_optneg(mc, ntohl(w[0]) < MK_MILTER_VERSION ? ntohl(w[0]) :
+	    MK_MILTER_VERSION);
+	memset(mc->symlist, 0, sizeof(mc->symlist));
 	return MK_MCONN_OK;
+}
+
+/* At debug level: the names (never the values) of a stage's macros. */
+static void
+log_macro_names(const struct mk_mconn *mc, int stage)
+{
+	static const char *const names[MACRO_STAGES] = {
+		"CONNECT", "HELO", "MAIL", "RCPT", "DATA", "EOM", "EOH"
+	};
+	char list[MK_LOG_CLIENT_MAX], name[MK_LOG_CLIENT_MAX];
+	size_t used = 0, i = 0, n, len = mc->maclen[stage];
+	const char *m = mc->macros[stage];
+
+	list[0] = '\0';
+	while (m != NULL && i < len) {
+		n = strnlen(m + i, len - i);		/* a name */
+		if (n > 0) {
+			mk_printable(name, sizeof(name), m + i, n);
+			used += (size_t)snprintf(list + used, sizeof(list) - used,
+			    "%s%s", used > 0 ? " " : "", name);
+			if (used >= sizeof(list))
+				break;		/* truncated: enough for a log */
+		}
+		i += n + 1;
+		if (i < len)				/* its value */
+			i += strnlen(m + i, len - i) + 1;
+	}
+	mk_log(MK_LOG_DEBUG, "milter connection %lu: macros at %s: %s",
+	    mc->id, names[stage], list[0] != '\0' ? list : "(none)");
 }
 
 static int
@@ -373,6 +455,8 @@ do_macro(struct mk_mconn *mc, const char *d, size_t len)
 	if (len > 1)
 		memcpy(mc->macros[stage], d + 1, len - 1);
 	mc->maclen[stage] = len - 1;
+	if (mk_log_get_level() >= MK_LOG_DEBUG)
+		log_macro_names(mc, stage);
 	return MK_MCONN_OK;
 }
 

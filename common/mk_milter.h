@@ -40,6 +40,10 @@
  *	refuse in such a stage, the refusal is given at the next stage that
  *	answers (RCPT, end of message); a program refuses at end of message
  *	what it found earlier.
+ *	A program names the macros it reads in macros[], per stage
+ *	(SMFIM_ENVFROM: "i {auth_authen}"), the skeleton's "i" included: the
+ *	MTA is asked for these only (SMFIF_SETSYMLIST), which spares Postfix
+ *	computing and sending its default lists at every stage.
  *
  *	Callbacks get skeleton contexts. struct mk_conn lives from connect
  *	to close and carries the client address (from the connect callback's
@@ -122,6 +126,9 @@ struct mk_milter_desc {
 	unsigned long no_reply;		/* SMFIP_NR_CONN, _MAIL, _RCPT,
 					 * _HDR: stages the program never
 					 * refuses */
+	const char *macros[SMFIM_COUNT]; /* macros read, by SMFIM_ stage;
+					 * all NULL: take what the MTA
+					 * sends */
 	int (*init)(const struct mk_conf *conf, void **state, char *err,
 	    size_t errlen);
 	void (*fini)(void *state);

@@ -19,6 +19,8 @@
  *	unsigned long mk_mconn_proto(const struct mk_mconn *mc);
  *	const char *mk_mconn_macro(const struct mk_mconn *mc,
  *			const char *name);
+ *	int	mk_mconn_setsymlist(struct mk_mconn *mc, int stage,
+ *			const char *names);
  *	int	mk_mconn_setreply(struct mk_mconn *mc, const char *rcode,
  *			const char *xcode, const char *text);
  *	int	mk_mconn_addheader(struct mk_mconn *mc, const char *name,
@@ -48,6 +50,14 @@
  *	REJECT or TEMPFAIL with a reply set by mk_mconn_setreply() whose code
  *	class matches is sent as that reply.
  *
+ *	mk_mconn_setsymlist(), called from negotiate(), names the macros
+ *	the filter wants at one stage (SMFIM_CONNECT ... SMFIM_EOH; names
+ *	separated by spaces, "" for none; the string is borrowed for the
+ *	call). When the MTA offers SMFIF_SETSYMLIST the lists go with the
+ *	OPTNEG answer and the MTA sends only those macros: Postfix then
+ *	sends none at the stages not named, Sendmail its configured ones.
+ *	An MTA that does not offer it gets no lists and sends what it is
+ *	configured to send.
  *	mk_mconn_macro() finds a macro the MTA defined for the current
  *	connection or message ("i" and "{i}" are the same name); the
  *	value is borrowed until the next packet. Message macros are dropped
@@ -72,6 +82,9 @@
 /* Largest packet accepted: the protocol's biggest negotiable chunk (1 MiB)
  * plus room for a header field's name. */
 #define MK_MCONN_MAX_PACKET	((1U << 20) + 4096)
+
+/* Longest macro list mk_mconn_setsymlist() takes. */
+#define MK_MCONN_SYMLIST_MAX	1024
 
 #define MK_MCONN_OK	0
 #define MK_MCONN_DONE	1
@@ -112,6 +125,7 @@ void mk_mconn_setpriv(struct mk_mconn *mc, void *priv);
 unsigned long mk_mconn_id(const struct mk_mconn *mc);
 unsigned long mk_mconn_proto(const struct mk_mconn *mc);
 const char *mk_mconn_macro(const struct mk_mconn *mc, const char *name);
+int mk_mconn_setsymlist(struct mk_mconn *mc, int stage, const char *names);
 int mk_mconn_setreply(struct mk_mconn *mc, const char *rcode,
     const char *xcode, const char *text);
 int mk_mconn_addheader(struct mk_mconn *mc, const char *name,

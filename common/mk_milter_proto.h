@@ -71,6 +71,17 @@ typedef int sfsistat;
 #define SMFIF_CHGHDRS	0x10UL
 #define SMFIF_QUARANTINE 0x20UL
 #define SMFIF_CHGFROM	0x40UL
+#define SMFIF_SETSYMLIST 0x100UL	/* the filter names the macros it wants */
+
+/* Stages whose macro lists a filter may name (SMFIF_SETSYMLIST). */
+#define SMFIM_CONNECT	0
+#define SMFIM_HELO	1
+#define SMFIM_ENVFROM	2
+#define SMFIM_ENVRCPT	3
+#define SMFIM_DATA	4
+#define SMFIM_EOM	5
+#define SMFIM_EOH	6
+#define SMFIM_COUNT	7
 
 /* Protocol steps (OPTNEG, third word): stages not sent, stages not
  * answered. */

@@ -276,6 +276,15 @@ static const struct mk_milter_desc headers_desc = {
 	.no_steps = SMFIP_HDR_LEADSPC,
 	/* Refusals come at end of message only. */
 	.no_reply = SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR,
+	/* The queue id for the log, the SASL login for "sessions" and the
+	 * Feedback-ID template. */
+	.macros = {
+		[SMFIM_ENVFROM] = "i {auth_authen}",
+		[SMFIM_ENVRCPT] = "i",
+		[SMFIM_DATA] = "i",
+		[SMFIM_EOH] = "i",
+		[SMFIM_EOM] = "i",
+	},
 	.init = hm_init,
 	.fini = hm_fini,
 	.mail = hm_mail,

@@ -120,6 +120,11 @@ static const struct mk_milter_desc suppress_desc = {
 	.flags = 0,
 	/* It never refuses at CONNECT or MAIL: no answer is awaited there. */
 	.no_reply = SMFIP_NR_CONN | SMFIP_NR_MAIL,
+	/* The queue id for the log, the SASL login for "sessions". */
+	.macros = {
+		[SMFIM_ENVFROM] = "i {auth_authen}",
+		[SMFIM_ENVRCPT] = "i",
+	},
 	.init = su_init,
 	.fini = su_fini,
 	.mail = su_mail,

@@ -9,7 +9,10 @@
 # message goes to the sink for the other two. Then the store is made
 # unreadable (chmod 000, the milter restarted as nobody): the RCPT gets the
 # milter's 451 4.3.0 and nothing more reaches the sink. The milter's log
-# carries the decision line with the queue id or NOQUEUE.
+# carries the decision line with the queue id or NOQUEUE, and (debug level)
+# the names of the macros Postfix sent: at RCPT only the "i" the milter asked
+# for, where Postfix's defaults would add {rcpt_addr} {rcpt_host}
+# {rcpt_mailer} (the CONNECT list is sent before the milter can ask).
 # Bounded to 90 s by a watchdog; every process started is stopped by pid.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 
@@ -25,7 +28,7 @@ MK="$top_builddir/tools/milterkit"
 [ -x "$MK" ] || tap_bail "$MK not built"
 [ "$(id -u)" = 0 ] || tap_bail "must run as root (the lab and the privilege drop)"
 
-tap_plan 12
+tap_plan 13
 
 lab_test_start "${TEST_TIMEOUT:-90}"
 lab_at_exit 'milter_stop'
@@ -107,6 +110,9 @@ tap_like "decision line with the queue id or NOQUEUE" \
 	'(NOQUEUE|[0-9A-Za-z]{5,}): reject rcpt=<gone@example\.test> from=<sender@example\.test> .*scope=global .*reason=bounce'
 tap_is "exactly one decision line for the one reject" \
 	"$(grep -c 'reject rcpt=<gone@example\.test>' "$MLOG")" 1
+tap_like "Postfix sends at MAIL and RCPT only the macros the milter asked for" \
+	"$(grep -E 'macros at (MAIL|RCPT):' "$MLOG" | grep -vE 'macros at (MAIL|RCPT): (\(none\)|i|i \{auth_authen\}|\{auth_authen\})$' |
+	    head -3)/$(grep -cE 'macros at RCPT: i$' "$MLOG")" '^/[1-9][0-9]*$'
 tap_like "the tempfail is logged with its cause" \
 	"$(grep -E 'tempfail rcpt=<ok3@example\.test>' "$MLOG" | head -1)" \
 	'(NOQUEUE|[0-9A-Za-z]{5,}): tempfail rcpt=<ok3@example\.test> from=<sender@example\.test> .*cause=.'

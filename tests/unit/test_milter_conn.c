@@ -24,6 +24,7 @@ static sfsistat rcpt_rc;
 static const char *rcpt_reply;	/* "550 5.1.1 text" parts, or NULL */
 static int edit_rc;		/* what the last edit call returned */
 static unsigned long offer_steps;
+static int want_lists;		/* negotiate() names macro lists */
 
 static void
 note(const char *fmt, ...)
@@ -48,9 +49,21 @@ static int
 rec_negotiate(struct mk_mconn *mc, unsigned long a, unsigned long s,
     unsigned long *pa, unsigned long *ps)
 {
+	static char too_long[MK_MCONN_SYMLIST_MAX + 2];
+
 	note("negotiate(%lx,%lx) ", a, s);
 	*pa = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
 	*ps = offer_steps;
+	if (want_lists) {
+		assert_int_equal(mk_mconn_setsymlist(mc, SMFIM_ENVFROM,
+		    "i {auth_authen}"), 0);
+		assert_int_equal(mk_mconn_setsymlist(mc, SMFIM_EOM, ""), 0);
+		assert_int_equal(mk_mconn_setsymlist(mc, SMFIM_COUNT, "i"), -1);
+		assert_int_equal(mk_mconn_setsymlist(mc, -1, "i"), -1);
+		assert_int_equal(mk_mconn_setsymlist(mc, SMFIM_HELO, NULL), -1);
+		memset(too_long, 'x', sizeof(too_long) - 1);
+		assert_int_equal(mk_mconn_setsymlist(mc, SMFIM_HELO, too_long), -1);
+	}
 	return 0;
 }
 
@@ -137,11 +150,17 @@ add(char cmd, const void *data, size_t len)
 }
 
 static void
-add_optneg(void)
+add_optneg_offering(unsigned long actions)
 {
-	uint32_t w[3] = { htonl(6), htonl(0x1ff), htonl(0x1fffff) };
+	uint32_t w[3] = { htonl(6), htonl((uint32_t)actions), htonl(0x1fffff) };
 
 	add(SMFIC_OPTNEG, w, 12);
+}
+
+static void
+add_optneg(void)
+{
+	add_optneg_offering(0x1ff);
 }
 
 /* The replies queued so far as letters ("Occy"), taken off the output;
@@ -180,7 +199,9 @@ setup(void **state)
 	rcpt_reply = NULL;
 	edit_rc = 0;
 	offer_steps = SMFIP_NOHELO | SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_HDR_LEADSPC;
+	want_lists = 0;
 	mk_log_set_sink(sink, NULL);
+	mk_log_set_level(MK_LOG_INFO);
 	return 0;
 }
 
@@ -383,6 +404,70 @@ test_no_reply_only_where_agreed(void **state)
 	mk_mconn_free(mc);
 }
 
+/* The OPTNEG answer carries the filter's macro lists (stage number, list)
+ * when the MTA offers SMFIF_SETSYMLIST, and nothing more when it does not. */
+static void
+test_macro_lists(void **state)
+{
+	static const unsigned char lists[] =
+	    "\0\0\0\2" "i {auth_authen}\0" "\0\0\0\5" "\0";
+	struct mk_mconn *mc = mk_mconn_new(&ops, 8);
+	const unsigned char *p;
+	uint32_t w[4];
+	size_t len;
+
+	want_lists = 1;
+	/* Outside negotiate() there is nothing to attach a list to. */
+	assert_int_equal(mk_mconn_setsymlist(mc, SMFIM_ENVFROM, "i"), -1);
+	add_optneg();
+	assert_int_equal(mk_mconn_feed(mc, in, inlen), MK_MCONN_OK);
+	p = mk_mconn_output(mc, &len);
+	assert_int_equal(len, 4 + 1 + 12 + sizeof(lists) - 1);
+	memcpy(w, p, 4);
+	assert_int_equal(ntohl(w[0]), 1 + 12 + sizeof(lists) - 1);
+	assert_int_equal(p[4], SMFIC_OPTNEG);
+	memcpy(w + 1, p + 5, 12);
+	assert_int_equal(ntohl(w[2]),
+	    SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_SETSYMLIST);
+	assert_memory_equal(p + 17, lists, sizeof(lists) - 1);
+	mk_mconn_free(mc);
+
+	/* An MTA that does not offer it: the plain 12-byte answer. */
+	mc = mk_mconn_new(&ops, 9);
+	inlen = 0;
+	add_optneg_offering(0xff);
+	assert_int_equal(mk_mconn_feed(mc, in, inlen), MK_MCONN_OK);
+	p = mk_mconn_output(mc, &len);
+	assert_int_equal(len, 4 + 1 + 12);
+	memcpy(w + 1, p + 5, 12);
+	assert_int_equal(ntohl(w[2]), SMFIF_ADDHDRS | SMFIF_CHGHDRS);
+	mk_mconn_free(mc);
+}
+
+/* At debug level the names of each stage's macros are logged, never the
+ * values; nothing at info level. */
+static void
+test_macro_names_logged(void **state)
+{
+	struct mk_mconn *mc = mk_mconn_new(&ops, 10);
+
+	add_optneg();
+	add(SMFIC_MACRO, D_MAIL, sizeof(D_MAIL));
+	assert_int_equal(mk_mconn_feed(mc, in, inlen), MK_MCONN_OK);
+	assert_null(strstr(logged, "macros at"));
+	mk_log_set_level(MK_LOG_DEBUG);
+	inlen = 0;
+	add(SMFIC_MACRO, D_MAIL, sizeof(D_MAIL));
+	add(SMFIC_MACRO, "E", 1);
+	assert_int_equal(mk_mconn_feed(mc, in, inlen), MK_MCONN_OK);
+	assert_non_null(strstr(logged,
+	    "milter connection 10: macros at MAIL: {i} {auth_authen}\n"));
+	assert_non_null(strstr(logged, "macros at EOM: (none)\n"));
+	assert_null(strstr(logged, "alice"));
+	assert_null(strstr(logged, "ABC123"));
+	mk_mconn_free(mc);
+}
+
 int
 main(void)
 {
@@ -394,6 +479,8 @@ main(void)
 		cmocka_unit_test_setup(test_protocol_errors, setup),
 		cmocka_unit_test_setup(test_malformed_after_negotiation, setup),
 		cmocka_unit_test_setup(test_no_reply_only_where_agreed, setup),
+		cmocka_unit_test_setup(test_macro_lists, setup),
+		cmocka_unit_test_setup(test_macro_names_logged, setup),
 	};
 
 	return cmocka_run_group_tests_name("milter_conn", tests, NULL, NULL);

@@ -14,7 +14,7 @@
 #
 # HEADERFILE ("-" for stdin) holds a header block, one field per line,
 # continuation lines starting with a blank. It prints:
-#   NEGOTIATED actions=0x.. protocol=0x..
+#   NEGOTIATED actions=0x.. protocol=0x.. macros=STAGE:names|... (or -)
 #   MAIL => continue            (each stage's reply: continue, accept,
 #   RCPT <a@b> => continue       reject, tempfail, discard or "CODE X.Y.Z text")
 #   HEADER Name => ...          (only when the reply is not continue)
@@ -103,6 +103,10 @@ def header_fields(text):
     return fields
 
 
+STAGES = {0: "CONNECT", 1: "HELO", 2: "MAIL", 3: "RCPT", 4: "DATA", 5: "EOM",
+          6: "EOH"}
+
+
 def macro(s, stage, pairs):
     data = stage
     for k, v in pairs:
@@ -137,7 +141,13 @@ def main():
     if cmd != b"O":
         raise RuntimeError("no option negotiation reply")
     _, act, prot = struct.unpack(">III", data[:12])
-    print("NEGOTIATED actions=0x%x protocol=0x%x" % (act, prot))
+    lists, rest = [], data[12:]
+    while len(rest) >= 4 and b"\0" in rest[4:]:
+        stage = struct.unpack(">I", rest[:4])[0]
+        names, _, rest = rest[4:].partition(b"\0")
+        lists.append("%s:%s" % (STAGES.get(stage, stage), names.decode()))
+    print("NEGOTIATED actions=0x%x protocol=0x%x macros=%s"
+          % (act, prot, "|".join(lists) or "-"))
     out = []
 
     def step(cmd, data, label):

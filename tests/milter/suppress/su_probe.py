@@ -8,7 +8,9 @@
 #   su_probe.py unix:/path/sock CLIENT_IP FROM [--auth USER] RCPT...
 #
 # It negotiates, sends CONNECT, MAIL (with {auth_authen} when --auth is
-# given) and each RCPT, and prints one line per recipient:
+# given) and each RCPT, and prints the actions agreed and the macro lists
+# asked for ("NEGOTIATED actions=0x100 macros=2:i {auth_authen}|3:i", stage
+# numbers as in SMFIM_*), then one line per recipient:
 #   RCPT <a@b.example> => 550 5.1.1 <a@b.example>: ...    (SMFIR_REPLYCODE)
 #   RCPT <a@b.example> => continue | accept | reject | tempfail | discard
 # Exit 0 when the conversation completed, 1 on protocol trouble.
@@ -68,7 +70,13 @@ def main(argv):
     pkt = recv_exact(s, n)
     if pkt[:1] != b"O":
         raise RuntimeError("no option negotiation reply")
-    _, _, prot = struct.unpack(">III", pkt[1:13])
+    _, act, prot = struct.unpack(">III", pkt[1:13])
+    lists, rest = [], pkt[13:]
+    while len(rest) >= 4 and b"\0" in rest[4:]:
+        stage = struct.unpack(">I", rest[:4])[0]
+        names, _, rest = rest[4:].partition(b"\0")
+        lists.append("%d:%s" % (stage, names.decode()))
+    print("NEGOTIATED actions=0x%x macros=%s" % (act, "|".join(lists) or "-"))
 
     def step(cmd, data):
         send(s, cmd, data)

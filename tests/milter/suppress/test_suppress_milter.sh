@@ -89,6 +89,9 @@ tap_is "bounce reply is 550 5.1.1 with the default text" "$(reply_of "$out" '<bo
     "550 5.1.1 <bounced@example.com>: recipient address suppressed (bounce)"
 tap_is "other recipient after a rejected one continues (probe)" \
     "$(reply_of "$out" '<fine@example.com>')" continue
+tap_is "asks the MTA only for the macros it reads (MAIL: i {auth_authen}, RCPT: i)" \
+    "$(printf '%s\n' "$out" | sed -n 's/^NEGOTIATED //p')" \
+    "actions=0x100 macros=2:i {auth_authen}|3:i"
 tap_like "the entry's note never appears in the reply" "$(printf '%s' "$out" | grep -c secret-note-xyz)" '^0$'
 
 tap_is "complaint, unsubscribe and manual entries reject" "$(scenario A su_reasons)" 0
