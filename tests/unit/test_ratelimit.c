@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,57 +20,10 @@
 #include "mk_conf.h"
 #include "mk_mem.h"
 #include "mk_ratelimit.h"
+#include "rl_fx.h"
 
 #define S (MK_RL_NS)
 #define T0 (1700000000LL * S)
-
-struct fx {
-	char dir[64];
-	struct mk_conf *conf;
-	struct mk_rl_rules *rules;
-	struct mk_rl_engine *e;
-	struct mk_rl_txn tx;
-};
-
-static int
-rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
-
-static int
-setup(void **st)
-{
-	struct fx *f = mk_calloc(1, sizeof(*f));
-
-	strcpy(f->dir, "/tmp/test_rl.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	*st = f;
-	return 0;
-}
-
-static void
-close_all(struct fx *f)
-{
-	mk_rl_engine_close(f->e);
-	mk_rl_rules_free(f->rules);
-	mk_conf_free(f->conf);
-	f->e = NULL;
-	f->rules = NULL;
-	f->conf = NULL;
-}
-
-static int
-teardown(void **st)
-{
-	struct fx *f = *st;
-
-	close_all(f);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(f);
-	return 0;
-}
 
 /* Engine over f->dir with the given rule sections. */
 static void
@@ -79,7 +31,7 @@ engine(struct fx *f, const char *rules)
 {
 	char err[512];
 
-	close_all(f);
+	rl_fx_close(f);
 	f->conf = mk_conf_new_defaults();
 	if (mk_cfg_schema_parse_buf(&mk_conf_schema, f->conf, "t.conf", rules,
 	    strlen(rules), err, sizeof(err)) != 0)

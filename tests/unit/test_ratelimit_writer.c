@@ -12,7 +12,6 @@
  */
 #include "config.h"
 
-#include <ftw.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,49 +29,11 @@
 #include "mk_conf.h"
 #include "mk_mem.h"
 #include "ratelimit_priv.h"
+#include "rl_fx.h"
 
 #define S (MK_RL_NS)
 #define T0 (1700000000LL * S)
 #define MAP (1LL << 24)
-
-struct fx {
-	char dir[64];
-	struct mk_conf *conf;
-	struct mk_rl_rules *rules;
-	struct mk_rl_engine *e;
-	struct mk_rl_txn tx;
-};
-
-static int
-rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
-
-static int
-setup(void **st)
-{
-	struct fx *f = mk_calloc(1, sizeof(*f));
-
-	strcpy(f->dir, "/tmp/test_rlw.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	*st = f;
-	return 0;
-}
-
-static int
-teardown(void **st)
-{
-	struct fx *f = *st;
-
-	mk_rl_engine_close(f->e);
-	mk_rl_rules_free(f->rules);
-	mk_conf_free(f->conf);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(f);
-	return 0;
-}
 
 /* Engine over f->dir with the given rule sections and map size. */
 static void
