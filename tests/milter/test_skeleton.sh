@@ -174,6 +174,7 @@ pid=
 tap_is "SIGTERM stops the milter with exit 0" "$rc" 0
 tap_check "socket removed at stop" test ! -e "$sock"
 tap_check "pid file removed at stop" test ! -e "$pidfile"
+wait_for log_has "info: stopped"
 tap_like "stop logged (after stopping)" "$(sed -n "/info: stopping/,\$p" "$log")" "info: stopped"
 
 tap_done
