@@ -10,6 +10,8 @@
  *	MK_MCONN_MAX_PACKET, a command before OPTNEG, an unknown command,
  *	strings without their NUL, a CONNECT without family or an OPTNEG
  *	of fewer than 12 bytes are protocol errors, logged with their cause.
+ *	What goes back to the MTA (answers, header edits, the OPTNEG
+ *	answer) is built in milter_answer.c.
  * SEE ALSO
  *	milter_engine.c (sockets and threads), milter.c (the skeleton's
  *	callbacks).
@@ -26,75 +28,13 @@
 #include "mk_log.h"
 #include "mk_mem.h"
 #include "mk_milter_conn.h"
+#include "milter_conn_priv.h"
 
-#define MACRO_STAGES	7	/* C H M R T E N, in this search order */
 #define FIRST_MSG_STAGE	2	/* M: stages from here belong to a message */
 #define MAX_ARGS	64	/* MAIL/RCPT arguments */
 #define IN_CHUNK	8192	/* free space offered to each read */
 
-struct mk_mbuf {
-	unsigned char *p;
-	size_t len, cap;
-};
-
-struct mk_mconn {
-	const struct mk_mconn_ops *ops;
-	void *priv;
-	unsigned long id;
-	int negotiated;
-	int in_eom;			/* header edits allowed */
-	unsigned long actions;		/* agreed SMFIF_* */
-	unsigned long steps;		/* agreed SMFIP_* */
-	char *macros[MACRO_STAGES];	/* name\0value\0... */
-	size_t maclen[MACRO_STAGES];
-	char reply[1024];		/* "550 5.1.1 text" or "" */
-	int in_negotiate;		/* negotiate() is running */
-	const char *symlist[SMFIM_COUNT]; /* its macro lists, borrowed */
-	struct mk_mbuf in, out;
-	size_t in_off;			/* start of unprocessed input */
-};
-
 static const char stage_letters[MACRO_STAGES] = "CHMRTEN";
-
-/* ---- buffers ------------------------------------------------------------- */
-
-static void
-mbuf_reserve(struct mk_mbuf *b, size_t more)
-{
-	size_t cap = b->cap != 0 ? b->cap : 256;
-
-	if (b->len + more <= b->cap)
-		return;
-	while (cap < b->len + more)
-		cap *= 2;
-	b->p = mk_realloc(b->p, cap);
-	b->cap = cap;
-}
-
-static void
-mbuf_put(struct mk_mbuf *b, const void *data, size_t len)
-{
-	mbuf_reserve(b, len);
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-}
-
-/* One outgoing packet: command and up to three pieces of data. */
-static void
-put_packet(struct mk_mconn *mc, char cmd, const void *a, size_t alen,
-    const void *b, size_t blen, const void *c, size_t clen)
-{
-	uint32_t n = htonl((uint32_t)(1 + alen + blen + clen));
-
-	mbuf_put(&mc->out, &n, 4);
-	mbuf_put(&mc->out, &cmd, 1);
-	if (alen > 0)
-		mbuf_put(&mc->out, a, alen);
-	if (blen > 0)
-		mbuf_put(&mc->out, b, blen);
-	if (clen > 0)
-		mbuf_put(&mc->out, c, clen);
-}
 
 /* ---- life cycle ------------------------------------------------------------ */
 
@@ -182,132 +122,6 @@ mk_mconn_macro(const struct mk_mconn *mc, const char *name)
 	return NULL;
 }
 
-/* ---- answers -------------------------------------------------------------------- */
-
-int
-mk_mconn_setsymlist(struct mk_mconn *mc, int stage, const char *names)
-{
-	if (!mc->in_negotiate || stage < 0 || stage >= SMFIM_COUNT ||
-	    names == NULL || strlen(names) > MK_MCONN_SYMLIST_MAX)
-		return -1;
-	mc->symlist[stage] = names;
-	return 0;
-}
-
-int
-mk_mconn_setreply(struct mk_mconn *mc, const char *rcode, const char *xcode,
-    const char *text)
-{
-	int n;
-
-	if (rcode == NULL || strlen(rcode) != 3 || (rcode[0] != '4' && rcode[0] != '5') ||
-	    strspn(rcode, "0123456789") != 3)
-		return -1;
-	if (xcode == NULL || *xcode == '\0')
-		xcode = rcode[0] == '4' ? "4.0.0" : "5.0.0";
-	if (xcode[0] != rcode[0] || strspn(xcode, "0123456789.") != strlen(xcode))
-		return -1;
-	if (text == NULL)
-		text = "";
-	for (const char *t = text; *t; t++)
-		if (*t == '\r' || *t == '\n')
-			return -1;
-	n = snprintf(mc->reply, sizeof(mc->reply), "%s %s %s", rcode, xcode, text);
-	if (n < 0 || (size_t)n >= sizeof(mc->reply)) {
-		mc->reply[0] = '\0';
-		return -1;
-	}
-	return 0;
-}
-
-/* The answer of a stage: none if the MTA agreed not to wait (nr). */
-static void
-answer(struct mk_mconn *mc, unsigned long nr, sfsistat rc)
-{
-	char cmd;
-
-	if (mc->steps & nr) {
-		mc->reply[0] = '\0';
-		return;
-	}
-	switch (rc) {
-	case SMFIS_REJECT:
-		cmd = mc->reply[0] == '5' ? SMFIR_REPLYCODE : SMFIR_REJECT;
-		break;
-	case SMFIS_TEMPFAIL:
-		cmd = mc->reply[0] == '4' ? SMFIR_REPLYCODE : SMFIR_TEMPFAIL;
-		break;
-	case SMFIS_ACCEPT:
-		cmd = SMFIR_ACCEPT;
-		break;
-	case SMFIS_DISCARD:
-		cmd = SMFIR_DISCARD;
-		break;
-	case SMFIS_SKIP:
-		cmd = (mc->steps & SMFIP_SKIP) ? SMFIR_SKIP : SMFIR_CONTINUE;
-		break;
-	default:	/* CONTINUE, and NOREPLY where the MTA waits anyway */
-		cmd = SMFIR_CONTINUE;
-		break;
-	}
-	if (cmd == SMFIR_REPLYCODE)
-		put_packet(mc, cmd, mc->reply, strlen(mc->reply) + 1, NULL, 0, NULL, 0);
-	else
-		put_packet(mc, cmd, NULL, 0, NULL, 0, NULL, 0);
-	mc->reply[0] = '\0';
-}
-
-/* ---- header edits (end of message only) ----------------------------------------- */
-
-static int
-edit_ok(const struct mk_mconn *mc, unsigned long action, const char *name)
-{
-	if (!mc->in_eom || !(mc->actions & action) || name == NULL || *name == '\0')
-		return -1;
-	for (const char *p = name; *p; p++)
-		if (*p <= ' ' || *p >= 127 || *p == ':')
-			return -1;
-	return 0;
-}
-
-int
-mk_mconn_addheader(struct mk_mconn *mc, const char *name, const char *value)
-{
-	if (edit_ok(mc, SMFIF_ADDHDRS, name) < 0 || value == NULL)
-		return -1;
-	put_packet(mc, SMFIR_ADDHEADER, name, strlen(name) + 1, value,
-	    strlen(value) + 1, NULL, 0);
-	return 0;
-}
-
-int
-mk_mconn_insheader(struct mk_mconn *mc, unsigned idx, const char *name,
-    const char *value)
-{
-	uint32_t i = htonl(idx);
-
-	if (edit_ok(mc, SMFIF_ADDHDRS, name) < 0 || value == NULL)
-		return -1;
-	put_packet(mc, SMFIR_INSHEADER, &i, 4, name, strlen(name) + 1, value,
-	    strlen(value) + 1);
-	return 0;
-}
-
-int
-mk_mconn_chgheader(struct mk_mconn *mc, const char *name, unsigned idx,
-    const char *value)
-{
-	uint32_t i = htonl(idx);
-
-	if (edit_ok(mc, SMFIF_CHGHDRS, name) < 0)
-		return -1;
-	if (value == NULL)
-		value = "";
-	put_packet(mc, SMFIR_CHGHEADER, &i, 4, name, strlen(name) + 1, value,
-	    strlen(value) + 1);
-	return 0;
-}
-
 /* ---- decoding ------------------------------------------------------------------------ */
 
 static int
@@ -337,34 +151,6 @@ split(const char *data, size_t len, const char **argv, int max)
 		i += strlen(data + i) + 1;
 	}
 	return n;
-}
-
-/* The OPTNEG answer: version, actions, steps, then the macro lists the
- * filter named, each as a stage number and a string. */
-static void
-put_optneg(struct mk_mconn *mc, uint32_t version)
-{
-	uint32_t w[3], n, stage;
-	size_t len = 12;
-	char cmd = SMFIC_OPTNEG;
-
-	for (int i = 0; i < SMFIM_COUNT; i++)
-		if (mc->symlist[i] != NULL)
-			len += 4 + strlen(mc->symlist[i]) + 1;
-	w[0] = htonl(version);
-	w[1] = htonl((uint32_t)mc->actions);
-	w[2] = htonl((uint32_t)mc->steps);
-	n = htonl((uint32_t)(1 + len));
-	mbuf_put(&mc->out, &n, 4);
-	mbuf_put(&mc->out, &cmd, 1);
-	mbuf_put(&mc->out, w, 12);
-	for (int i = 0; i < SMFIM_COUNT; i++) {
-		if (mc->symlist[i] == NULL)
-			continue;
-		stage = htonl((uint32_t)i);
-		mbuf_put(&mc->out, &stage, 4);
-		mbuf_put(&mc->out, mc->symlist[i], strlen(mc->symlist[i]) + 1);
-	}
 }
 
 static int
@@ -400,7 +186,7 @@ do_optneg(struct mk_mconn *mc, const unsigned char *d, size_t len)
 	mc->actions = actions & ntohl(w[1]);
 	mc->steps = steps & ntohl(w[2]);
 	mc->negotiated = 1;
-	put_optneg(mc, ntohl(w[0]) < MK_MILTER_VERSION ? ntohl(w[0]) :
+	mk_mconn_put_optneg(mc, ntohl(w[0]) < MK_MILTER_VERSION ? ntohl(w[0]) :
 	    MK_MILTER_VERSION);
 	memset(mc->symlist, 0, sizeof(mc->symlist));
 	return MK_MCONN_OK;
@@ -497,7 +283,7 @@ do_connect(struct mk_mconn *mc, const char *d, size_t len)
 			return proto_error(mc, SMFIC_CONNECT, "truncated address");
 		addr_of(family, rest + 2, addr, sizeof(addr));
 	}
-	answer(mc, SMFIP_NR_CONN, mc->ops->connect != NULL ?
+	mk_mconn_answer(mc, SMFIP_NR_CONN, mc->ops->connect != NULL ?
 	    mc->ops->connect(mc, host, addr) : SMFIS_CONTINUE);
 	return MK_MCONN_OK;
 }
@@ -515,7 +301,7 @@ do_envelope(struct mk_mconn *mc, char cmd, const char *d, size_t len)
 		return proto_error(mc, cmd, "arguments missing, unterminated or"
 		    " too many");
 	argv[n] = NULL;
-	answer(mc, cmd == SMFIC_MAIL ? SMFIP_NR_MAIL : SMFIP_NR_RCPT,
+	mk_mconn_answer(mc, cmd == SMFIC_MAIL ? SMFIP_NR_MAIL : SMFIP_NR_RCPT,
 	    cb != NULL ? cb(mc, (char **)argv) : SMFIS_CONTINUE);
 	return MK_MCONN_OK;
 }
@@ -527,7 +313,7 @@ do_header(struct mk_mconn *mc, const char *d, size_t len)
 
 	if (split(d, len, argv, 2) != 2)
 		return proto_error(mc, SMFIC_HEADER, "not a name and a value");
-	answer(mc, SMFIP_NR_HDR, mc->ops->header != NULL ?
+	mk_mconn_answer(mc, SMFIP_NR_HDR, mc->ops->header != NULL ?
 	    mc->ops->header(mc, argv[0], argv[1]) : SMFIS_CONTINUE);
 	return MK_MCONN_OK;
 }
@@ -544,7 +330,7 @@ do_eom(struct mk_mconn *mc, const unsigned char *d, size_t len)
 		rc = mc->ops->eom != NULL ? mc->ops->eom(mc) : SMFIS_CONTINUE;
 		mc->in_eom = 0;
 	}
-	answer(mc, 0, rc);
+	mk_mconn_answer(mc, 0, rc);
 	macros_clear(mc, FIRST_MSG_STAGE + 1);
 	return MK_MCONN_OK;
 }
@@ -566,26 +352,26 @@ dispatch(struct mk_mconn *mc, char cmd, const unsigned char *d, size_t len)
 	case SMFIC_HELO:
 		if (len == 0 || d[len - 1] != '\0')
 			return proto_error(mc, cmd, "unterminated HELO name");
-		answer(mc, SMFIP_NR_HELO, mc->ops->helo != NULL ?
+		mk_mconn_answer(mc, SMFIP_NR_HELO, mc->ops->helo != NULL ?
 		    mc->ops->helo(mc, s) : SMFIS_CONTINUE);
 		return MK_MCONN_OK;
 	case SMFIC_MAIL:
 	case SMFIC_RCPT:
 		return do_envelope(mc, cmd, s, len);
 	case SMFIC_DATA:
-		answer(mc, SMFIP_NR_DATA, SMFIS_CONTINUE);
+		mk_mconn_answer(mc, SMFIP_NR_DATA, SMFIS_CONTINUE);
 		return MK_MCONN_OK;
 	case SMFIC_UNKNOWN:
-		answer(mc, SMFIP_NR_UNKN, SMFIS_CONTINUE);
+		mk_mconn_answer(mc, SMFIP_NR_UNKN, SMFIS_CONTINUE);
 		return MK_MCONN_OK;
 	case SMFIC_HEADER:
 		return do_header(mc, s, len);
 	case SMFIC_EOH:
-		answer(mc, SMFIP_NR_EOH, mc->ops->eoh != NULL ?
+		mk_mconn_answer(mc, SMFIP_NR_EOH, mc->ops->eoh != NULL ?
 		    mc->ops->eoh(mc) : SMFIS_CONTINUE);
 		return MK_MCONN_OK;
 	case SMFIC_BODY:
-		answer(mc, SMFIP_NR_BODY, mc->ops->body != NULL ?
+		mk_mconn_answer(mc, SMFIP_NR_BODY, mc->ops->body != NULL ?
 		    mc->ops->body(mc, d, len) : SMFIS_CONTINUE);
 		return MK_MCONN_OK;
 	case SMFIC_BODYEOB:
@@ -616,7 +402,7 @@ mk_mconn_inspace(struct mk_mconn *mc, size_t *len)
 		mc->in.len -= mc->in_off;
 		mc->in_off = 0;
 	}
-	mbuf_reserve(&mc->in, IN_CHUNK);
+	mk_mbuf_reserve(&mc->in, IN_CHUNK);
 	*len = mc->in.cap - mc->in.len;
 	return mc->in.p + mc->in.len;
 }
@@ -642,7 +428,7 @@ mk_mconn_received(struct mk_mconn *mc, size_t n)
 			    mc->in_off > 4 ? p[4] : '?'), what);
 		}
 		if (mc->in.len - mc->in_off < 4 + (size_t)plen) {
-			mbuf_reserve(&mc->in, 4 + (size_t)plen - (mc->in.len - mc->in_off));
+			mk_mbuf_reserve(&mc->in, 4 + (size_t)plen - (mc->in.len - mc->in_off));
 			break;
 		}
 		mc->in_off += 4 + (size_t)plen;
