@@ -20,12 +20,6 @@ make -j"$jobs" >/dev/null
 rc=0
 make -j"$jobs" check >/dev/null 2>&1 || rc=$?
 # Show what failed, with the log of each failing test.
-for trs in $(find . -name '*.trs'); do
-	if grep -Eq '^:test-result: (FAIL|XPASS|ERROR|SKIP)' "$trs"; then
-		log=${trs%.trs}.log
-		echo "=== ${log#./}"
-		grep -E '^(not ok|Bail out|ERROR|#)' "$log" | head -40 || true
-	fi
-done
+"$top/scripts/tap-failures" .
 "$top/scripts/tap-summary" "$build" || rc=1
 exit $rc
