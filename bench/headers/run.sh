@@ -4,8 +4,9 @@
 #
 #   run.sh [BUILD_DIR]          (default ./; run as root; builds nothing)
 #
-# Needs in BUILD_DIR: milters/headers/milterkit-headers and
-# bench/milterload/milterload (make bench-headers builds them first).
+# Needs in BUILD_DIR: milters/headers/milterkit-headers,
+# bench/milterload/milterload and bench/nullmilter/nullmilter (make
+# bench-headers builds them first).
 # Steps:
 #  1. milterkit-headers in the foreground on a unix socket in a temp dir
 #     under /var/tmp, default rules plus internal_networks = 10.0.0.0/8;
@@ -14,16 +15,20 @@
 #     fields, List-Unsubscribe, eight Received...) and a 4 KiB body (the
 #     milter negotiates the body away, so it is not sent), for SECONDS_LOAD
 #     (default 10) seconds: messages/s and the p99 message round trip;
-#  3. the Postfix lab (tests/e2e/lab.sh): MESSAGES (default 2,000) messages
-#     with smtp-source over SESSIONS (20) sessions, without the milter and
-#     with smtpd_milters = the headers socket, ROUNDS (5) times each,
-#     alternating; the median times and their ratio (target: >= 0.9).
+#  3. the Postfix lab (tests/e2e/lab.sh, bench/lib/labratio.sh): MESSAGES
+#     (default 2,000) messages with smtp-source over SESSIONS (20)
+#     sessions to three listeners of one Postfix, without a milter, with
+#     the reference milter that does nothing (bench/nullmilter) and with
+#     the headers socket, ROUNDS (5) times each in rotation; the medians
+#     and their ratios (target: >= 0.9 without / with).
 #     smtp-source's messages carry From, To, Date, Message-ID and Subject,
 #     so the milter reads every header and changes nothing. Set LAB=0 to
 #     skip this step.
 # Everything started here is stopped by its pid; the temp dir is removed.
 # Environment: CONNS, SECONDS_LOAD, MESSAGES, SESSIONS, ROUNDS, LAB,
-# KEEP=1 (keep the temp dir).
+# SOURCE_ARGS (more smtp-source options, e.g. -d), LAB_TMPFS (tmpfs size
+# of the lab's run directory, default 2g; empty: on disk), KEEP=1 (keep
+# the temp dir).
 set -u
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 
@@ -41,7 +46,7 @@ ROUNDS=${ROUNDS:-5}
 
 MILTER=$BUILD/milters/headers/milterkit-headers
 LOAD=$BUILD/bench/milterload/milterload
-for f in "$MILTER" "$LOAD"; do
+for f in "$MILTER" "$LOAD" "$BUILD/bench/nullmilter/nullmilter"; do
 	[ -x "$f" ] || { echo "run.sh: $f not built" >&2; exit 2; }
 done
 [ "$(id -u)" = 0 ] || { echo "run.sh: run as root (the lab needs it)" >&2; exit 2; }

@@ -5,7 +5,8 @@
 #   run.sh [BUILD_DIR]          (default ./; run as root; builds nothing)
 #
 # Needs in BUILD_DIR: tools/milterkit, milters/suppress/milterkit-suppress,
-# bench/milterload/milterload (make bench-suppress builds them first).
+# bench/milterload/milterload, bench/nullmilter/nullmilter (make
+# bench-suppress builds them first).
 # Steps:
 #  1. a store of ENTRIES (default 10,000,000) generated addresses, imported
 #     with `milterkit --store DIR suppress import -` in a temp dir under
@@ -14,14 +15,18 @@
 #  3. milterload: 16 connections, 10 recipients per message, about 10% of
 #     them in the store, for SECONDS (default 10): RCPT decisions/s and the
 #     p99 RCPT round trip (targets: >= 30,000 RCPT/s);
-#  4. the Postfix lab (tests/e2e/lab.sh): MESSAGES (default 2,000) messages
-#     with smtp-source over SESSIONS (20) sessions, without the milter and
-#     with smtpd_milters = the suppress socket, ROUNDS (5) times each,
-#     alternating; the median times and their ratio (target: >= 0.9).
+#  4. the Postfix lab (tests/e2e/lab.sh, bench/lib/labratio.sh): MESSAGES
+#     (default 2,000) messages with smtp-source over SESSIONS (20)
+#     sessions to three listeners of one Postfix, without a milter, with
+#     the reference milter that does nothing (bench/nullmilter) and with
+#     the suppress socket, ROUNDS (5) times each in rotation; the medians
+#     and their ratios (target: >= 0.9 without / with).
 #     Set LAB=0 to skip this step.
 # Everything started here is stopped by its pid; the temp dirs are removed.
 # Environment: ENTRIES, SECONDS_LOAD, MESSAGES, SESSIONS, ROUNDS, LAB,
-# KEEP=1 (keep the temp dir).
+# SOURCE_ARGS (more smtp-source options, e.g. -d), LAB_TMPFS (tmpfs size
+# of the lab's run directory, default 2g; empty: on disk), KEEP=1 (keep
+# the temp dir).
 set -u
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 
@@ -40,7 +45,7 @@ ROUNDS=${ROUNDS:-5}
 TOOL=$BUILD/tools/milterkit
 MILTER=$BUILD/milters/suppress/milterkit-suppress
 LOAD=$BUILD/bench/milterload/milterload
-for f in "$TOOL" "$MILTER" "$LOAD"; do
+for f in "$TOOL" "$MILTER" "$LOAD" "$BUILD/bench/nullmilter/nullmilter"; do
 	[ -x "$f" ] || { echo "run.sh: $f not built" >&2; exit 2; }
 done
 [ "$(id -u)" = 0 ] || { echo "run.sh: run as root (the lab needs it)" >&2; exit 2; }

@@ -7,6 +7,9 @@
 #                                 EXIT trap that calls lab_stop
 #   lab_postconf 'key = value'... edit the lab's main.cf (postconf -c DIR -e)
 #   lab_reload                    postfix reload; waits until master logged it
+#   lab_listener [-o name=value]...  one more smtpd on a free loopback port, with
+#                                 these overrides (master.cf -o); prints the
+#                                 port; takes effect at the next lab_reload
 #   lab_send [swaks args...]      swaks against the lab's smtpd; transcript in
 #                                 $LAB_LAST; returns swaks' exit status
 #   lab_reply_for CMD             the server's reply to CMD ("RCPT TO:<a@b>", "DATA",
@@ -24,6 +27,11 @@
 #   lab_at_exit 'command'         run command at exit, before lab_stop
 #   lab_stop                      stop everything the lab started, by pid; remove
 #                                 the run directory unless LAB_KEEP=1
+#
+#   LAB_TMPFS=SIZE (e.g. 2g) puts the run directory (queue, sink) on a tmpfs of
+#   that size, mounted by lab_start and unmounted by lab_stop: benchmarks use it
+#   so that the file system's own cost and its drift over many thousands of
+#   queue files do not swamp what they compare.
 #
 # DESCRIPTION
 #   Each lab_start makes $top_builddir/tests/e2e/run.XXXXXX with its own
@@ -45,17 +53,22 @@ LAB_DIR='' LAB_CONF='' LAB_SMTP_PORT='' LAB_SINK_PORT='' LAB_SINK_DIR='' LAB_SIN
 LAB_LAST='' LAB_SOURCE_SECONDS=''
 lab__exit_cmds=()
 lab__prev_trap=
+lab__mounted=0
 PATH=$PATH:/usr/sbin:/sbin
 
 lab__err() { echo "lab: $*" >&2; }
 
 # A loopback TCP port nobody listens on now (checked against ss, then retried
-# by the caller if the bind still loses a race).
+# by the caller if the bind still loses a race), below the kernel's range of
+# ephemeral ports: a port in that range can be held by one of the thousands
+# of client connections a test or benchmark just made.
 lab__free_port() {
-	local used port i
+	local used port i lo=32768 hi
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null
+	[ "${lo:-0}" -gt 12000 ] || lo=32768
 	used=$(ss -Hltn 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }')
 	for i in $(seq 1 200); do
-		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		port=$((10000 + (RANDOM * 32768 + RANDOM) % (lo - 10000)))
 		if ! printf '%s\n' "$used" | grep -qx "$port"; then
 			echo "$port"
 			return 0
@@ -202,7 +215,7 @@ lab__why() {
 lab_at_exit() { lab__exit_cmds+=("$1"); }
 
 lab_start() {
-	local base i banner=
+	local base i banner= tries=0
 	if [ -n "$LAB_DIR" ]; then
 		lab__err "lab already started in $LAB_DIR"
 		return 1
@@ -210,6 +223,11 @@ lab_start() {
 	base=${top_builddir:-.}/tests/e2e
 	mkdir -p "$base" || return 1
 	LAB_DIR=$(mktemp -d "$(cd "$base" && pwd)/run.XXXXXX") || return 1
+	if [ -n "${LAB_TMPFS:-}" ]; then
+		mount -t tmpfs -o "size=$LAB_TMPFS" tmpfs "$LAB_DIR" ||
+			{ lab__err "cannot mount a tmpfs on $LAB_DIR"; rmdir "$LAB_DIR"; LAB_DIR=''; return 1; }
+		lab__mounted=1
+	fi
 	chmod 755 "$LAB_DIR"
 	LAB_CONF=$LAB_DIR/etc
 	LAB_SINK_DIR=$LAB_DIR/sink
@@ -232,6 +250,9 @@ lab_start() {
 		LAB_SMTP_PORT=$(lab__free_port) || return 1
 		lab__write_config "$LAB_SMTP_PORT" "$@"
 		if ! timeout 30 postfix -c "$LAB_CONF" start >/dev/null 2>&1; then
+			# Lost a race for the port? Try two more before giving up.
+			tries=$((tries + 1))
+			[ "$tries" -lt 3 ] && { lab__kill_instance; continue; }
 			lab__err "postfix start failed: $(lab__why postfix -c "$LAB_CONF" check)"
 			return 1
 		fi
@@ -269,6 +290,13 @@ lab__pids_of() {
 # postfix reload is asynchronous: wait until master logged it and the smtpd
 # processes of the old configuration left (idle ones leave at once), so the
 # next connection meets the new main.cf. Bounded: 10 s each.
+lab_listener() {
+	local port
+	port=$(lab__free_port) || { lab__err "no free port"; return 1; }
+	echo "127.0.0.1:$port inet n - n - - smtpd $*" >>"$LAB_CONF/master.cf"
+	echo "$port"
+}
+
 lab_reload() {
 	local before old p i
 	before=$(grep -c 'postfix/master.*: reload --' "$LAB_DIR/maillog" 2>/dev/null)
@@ -434,11 +462,14 @@ lab_stop() {
 		LAB_SINK_PID=
 	fi
 	if [ "${LAB_KEEP:-0}" = 1 ]; then
-		lab__err "kept $LAB_DIR"
+		lab__err "kept $LAB_DIR$([ $lab__mounted = 1 ] && echo ' (a tmpfs: umount it when done)')"
 	else
+		if [ $lab__mounted = 1 ]; then
+			umount "$LAB_DIR" 2>/dev/null || umount -l "$LAB_DIR" || rc=1
+		fi
 		rm -rf "$LAB_DIR"
 	fi
-	LAB_DIR='' LAB_CONF=''
+	LAB_DIR='' LAB_CONF='' lab__mounted=0
 	return $rc
 }
 
