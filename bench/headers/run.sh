@@ -46,26 +46,11 @@ ROUNDS=${ROUNDS:-5}
 
 MILTER=$BUILD/milters/headers/milterkit-headers
 LOAD=$BUILD/bench/milterload/milterload
-for f in "$MILTER" "$LOAD" "$BUILD/bench/nullmilter/nullmilter"; do
-	[ -x "$f" ] || { echo "run.sh: $f not built" >&2; exit 2; }
-done
-[ "$(id -u)" = 0 ] || { echo "run.sh: run as root (the lab needs it)" >&2; exit 2; }
-
-tmp=$(mktemp -d /var/tmp/bench_headers.XXXXXX) || exit 2
-chmod 0755 "$tmp"		# smtpd (user postfix) must reach the socket
-. "$top_srcdir/tests/lib/daemon.sh"
-mpid=
-stop_milter() { daemon_stop "$mpid"; mpid=; }
-cleanup() {
-	stop_milter
-	if [ "${KEEP:-0}" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
-	"$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)," \
-	"load $(cut -d' ' -f1-3 /proc/loadavg)"
+. "$top_srcdir/bench/lib/bench.sh"
+bench_need "$MILTER" "$LOAD" "$BUILD/bench/nullmilter/nullmilter"
+bench_root
+bench_tmp headers
+bench_machine
 
 # ---- 1. the milter -------------------------------------------------------
 sock=$tmp/headers.sock
@@ -79,11 +64,7 @@ pidfile =
 socket_mode = 0666
 internal_networks = 10.0.0.0/8
 EOF
-daemon_start "$sock" "$tmp/milter.log" "$MILTER" -f -c "$tmp/milterkit.conf" \
-    -p "unix:$sock"
-rc=$?
-mpid=$daemon_pid
-[ $rc = 0 ] || { echo "run.sh: no socket; milter log:" >&2; cat "$tmp/milter.log" >&2; exit 1; }
+bench_milter "$sock" "$tmp/milterkit.conf" "$MILTER"
 
 # ---- 2. milterload ---------------------------------------------------------
 echo "== milterload: $CONNS connections, 1 rcpt/msg, 20 headers, 4096-byte body, ${SECONDS_LOAD} s"
@@ -102,5 +83,4 @@ echo "RESULT msg_per_s=$(val msg_per_s) msg_p99_ms=$(val msg_p99_ms) messages=$(
 # ---- 3. Postfix lab --------------------------------------------------------
 . "$top_srcdir/tests/e2e/lab.sh"
 . "$top_srcdir/bench/lib/labratio.sh"
-lab_at_exit stop_milter
 lab_ratio milterkit-headers "$sock" "$mpid" || exit 1

@@ -28,6 +28,7 @@ set -u
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 
 BUILD=$(cd "${1:-.}" && pwd) || exit 2
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 CONNS=${CONNS:-16}
 KEYS=${KEYS:-100000}
 SECONDS_LOAD=${SECONDS_LOAD:-10}
@@ -37,47 +38,27 @@ MEM_KEYS=${MEM_KEYS:-1000000}
 
 PD=$BUILD/policyd/milterkit-policyd
 LOAD=$BUILD/bench/policyd/policyload
-for f in "$PD" "$LOAD"; do
-	[ -x "$f" ] || { echo "run.sh: $f not built" >&2; exit 2; }
-done
-[ "$(id -u)" = 0 ] || { echo "run.sh: run as root" >&2; exit 2; }
+. "$top_srcdir/bench/lib/bench.sh"
+bench_need "$PD" "$LOAD"
+bench_root
 PF=$(command -v postfwd2 || command -v postfwd || true)
 if [ "$POSTFWD" = 1 ] && [ -z "$PF" ]; then
 	echo "run.sh: postfwd2 not found (apt-get install postfwd, or POSTFWD=0)" >&2
 	exit 2
 fi
 
-tmp=$(mktemp -d /var/tmp/bench_policyd.XXXXXX) || exit 2
-chmod 0755 "$tmp"
+bench_tmp policyd
 pdpid= pfpid=
-stop_pid() {	# PID: TERM, wait up to 10 s, KILL
-	local i
-	[ -n "$1" ] || return 0
-	kill -TERM "$1" 2>/dev/null
-	for i in $(seq 1 100); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
 stop_postfwd() {
 	local p kids
 	[ -n "$pfpid" ] || return 0
 	# postfwd2 detaches: its master's pid file; its servers are children
 	kids=$(pgrep -P "$pfpid" 2>/dev/null)
-	stop_pid "$pfpid"
+	daemon_stop "$pfpid"
 	for p in $kids; do kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null; done
 	pfpid=
 }
-cleanup() {
-	stop_pid "$pdpid"
-	pdpid=
-	stop_postfwd
-	if [ "${KEEP:-0}" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+bench_at_exit 'daemon_stop "$pdpid"; pdpid=; stop_postfwd'
 
 wait_sock() {	# SOCKET PID: wait up to 10 s
 	local i
@@ -103,9 +84,7 @@ us_per_req() {
 		'BEGIN { if (n > 0) printf "%.1f", (b - a) / hz * 1e6 / n; else print "n/a" }'
 }
 
-echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
-	"$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)," \
-	"load $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_machine
 
 pd_start() {	# DIR: a daemon with its own store under DIR
 	mkdir -p "$1/store"
@@ -147,7 +126,7 @@ echo "RESULT milterkit-policyd req_per_s=$pd_rps p50_ms=$(val "$tmp/pd.out" p50_
 	"p99_ms=$pd_p99 target(>=50000/s, p99<1ms): $(awk -v r="$pd_rps" -v p="$pd_p99" \
 	'BEGIN { print (r >= 50000 && p < 1) ? "met" : "NOT met" }')"
 [ -s "$tmp/pd/policyd.log" ] && { echo "policyd log (warn and above):"; head -5 "$tmp/pd/policyd.log"; }
-stop_pid "$pdpid"
+daemon_stop "$pdpid"
 pdpid=
 
 # ---- 2. postfwd -----------------------------------------------------------------

@@ -45,29 +45,11 @@ ROUNDS=${ROUNDS:-5}
 TOOL=$BUILD/tools/milterkit
 MILTER=$BUILD/milters/suppress/milterkit-suppress
 LOAD=$BUILD/bench/milterload/milterload
-for f in "$TOOL" "$MILTER" "$LOAD" "$BUILD/bench/nullmilter/nullmilter"; do
-	[ -x "$f" ] || { echo "run.sh: $f not built" >&2; exit 2; }
-done
-[ "$(id -u)" = 0 ] || { echo "run.sh: run as root (the lab needs it)" >&2; exit 2; }
-
-tmp=$(mktemp -d /var/tmp/bench_suppress.XXXXXX) || exit 2
-chmod 0755 "$tmp"		# smtpd (user postfix) must reach the socket
-. "$top_srcdir/tests/lib/daemon.sh"
-mpid=
-stop_milter() { daemon_stop "$mpid"; mpid=; }
-cleanup() {
-	stop_milter
-	if [ "${KEEP:-0}" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-
-echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
-	"$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)," \
-	"load $(cut -d' ' -f1-3 /proc/loadavg)"
+. "$top_srcdir/bench/lib/bench.sh"
+bench_need "$TOOL" "$MILTER" "$LOAD" "$BUILD/bench/nullmilter/nullmilter"
+bench_root
+bench_tmp suppress
+bench_machine
 
 # ---- 1. the store ------------------------------------------------------
 store=$tmp/store
@@ -94,11 +76,7 @@ user =
 pidfile =
 socket_mode = 0666
 EOF
-daemon_start "$sock" "$tmp/milter.log" "$MILTER" -f -c "$tmp/milterkit.conf" \
-    -p "unix:$sock"
-rc=$?
-mpid=$daemon_pid
-[ $rc = 0 ] || { echo "run.sh: no socket; milter log:" >&2; cat "$tmp/milter.log" >&2; exit 1; }
+bench_milter "$sock" "$tmp/milterkit.conf" "$MILTER"
 
 # ---- 3. milterload ---------------------------------------------------------
 echo "== milterload: 16 connections, 10 rcpt/msg, ~10% suppressed, ${SECONDS_LOAD} s"
@@ -120,5 +98,4 @@ echo "RESULT rcpt_per_s=$rps rcpt_p99_ms=$(val rcpt_p99_ms)" \
 # ---- 4. Postfix lab --------------------------------------------------------
 . "$top_srcdir/tests/e2e/lab.sh"
 . "$top_srcdir/bench/lib/labratio.sh"
-lab_at_exit stop_milter
 lab_ratio milterkit-suppress "$sock" "$mpid" || exit 1
