@@ -25,6 +25,12 @@
 #                                 elapsed seconds in $LAB_SOURCE_SECONDS
 #   lab_pids                      pids of every live process of this instance
 #   lab_at_exit 'command'         run command at exit, before lab_stop
+#   lab_daemon_dir NAME           make $LAB_DIR/NAME for a daemon that runs as
+#                                 nobody (owned by nobody, mode 0755), print it
+#   lab_daemon_start SOCKET LOG CMD...  start the test's daemon (daemon_start of
+#                                 tests/lib/daemon.sh); its pid in
+#                                 $LAB_DAEMON_PID; lab_stop stops it first
+#   lab_daemon_stop               stop that daemon by its pid
 #   lab_stop                      stop everything the lab started, by pid; remove
 #                                 the run directory unless LAB_KEEP=1
 #
@@ -54,6 +60,8 @@ LAB_LAST='' LAB_SOURCE_SECONDS=''
 lab__exit_cmds=()
 lab__prev_trap=
 lab__mounted=0
+LAB_DAEMON_PID=''
+. "${top_srcdir:-.}/tests/lib/daemon.sh"
 PATH=$PATH:/usr/sbin:/sbin
 
 lab__err() { echo "lab: $*" >&2; }
@@ -213,6 +221,22 @@ lab__why() {
 }
 
 lab_at_exit() { lab__exit_cmds+=("$1"); }
+
+lab_daemon_dir() {
+	mkdir -p "$LAB_DIR/$1" && chown nobody "$LAB_DIR/$1" && chmod 755 "$LAB_DIR/$1" ||
+		{ lab__err "cannot make $LAB_DIR/$1"; return 1; }
+	echo "$LAB_DIR/$1"
+}
+
+lab_daemon_start() {
+	local rc
+	daemon_start "$@"
+	rc=$?
+	LAB_DAEMON_PID=$daemon_pid
+	return $rc
+}
+
+lab_daemon_stop() { daemon_stop "$LAB_DAEMON_PID"; LAB_DAEMON_PID=''; }
 
 lab_start() {
 	local base i banner= tries=0
@@ -451,6 +475,7 @@ lab__kill_instance() {
 lab_stop() {
 	local rc=0
 	[ -n "$LAB_DIR" ] || return 0
+	lab_daemon_stop
 	if [ -f "$LAB_CONF/main.cf" ]; then
 		timeout 15 postfix -c "$LAB_CONF" stop >/dev/null 2>&1
 		lab__kill_instance || rc=1

@@ -20,7 +20,6 @@
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/e2e/lab.sh"
-. "$top_srcdir/tests/lib/daemon.sh"
 
 MILTER="$top_builddir/milters/headers/milterkit-headers"
 [ -x "$MILTER" ] || tap_bail "$MILTER not built"
@@ -33,16 +32,11 @@ tap_plan 16
 # here), and the milter then finds them present: the lab's client must
 # count as remote for the milter's own fields to be tested.
 lab_test_start "${TEST_TIMEOUT:-90}" "local_header_rewrite_clients ="
-lab_at_exit 'milter_stop'
 
-HM=$LAB_DIR/hm
+HM=$(lab_daemon_dir hm) || tap_bail "no daemon directory"
 SOCK=$HM/headers.sock
 CONF=$HM/milterkit.conf
 MLOG=$HM/milter.log
-mkdir -p "$HM"
-chown nobody "$HM"
-chmod 755 "$HM"
-mpid=
 
 write_conf() {	# DUPLICATES
 	cat >"$CONF" <<EOF
@@ -58,17 +52,7 @@ duplicates = $1
 internal_networks = 10.0.0.0/8
 EOF
 }
-milter_start() {
-	local rc
-	daemon_start "$SOCK" "$MLOG" "$MILTER" -f -c "$CONF"
-	rc=$?
-	mpid=$daemon_pid
-	return $rc
-}
-milter_stop() {
-	daemon_stop "$mpid"
-	mpid=
-}
+milter_start() { lab_daemon_start "$SOCK" "$MLOG" "$MILTER" -f -c "$CONF"; }
 
 write_conf keep-first
 if milter_start; then tap_ok "milter starts as nobody with a socket smtpd can reach"
@@ -144,7 +128,7 @@ tap_like "log: one line per edit with the queue id (2 adds, 3 deletes)" \
 
 # ---- duplicates = reject, loaded by SIGHUP ----------------------------------------
 write_conf reject
-kill -HUP "$mpid"
+kill -HUP "$LAB_DAEMON_PID"
 for i in $(seq 1 50); do
 	grep -q 'reload' "$MLOG" && break
 	sleep 0.1

@@ -22,7 +22,6 @@
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/e2e/lab.sh"
-. "$top_srcdir/tests/lib/daemon.sh"
 
 PD="$top_builddir/policyd/milterkit-policyd"
 MK="$top_builddir/tools/milterkit"
@@ -33,29 +32,15 @@ MK="$top_builddir/tools/milterkit"
 tap_plan 17
 
 lab_test_start "${TEST_TIMEOUT:-90}"
-lab_at_exit 'pd_stop'
 
-PDD=$LAB_DIR/pd
+PDD=$(lab_daemon_dir pd) || tap_bail "no daemon directory"
 STORE=$PDD/store
 SOCK=$PDD/policyd.sock
 CONF=$PDD/milterkit.conf
 PLOG=$PDD/policyd.log
 mkdir -p "$STORE"
-chown -R nobody "$PDD"
-chmod 755 "$PDD"
-pdpid=
-
-pd_start() {
-	local rc
-	daemon_start "$SOCK" "$PLOG" "$PD" -f -c "$CONF"
-	rc=$?
-	pdpid=$daemon_pid
-	return $rc
-}
-pd_stop() {
-	daemon_stop "$pdpid"
-	pdpid=
-}
+chown nobody "$STORE"
+pd_start() { lab_daemon_start "$SOCK" "$PLOG" "$PD" -f -c "$CONF"; }
 # code of the reply to CMD in the last transcript ("250", "450 4.7.1", ...)
 code() { lab_reply_for "$1" | head -1 | grep -oE '^[0-9]{3}( [0-9]\.[0-9]+\.[0-9]+)?'; }
 

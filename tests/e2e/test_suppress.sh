@@ -20,7 +20,6 @@
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/e2e/lab.sh"
-. "$top_srcdir/tests/lib/daemon.sh"
 
 MILTER="$top_builddir/milters/suppress/milterkit-suppress"
 MK="$top_builddir/tools/milterkit"
@@ -31,32 +30,17 @@ MK="$top_builddir/tools/milterkit"
 tap_plan 13
 
 lab_test_start "${TEST_TIMEOUT:-90}"
-lab_at_exit 'milter_stop'
 
-SU=$LAB_DIR/su
+SU=$(lab_daemon_dir su) || tap_bail "no daemon directory"
 STORE=$SU/store
 SOCK=$SU/suppress.sock
 CONF=$SU/milterkit.conf
 MLOG=$SU/milter.log
-mkdir -p "$SU"
-mpid=
-
-milter_start() {
-	local rc
-	daemon_start "$SOCK" "$MLOG" "$MILTER" -f -c "$CONF"
-	rc=$?
-	mpid=$daemon_pid
-	return $rc
-}
-milter_stop() {
-	daemon_stop "$mpid"
-	mpid=
-}
+milter_start() { lab_daemon_start "$SOCK" "$MLOG" "$MILTER" -f -c "$CONF"; }
 
 "$MK" --store "$STORE" suppress add gone@example.test --reason bounce >/dev/null ||
 	tap_bail "milterkit suppress add failed"
-chown -R nobody "$SU"
-chmod 755 "$SU"
+chown -R nobody "$STORE"	# LMDB readers write their slot in lock.mdb
 cat >"$CONF" <<EOF
 [store]
 path = $STORE
@@ -92,7 +76,7 @@ msg=$(lab_sink_message 1)
 tap_check "the body reaches the sink" grep -qF "$token" "$msg"
 
 # ---- the store unreadable: tempfail --------------------------------------------
-milter_stop
+lab_daemon_stop
 chmod 000 "$STORE"
 if milter_start; then tap_ok "milter restarts with an unreadable store"
 else tap_fail "milter restarts with an unreadable store" "$(tail -5 "$MLOG")"; fi
