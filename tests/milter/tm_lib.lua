@@ -1,5 +1,6 @@
--- tm_lib.lua - shared steps of the testmilter scenarios (loaded by dofile).
--- MT_SOCKET names the milter's socket. Every scenario runs inside tm_run(),
+-- tm_lib.lua - shared steps of the milter scenarios (loaded by dofile; the
+-- suppress and headers libraries load it too). MT_SOCKET names the milter's
+-- socket. Every scenario runs inside tm_run(),
 -- which prints the error and exits 1 on failure (miltertest alone may exit
 -- silently on a failed assert).
 
@@ -12,13 +13,21 @@ function tm_run(fn)
 	print("PASS")
 end
 
--- Connect and send CONNECT and HELO, asserting the milter continues.
-function tm_open()
+-- Connect and send CONNECT from client address ip (default MT_IP, else
+-- 192.0.2.1), asserting the milter continues.
+function tm_connect(ip)
 	mt.set_timeout(5)
 	local conn = mt.connect(os.getenv("MT_SOCKET"), 40, 0.25)
 	assert(conn ~= nil, "cannot connect to " .. tostring(os.getenv("MT_SOCKET")))
-	assert(mt.conninfo(conn, "client.example", "192.0.2.1") == nil, "conninfo failed")
+	assert(mt.conninfo(conn, "client.example", ip or os.getenv("MT_IP") or "192.0.2.1") == nil,
+	    "conninfo failed")
 	assert(mt.getreply(conn) == SMFIR_CONTINUE, "connect not continued")
+	return conn
+end
+
+-- Connect and send CONNECT and HELO, asserting the milter continues.
+function tm_open()
+	local conn = tm_connect()
 	assert(mt.helo(conn, "client.example") == nil, "helo failed")
 	assert(mt.getreply(conn) == SMFIR_CONTINUE, "helo not continued")
 	return conn

@@ -4,7 +4,7 @@
 -- is rejected. eight_bit = reject (MT_EXPECT=reject): the UTF-8 Subject is
 -- rejected too.
 dofile(os.getenv("MT_DIR") .. "/hm_lib.lua")
-hm_run(function()
+tm_run(function()
 	local want = os.getenv("MT_EXPECT") or "encode"
 	local utf8 = { { "Subject", " Gr\195\188\195\159e aus K\195\182ln" } }
 	local conn, r = hm_message{ qid = "HM0012", headers = hm_block(utf8, { "Subject" }) }

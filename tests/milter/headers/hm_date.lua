@@ -2,7 +2,7 @@
 -- 5322 date; date_zone = utc (MT_EXPECT=utc) gives +0000. date = no
 -- (MT_EXPECT=off): nothing added. A present Date is never touched.
 dofile(os.getenv("MT_DIR") .. "/hm_lib.lua")
-hm_run(function()
+tm_run(function()
 	local want = os.getenv("MT_EXPECT") or "local"
 	local conn, r = hm_message{ qid = "HM0004", headers = hm_block(nil, { "Date" }) }
 	hm_passed(r)

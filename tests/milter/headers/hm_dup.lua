@@ -4,7 +4,7 @@
 -- (MT_EXPECT=accept) leaves them. Repeated non-3.6 fields (Received,
 -- Comments) are always fine.
 dofile(os.getenv("MT_DIR") .. "/hm_lib.lua")
-hm_run(function()
+tm_run(function()
 	local want = os.getenv("MT_EXPECT") or "reject"
 	for i, f in ipairs({ "Subject", "Date", "To", "Message-ID" }) do
 		local extra = { { f, " second" }, { f, " third" } }

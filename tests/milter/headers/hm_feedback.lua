@@ -2,7 +2,7 @@
 -- is deleted and one built from the template (sender domain, SASL user)
 -- added. feedback_id empty (MT_EXPECT=off): the incoming one stays.
 dofile(os.getenv("MT_DIR") .. "/hm_lib.lua")
-hm_run(function()
+tm_run(function()
 	local off = os.getenv("MT_EXPECT") == "off"
 	local conn, r = hm_message{ qid = "HM0009", auth = "alice",
 	    from = "<list@news.example>", headers = hm_block(

@@ -4,7 +4,7 @@
 -- with two mailboxes and no Sender is rejected; with a Sender it passes.
 -- multiple_from = accept (MT_EXPECT=accept): passes.
 dofile(os.getenv("MT_DIR") .. "/hm_lib.lua")
-hm_run(function()
+tm_run(function()
 	local want = os.getenv("MT_EXPECT") or "reject"
 	local conn, r = hm_message{ qid = "HM0006", from = "<bob@example.org>",
 	    headers = hm_block(nil, { "From" }) }

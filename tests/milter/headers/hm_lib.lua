@@ -1,34 +1,9 @@
--- hm_lib.lua - shared steps of the milterkit-headers scenarios (dofile).
--- MT_SOCKET names the milter's socket; MT_IP and MT_AUTH, when set, are the
--- client address and SASL login of every message that names none. Every scenario runs inside hm_run(),
--- which prints the error and exits 1 on failure (miltertest alone may exit
--- silently on a failed assert) and prints PASS otherwise. Header values are
--- passed as the MTA passes them with SMFIP_HDR_LEADSPC: leading blank kept.
-
-function hm_run(fn)
-	local ok, err = pcall(fn)
-	if not ok then
-		print("FAIL: " .. tostring(err))
-		os.exit(1)
-	end
-	print("PASS")
-end
-
-function hm_open(ip)
-	mt.set_timeout(5)
-	local conn = mt.connect(os.getenv("MT_SOCKET"), 40, 0.25)
-	assert(conn ~= nil, "cannot connect to " .. tostring(os.getenv("MT_SOCKET")))
-	assert(mt.conninfo(conn, "client.example", ip or os.getenv("MT_IP") or "192.0.2.1") == nil,
-	    "conninfo failed")
-	assert(mt.getreply(conn) == SMFIR_CONTINUE, "connect not continued")
-	return conn
-end
-
-local function send(conn, fn, ...)
-	local err = fn(conn, ...)
-	assert(err == nil, "command failed: " .. tostring(err))
-	return mt.getreply(conn)
-end
+-- hm_lib.lua - shared steps of the milterkit-headers scenarios (dofile),
+-- over those of every milter scenario (../tm_lib.lua: tm_run, tm_connect,
+-- tm_send). MT_IP and MT_AUTH, when set, are the client address and SASL
+-- login of every message that names none. Header values are passed as the
+-- MTA passes them with SMFIP_HDR_LEADSPC: leading blank kept.
+dofile(os.getenv("MT_DIR") .. "/../tm_lib.lua")
 
 local function rname(r)
 	return r and string.char(r) or "nil"
@@ -39,30 +14,30 @@ end
 -- Returns conn (still open, for eom_check/getheader) and the reply to
 -- end of message; MAIL answered accept returns conn and SMFIR_ACCEPT.
 function hm_message(spec)
-	local conn = hm_open(spec.ip)
+	local conn = tm_connect(spec.ip)
 	assert(mt.macro(conn, SMFIC_MAIL, "i", spec.qid or "HM0000") == nil, "macro i")
 	local auth = spec.auth
 	if auth == nil then auth = os.getenv("MT_AUTH") end
 	if auth then
 		assert(mt.macro(conn, SMFIC_MAIL, "{auth_authen}", auth) == nil, "macro auth")
 	end
-	local r = send(conn, mt.mailfrom, spec.from or "<sender@example.org>",
+	local r = tm_send(conn, mt.mailfrom, spec.from or "<sender@example.org>",
 	    (table.unpack or unpack)(spec.args or {}))
 	if r == SMFIR_ACCEPT then
 		return conn, r
 	end
 	assert(r == SMFIR_CONTINUE, "MAIL answered " .. rname(r))
 	for _, a in ipairs(spec.rcpts or { "<rcpt@example.com>" }) do
-		r = send(conn, mt.rcptto, a)
+		r = tm_send(conn, mt.rcptto, a)
 		assert(r == SMFIR_CONTINUE, "RCPT " .. a .. " answered " .. rname(r))
 	end
 	for _, h in ipairs(spec.headers) do
-		r = send(conn, mt.header, h[1], h[2])
+		r = tm_send(conn, mt.header, h[1], h[2])
 		if r ~= SMFIR_CONTINUE then
 			return conn, r
 		end
 	end
-	r = send(conn, mt.eom)
+	r = tm_send(conn, mt.eom)
 	return conn, r
 end
 

@@ -3,7 +3,7 @@
 -- checked with the probe: miltertest itself crashes on a header field of
 -- more than about 1,024 octets.)
 dofile(os.getenv("MT_DIR") .. "/hm_lib.lua")
-hm_run(function()
+tm_run(function()
 	local many = hm_block()
 	for i = #many + 1, 11 do many[i] = { "Comments", " n" .. i } end
 	local conn, r = hm_message{ qid = "HM0014", headers = many }

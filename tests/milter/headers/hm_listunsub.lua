@@ -4,7 +4,7 @@
 -- List-Unsubscribe-Post: List-Unsubscribe=One-Click; two recipients,
 -- another sender domain, or a List-Unsubscribe already present: none.
 dofile(os.getenv("MT_DIR") .. "/hm_lib.lua")
-hm_run(function()
+tm_run(function()
 	local conn, r = hm_message{ qid = "HM0010", from = "<list@news.example>",
 	    rcpts = { "<reader@example.com>" }, headers = hm_block() }
 	hm_passed(r)

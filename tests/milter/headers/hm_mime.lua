@@ -3,7 +3,7 @@
 -- with MIME-Version, or without MIME content, nothing is added.
 -- mime_version = no (MT_EXPECT=off): never added.
 dofile(os.getenv("MT_DIR") .. "/hm_lib.lua")
-hm_run(function()
+tm_run(function()
 	local off = os.getenv("MT_EXPECT") == "off"
 	local conn, r = hm_message{ qid = "HM0005", headers = hm_block(
 	    { { "Content-Type", " text/plain; charset=utf-8" } }) }

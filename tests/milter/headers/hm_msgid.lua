@@ -4,7 +4,7 @@
 -- invalid one is replaced (MT_HDRCHANGE). message_id = no (MT_EXPECT=off):
 -- nothing is added or changed.
 dofile(os.getenv("MT_DIR") .. "/hm_lib.lua")
-hm_run(function()
+tm_run(function()
 	local off = os.getenv("MT_EXPECT") == "off"
 	local dom = os.getenv("MT_EXPECT_DOMAIN") or "example.org"
 	local conn, r = hm_message{ qid = "HM0003", headers = hm_block(nil, { "Message-ID" }) }

@@ -3,8 +3,8 @@
 -- only; HELO, end of headers and the body are negotiated away
 -- (miltertest raises an error when asked to send them).
 dofile(os.getenv("MT_DIR") .. "/hm_lib.lua")
-hm_run(function()
-	local conn = hm_open()
+tm_run(function()
+	local conn = tm_connect()
 	assert(mt.test_option(conn, SMFIP_HDR_LEADSPC), "HDR_LEADSPC not negotiated")
 	assert(mt.test_option(conn, SMFIP_NOBODY), "NOBODY not negotiated")
 	assert(mt.test_option(conn, SMFIP_NOEOH), "NOEOH not negotiated")

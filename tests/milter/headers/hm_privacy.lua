@@ -5,7 +5,7 @@
 -- kept. With remove_headers and the internal lists empty (MT_EXPECT=off),
 -- nothing is deleted.
 dofile(os.getenv("MT_DIR") .. "/hm_lib.lua")
-hm_run(function()
+tm_run(function()
 	local off = os.getenv("MT_EXPECT") == "off"
 	local conn, r = hm_message{ qid = "HM0008", headers = hm_block({
 	    { "X-Originating-IP", " [10.1.2.3]" },

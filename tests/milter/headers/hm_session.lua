@@ -4,7 +4,7 @@
 -- MT_EXPECT=networks (check = networks, networks = 127.0.0.0/8): 192.0.2.1
 -- is left alone, 127.0.0.1 is rewritten.
 dofile(os.getenv("MT_DIR") .. "/hm_lib.lua")
-hm_run(function()
+tm_run(function()
 	local nets = os.getenv("MT_EXPECT") == "networks"
 	local block = hm_block(nil, { "Date" })
 	local conn, r = hm_message{ qid = "HM0013", ip = "192.0.2.1", auth = false,

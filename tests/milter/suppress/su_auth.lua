@@ -2,7 +2,7 @@
 -- left alone (the suppressed recipient passes); one whose MAIL carried
 -- {auth_authen} is checked (rejected).
 dofile(os.getenv("MT_DIR") .. "/su_lib.lua")
-su_run(function()
+tm_run(function()
 	su_message{ from = "<sender@example.org>", qid = "SU0013",
 	    pass = { "<bounced@example.com>" } }
 	su_message{ from = "<sender@example.org>", qid = "SU0013b", auth = "alice",

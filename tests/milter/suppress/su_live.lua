@@ -3,7 +3,7 @@
 -- The driver changes the store with the milterkit command in between, and
 -- never reloads the milter.
 dofile(os.getenv("MT_DIR") .. "/su_lib.lua")
-su_run(function()
+tm_run(function()
 	local spec = { from = "<sender@example.org>", qid = os.getenv("MT_QID") }
 	if os.getenv("MT_EXPECT") == "reject" then
 		spec.reject = { "<live@example.com>" }

@@ -2,7 +2,7 @@
 -- continues (and logs a warning, checked by the driver); a good suppressed
 -- recipient after it is still rejected.
 dofile(os.getenv("MT_DIR") .. "/su_lib.lua")
-su_run(function()
+tm_run(function()
 	su_message{ from = "<sender@example.org>", qid = "SU0011",
 	    pass = { "<a@@b>" } }
 	su_message{ from = "<sender@example.org>", qid = "SU0011b",

@@ -2,8 +2,8 @@
 -- headers, EOH and body are negotiated away, so miltertest raises an error
 -- when asked to send a header or body.
 dofile(os.getenv("MT_DIR") .. "/su_lib.lua")
-su_run(function()
-	local conn = su_open()
+tm_run(function()
+	local conn = tm_connect()
 	assert(mt.test_option(conn, SMFIP_NOHDRS), "NOHDRS not negotiated")
 	assert(mt.test_option(conn, SMFIP_NOEOH), "NOEOH not negotiated")
 	assert(mt.test_option(conn, SMFIP_NOBODY), "NOBODY not negotiated")

@@ -2,7 +2,7 @@
 -- complaint entry scoped to news.example.org: both senders are rejected;
 -- the driver checks which entry decided (reply text and log line).
 dofile(os.getenv("MT_DIR") .. "/su_lib.lua")
-su_run(function()
+tm_run(function()
 	su_message{ from = "<list@news.example.org>", qid = "SU0005",
 	    reject = { "<dave@example.net>" } }
 	su_message{ from = "<list@other.example>", qid = "SU0005b",

@@ -2,7 +2,7 @@
 -- only when MAIL FROM is in that domain: not for another sender domain, not
 -- for the null sender <>.
 dofile(os.getenv("MT_DIR") .. "/su_lib.lua")
-su_run(function()
+tm_run(function()
 	su_message{ from = "<list@news.example.org>", qid = "SU0003",
 	    reject = { "<carol@example.net>" }, pass = { "<dan@example.net>" } }
 	su_message{ from = "<List@NEWS.Example.ORG>", qid = "SU0003b",
