@@ -26,35 +26,18 @@
 # Exit 0 when the conversation completed, 1 on protocol trouble. Every socket
 # operation is bounded by a 5 s timeout.
 import argparse
+import os
 import socket
 import struct
 import sys
 
-NAMES = {b"c": "continue", b"a": "accept", b"r": "reject", b"t": "tempfail",
-         b"d": "discard"}
+sys.dont_write_bytecode = True  # the source tree may be read-only (distcheck)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from milterwire import NAMES, negotiate, read_packet, send  # noqa: E402
+
 NR = {b"C": 0x1000, b"H": 0x2000, b"M": 0x4000, b"R": 0x8000, b"T": 0x10000,
       b"L": 0x80, b"N": 0x40000, b"B": 0x80000}
 NO = {b"H": 0x2, b"L": 0x20, b"N": 0x40, b"B": 0x10, b"T": 0x200, b"R": 0x8}
-
-
-def send(s, cmd, data=b""):
-    s.sendall(struct.pack(">I", len(data) + 1) + cmd + data)
-
-
-def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = s.recv(n - len(buf))
-        if not chunk:
-            raise EOFError("milter closed the connection")
-        buf += chunk
-    return buf
-
-
-def read_packet(s):
-    (n,) = struct.unpack(">I", recv_exact(s, 4))
-    pkt = recv_exact(s, n)
-    return pkt[:1], pkt[1:]
 
 
 def strings(data):
@@ -136,16 +119,8 @@ def main():
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(5)
     s.connect(a.socket[5:])
-    send(s, b"O", struct.pack(">III", 6, 0x1FF, 0x1FFFFF))
-    cmd, data = read_packet(s)
-    if cmd != b"O":
-        raise RuntimeError("no option negotiation reply")
-    _, act, prot = struct.unpack(">III", data[:12])
-    lists, rest = [], data[12:]
-    while len(rest) >= 4 and b"\0" in rest[4:]:
-        stage = struct.unpack(">I", rest[:4])[0]
-        names, _, rest = rest[4:].partition(b"\0")
-        lists.append("%s:%s" % (STAGES.get(stage, stage), names.decode()))
+    act, prot, macro_lists = negotiate(s)
+    lists = ["%s:%s" % (STAGES.get(st, st), names) for st, names in macro_lists]
     print("NEGOTIATED actions=0x%x protocol=0x%x macros=%s"
           % (act, prot, "|".join(lists) or "-"))
     out = []

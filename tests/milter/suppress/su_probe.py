@@ -15,34 +15,21 @@
 #   RCPT <a@b.example> => continue | accept | reject | tempfail | discard
 # Exit 0 when the conversation completed, 1 on protocol trouble.
 # Every socket operation is bounded by a 5 s timeout.
+import os
 import socket
 import struct
 import sys
 
+sys.dont_write_bytecode = True  # the source tree may be read-only (distcheck)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from milterwire import NAMES, negotiate, read_packet, send  # noqa: E402
+
 SMFIP_NR = {"C": 0x1000, "H": 0x2000, "M": 0x4000, "R": 0x8000}
-NAMES = {b"c": "continue", b"a": "accept", b"r": "reject", b"t": "tempfail",
-         b"d": "discard"}
-
-
-def send(s, cmd, data=b""):
-    s.sendall(struct.pack(">I", len(data) + 1) + cmd + data)
-
-
-def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = s.recv(n - len(buf))
-        if not chunk:
-            raise EOFError("milter closed the connection")
-        buf += chunk
-    return buf
 
 
 def read_reply(s):
     while True:
-        (n,) = struct.unpack(">I", recv_exact(s, 4))
-        pkt = recv_exact(s, n)
-        cmd, data = pkt[:1], pkt[1:]
+        cmd, data = read_packet(s)
         if cmd == b"p":  # progress: keep waiting
             continue
         if cmd == b"y":
@@ -64,18 +51,8 @@ def main(argv):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(5)
     s.connect(path)
-    # Offer every action and every protocol step, as Postfix does.
-    send(s, b"O", struct.pack(">III", 6, 0x1FF, 0x1FFFFF))
-    (n,) = struct.unpack(">I", recv_exact(s, 4))
-    pkt = recv_exact(s, n)
-    if pkt[:1] != b"O":
-        raise RuntimeError("no option negotiation reply")
-    _, act, prot = struct.unpack(">III", pkt[1:13])
-    lists, rest = [], pkt[13:]
-    while len(rest) >= 4 and b"\0" in rest[4:]:
-        stage = struct.unpack(">I", rest[:4])[0]
-        names, _, rest = rest[4:].partition(b"\0")
-        lists.append("%d:%s" % (stage, names.decode()))
+    act, prot, macro_lists = negotiate(s)
+    lists = ["%d:%s" % sl for sl in macro_lists]
     print("NEGOTIATED actions=0x%x macros=%s" % (act, "|".join(lists) or "-"))
 
     def step(cmd, data):
