@@ -29,6 +29,7 @@
 #include "mk_log.h"
 #include "mk_mem.h"
 #include "mk_milter.h"
+#include "mk_session.h"
 
 struct mk_milter_snap {
 	struct mk_conf *conf;
@@ -222,16 +223,37 @@ refuse(struct mk_conn *conn, unsigned long stage, sfsistat rc,
 }
 
 /* The answer of a program's callback in a stage: none in a no-reply stage
- * (the program promised it never refuses there). */
+ * (the program promised it never refuses there; an accept, leaving the
+ * session or message alone, is its own business then). */
 static sfsistat
 answer(struct mk_conn *conn, unsigned long stage, sfsistat rc)
 {
 	if (!(conn->nr & stage))
 		return rc;
-	if (rc != SMFIS_CONTINUE)
+	if (rc != SMFIS_CONTINUE && rc != SMFIS_ACCEPT)
 		mk_error("%s refused in a stage negotiated without reply;"
 		    " ignored", the_desc->name);
 	return SMFIS_NOREPLY;
+}
+
+/* The no-reply stages of this configuration: those where the program may
+ * leave a session (CONNECT) or a message (MAIL) alone are answered. */
+static unsigned long
+no_reply_now(void)
+{
+	struct mk_milter_snap *snap = snap_get();
+	unsigned long nr = the_desc->no_reply;
+	unsigned which;
+
+	if (snap != NULL && the_desc->sessions != NULL) {
+		which = the_desc->sessions(snap->state);
+		if (which == MK_SESSION_NETWORKS)
+			nr &= ~(unsigned long)SMFIP_NR_CONN;
+		if (which & MK_SESSION_AUTHENTICATED)
+			nr &= ~(unsigned long)SMFIP_NR_MAIL;
+	}
+	snap_put(snap);
+	return nr;
 }
 
 /* A refusal waiting from a no-reply stage, given with its reply. */
@@ -422,7 +444,7 @@ static int
 cb_negotiate(struct mk_mconn *mc, unsigned long f0, unsigned long f1,
     unsigned long *pf0, unsigned long *pf1)
 {
-	unsigned long no = mk_milter_no_steps(the_desc);
+	unsigned long no = mk_milter_no_steps(the_desc), nr;
 	struct mk_conn *conn = mk_mconn_priv(mc);
 
 	if ((f0 & the_desc->flags) != the_desc->flags) {
@@ -432,12 +454,13 @@ cb_negotiate(struct mk_mconn *mc, unsigned long f0, unsigned long f1,
 		return -1;
 	}
 	*pf0 = the_desc->flags;
+	nr = no_reply_now();
 	/* Skip only what the MTA offers to skip; the rest just is not used. */
-	*pf1 = (no | the_desc->no_reply) & f1;
+	*pf1 = (no | nr) & f1;
 	/* The connection's context starts here, to remember the agreement. */
 	if (conn == NULL)
 		conn = conn_new(mc);
-	conn->nr = the_desc->no_reply & f1;
+	conn->nr = nr & f1;
 	for (int i = 0; i < SMFIM_COUNT; i++)
 		if (the_desc->macros[i] != NULL &&
 		    mk_mconn_setsymlist(mc, i, the_desc->macros[i]) < 0)

@@ -40,6 +40,18 @@
  *	refuse in such a stage, the refusal is given at the next stage that
  *	answers (RCPT, end of message); a program refuses at end of message
  *	what it found earlier.
+ *	A program leaves a session or a message alone by answering
+ *	SMFIS_ACCEPT at CONNECT or MAIL: the MTA then stops calling the
+ *	milter for it (Postfix closes the milter connection after an accept
+ *	at CONNECT, and after an accept at MAIL its cleanup server skips the
+ *	milter at end of message), which spares the MTA nearly all it spends
+ *	on a milter. In a no-reply stage the accept cannot reach the MTA; it
+ *	is dropped, and the program must pass what follows untouched itself.
+ *	So sessions(state) tells the skeleton which sessions the program
+ *	looks at (MK_SESSION_* bits of mk_session.h, 0 = all): with
+ *	"networks" alone, CONNECT is answered (the client's address settles
+ *	it); with "authenticated" among them, MAIL is answered (the login is
+ *	known then); with all sessions, neither.
  *	A program names the macros it reads in macros[], per stage
  *	(SMFIM_ENVFROM: "i {auth_authen}"), the skeleton's "i" included: the
  *	MTA is asked for these only (SMFIF_SETSYMLIST), which spares Postfix
@@ -132,6 +144,8 @@ struct mk_milter_desc {
 	int (*init)(const struct mk_conf *conf, void **state, char *err,
 	    size_t errlen);
 	void (*fini)(void *state);
+	/* MK_SESSION_* bits of the sessions looked at; NULL: all */
+	unsigned (*sessions)(const void *state);
 	sfsistat (*connect)(struct mk_conn *conn);
 	sfsistat (*helo)(struct mk_conn *conn, const char *helo);
 	sfsistat (*mail)(struct mk_msg *msg, char **argv);

@@ -10,6 +10,9 @@
  *	int	mk_session_selected(unsigned which,
  *			const struct mk_cidr_list *networks, int authenticated,
  *			const char *client_addr);
+ *	int	mk_session_never(unsigned which,
+ *			const struct mk_cidr_list *networks,
+ *			const char *client_addr);
  * DESCRIPTION
  *	A relay that also receives inbound mail must be able to leave inbound
  *	traffic alone. The choice is written "all" (every session),
@@ -20,7 +23,10 @@
  *	mk_session_parse() turns the text into MK_SESSION_* bits (0 = all);
  *	0, or -1 with a message. mk_session_check() only validates.
  *	mk_session_selected() tells whether a session with these facts is
- *	one to look at.
+ *	one to look at. mk_session_never() tells, as soon as the client is
+ *	known, that nothing later can make the session one to look at (the
+ *	choice is "networks" alone and the client is outside them): a milter
+ *	can then let the MTA leave it out of the whole session.
  */
 #ifndef MK_SESSION_H
 #define MK_SESSION_H
@@ -39,5 +45,7 @@ int mk_session_parse(const char *text, unsigned *which, char *err,
 int mk_session_check(const char *text, char *err, size_t errlen);
 int mk_session_selected(unsigned which, const struct mk_cidr_list *networks,
     int authenticated, const char *client_addr);
+int mk_session_never(unsigned which, const struct mk_cidr_list *networks,
+    const char *client_addr);
 
 #endif

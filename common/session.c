@@ -63,3 +63,11 @@ mk_session_selected(unsigned which, const struct mk_cidr_list *networks,
 	return (which & MK_SESSION_NETWORKS) && networks != NULL &&
 	    mk_cidr_list_match(networks, client_addr);
 }
+
+int
+mk_session_never(unsigned which, const struct mk_cidr_list *networks,
+    const char *client_addr)
+{
+	return which == MK_SESSION_NETWORKS &&
+	    !mk_session_selected(which, networks, 0, client_addr);
+}

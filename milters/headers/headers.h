@@ -10,6 +10,9 @@
  *	void	hdr_rules_free(struct hdr_rules *rules);
  *	int	hdr_session_checked(const struct hdr_rules *rules,
  *			int authenticated, const char *client_addr);
+ *	int	hdr_session_never(const struct hdr_rules *rules,
+ *			const char *client_addr);
+ *	unsigned hdr_sessions(const void *rules);
  *	void	hdr_rewrite(const struct hdr_rules *rules,
  *			const struct hdr_msg *msg, struct hdr_result *out);
  *	void	hdr_result_free(struct hdr_result *res);
@@ -97,6 +100,8 @@ int hdr_rules_new(const struct mk_conf *conf, struct hdr_rules **out,
 void hdr_rules_free(struct hdr_rules *rules);
 int hdr_session_checked(const struct hdr_rules *rules, int authenticated,
     const char *client_addr);
+int hdr_session_never(const struct hdr_rules *rules, const char *client_addr);
+unsigned hdr_sessions(const void *rules);
 void hdr_rewrite(const struct hdr_rules *rules, const struct hdr_msg *msg,
     struct hdr_result *out);
 void hdr_result_free(struct hdr_result *res);

@@ -8,8 +8,11 @@
  *	the body are negotiated away, and the MTA waits for an answer only
  *	at end of message (SMFIP_NR_* at CONNECT, MAIL, RCPT and each
  *	header). At MAIL it decides whether the session is rewritten at all
- *	(nothing of an unchecked session's message is kept or changed) and
- *	notes the SASL login and whether MAIL FROM carried SMTPUTF8; RCPT keeps the first recipient; each header is copied,
+ *	(nothing of an unchecked session's message is kept or changed; where
+ *	the session choice lets CONNECT or MAIL be answered, such sessions
+ *	are accepted there and the MTA leaves the milter out of them) and
+ *	notes the SASL login and whether MAIL FROM carried SMTPUTF8; RCPT
+ *	keeps the first recipient; each header is copied,
  *	within the configured bounds (past them nothing more is kept and the
  *	message is rejected with 552 5.3.4 at its end). At end of message
  *	hdr_rewrite() (rewrite.c) decides: a rejection, or edits that are
@@ -70,6 +73,17 @@ hm_bare(const char *addr)
 	return mk_strdup(addr);
 }
 
+/* A client outside "networks" (the only choice) is left out at CONNECT. */
+static sfsistat
+hm_connect(struct mk_conn *conn)
+{
+	if (!hdr_session_never(conn->state, conn->addr))
+		return SMFIS_CONTINUE;
+	mk_log_event(MK_LOG_DEBUG, NULL, "release client=%s[%s]: session not"
+	    " checked", conn->name, conn->addr);
+	return SMFIS_ACCEPT;
+}
+
 static sfsistat
 hm_mail(struct mk_msg *msg, char **argv)
 {
@@ -85,7 +99,9 @@ hm_mail(struct mk_msg *msg, char **argv)
 		mk_log_event(MK_LOG_DEBUG, mk_milter_qid(conn, msg),
 		    "skip client=%s[%s]: session not checked", conn->name,
 		    conn->addr);
-		return SMFIS_CONTINUE;	/* nothing kept, nothing changed */
+		/* The MTA leaves the milter out of the message where MAIL is
+		 * answered; else nothing is kept and nothing changed. */
+		return SMFIS_ACCEPT;
 	}
 	if (user != NULL && strlen(user) < MK_MILTER_ADDR_MAX)
 		m->sasl_user = mk_strdup(user);
@@ -287,6 +303,8 @@ static const struct mk_milter_desc headers_desc = {
 	},
 	.init = hm_init,
 	.fini = hm_fini,
+	.sessions = hdr_sessions,
+	.connect = hm_connect,
 	.mail = hm_mail,
 	.rcpt = hm_rcpt,
 	.header = hm_header,

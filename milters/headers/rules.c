@@ -121,6 +121,18 @@ hdr_session_checked(const struct hdr_rules *r, int authenticated,
 	    client_addr);
 }
 
+int
+hdr_session_never(const struct hdr_rules *r, const char *client_addr)
+{
+	return mk_session_never(r->which, &r->networks, client_addr);
+}
+
+unsigned
+hdr_sessions(const void *r)
+{
+	return ((const struct hdr_rules *)r)->which;
+}
+
 void
 hdr_rules_limits(const struct hdr_rules *r, struct hdr_limits *out)
 {

@@ -6,8 +6,10 @@
  *	(every later stage is negotiated away, so it costs nothing after
  *	RCPT), works out at MAIL whether the session is one to look at and
  *	the sender domain that scopes the lookup, and at each RCPT maps the
- *	decision of supp_decide() (decide.c) to a reply. Everything else is
- *	the milter skeleton's (common/milter*.c).
+ *	decision of supp_decide() (decide.c) to a reply. Sessions it does
+ *	not look at are accepted at CONNECT (check = networks: a client
+ *	outside them) or at MAIL, so that the MTA leaves the milter out of
+ *	them. Everything else is the milter skeleton's (common/milter*.c).
  * SEE ALSO
  *	suppress.h, milterkit-suppress(8)
  */
@@ -41,6 +43,17 @@ su_fini(void *state)
 	supp_state_free(state);
 }
 
+/* A client outside "networks" (the only choice) is left out at CONNECT. */
+static sfsistat
+su_connect(struct mk_conn *conn)
+{
+	if (!supp_session_never(conn->state, conn->addr))
+		return SMFIS_CONTINUE;
+	mk_log_event(MK_LOG_DEBUG, NULL, "release client=%s[%s]: session not"
+	    " checked", conn->name, conn->addr);
+	return SMFIS_ACCEPT;
+}
+
 static sfsistat
 su_mail(struct mk_msg *msg, char **argv)
 {
@@ -51,10 +64,14 @@ su_mail(struct mk_msg *msg, char **argv)
 	msg->data = m;
 	m->checked = supp_session_checked(conn->state, user != NULL && *user,
 	    conn->addr);
-	if (!m->checked)
+	if (!m->checked) {
 		mk_log_event(MK_LOG_DEBUG, mk_milter_qid(conn, msg),
 		    "skip client=%s[%s]: session not checked", conn->name,
 		    conn->addr);
+		/* The MTA leaves the milter out of the message where MAIL is
+		 * answered; else every RCPT passes (m->checked). */
+		return SMFIS_ACCEPT;
+	}
 	supp_sender_scope(argv[0], m->scope, sizeof(m->scope));
 	return SMFIS_CONTINUE;
 }
@@ -118,7 +135,9 @@ static const struct mk_milter_desc suppress_desc = {
 	.section = "suppress",
 	.version = PACKAGE_VERSION,
 	.flags = 0,
-	/* It never refuses at CONNECT or MAIL: no answer is awaited there. */
+	/* It never refuses at CONNECT or MAIL: no answer is awaited there,
+	 * unless the session choice lets it leave sessions or messages
+	 * alone there (sessions, see mk_milter.h). */
 	.no_reply = SMFIP_NR_CONN | SMFIP_NR_MAIL,
 	/* The queue id for the log, the SASL login for "sessions". */
 	.macros = {
@@ -127,6 +146,8 @@ static const struct mk_milter_desc suppress_desc = {
 	},
 	.init = su_init,
 	.fini = su_fini,
+	.sessions = supp_sessions,
+	.connect = su_connect,
 	.mail = su_mail,
 	.rcpt = su_rcpt,
 	.msg_free = su_msg_free,

@@ -152,3 +152,15 @@ supp_session_checked(const struct supp_state *s, int authenticated,
 	return mk_session_selected(s->which, &s->networks, authenticated,
 	    client_addr);
 }
+
+int
+supp_session_never(const struct supp_state *s, const char *client_addr)
+{
+	return mk_session_never(s->which, &s->networks, client_addr);
+}
+
+unsigned
+supp_sessions(const void *s)
+{
+	return ((const struct supp_state *)s)->which;
+}

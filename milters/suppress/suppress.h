@@ -10,6 +10,9 @@
  *	void	supp_state_free(struct supp_state *s);
  *	int	supp_session_checked(const struct supp_state *s,
  *			int authenticated, const char *client_addr);
+ *	int	supp_session_never(const struct supp_state *s,
+ *			const char *client_addr);
+ *	unsigned supp_sessions(const void *s);
  *	void	supp_sender_scope(const char *sender, char *scope,
  *			size_t len);
  *	void	supp_decide(struct supp_state *s, const char *rcpt,
@@ -23,7 +26,10 @@
  *	the state (NULL is a no-op); it must not run while another thread
  *	decides with it (the milter skeleton's snapshots guarantee that).
  *
- *	supp_session_checked() tells whether a session is one to look at.
+ *	supp_session_checked() tells whether a session is one to look at;
+ *	supp_session_never() that, from the client's address alone, it will
+ *	never be (mk_session_never()); supp_sessions() gives the session
+ *	choice as MK_SESSION_* bits (the skeleton's sessions() hook).
  *	supp_sender_scope() gives the sender domain of MAIL FROM, normalized,
  *	or "" for the null sender and anything unparsable (global entries
  *	only, then).
@@ -70,6 +76,8 @@ int supp_state_new(const struct mk_conf *conf, struct supp_state **out,
 void supp_state_free(struct supp_state *s);
 int supp_session_checked(const struct supp_state *s, int authenticated,
     const char *client_addr);
+int supp_session_never(const struct supp_state *s, const char *client_addr);
+unsigned supp_sessions(const void *s);
 void supp_sender_scope(const char *sender, char *scope, size_t len);
 void supp_decide(struct supp_state *s, const char *rcpt, const char *scope,
     int64_t now, struct supp_result *r);

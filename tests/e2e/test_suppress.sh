@@ -13,6 +13,10 @@
 # the names of the macros Postfix sent: at RCPT only the "i" the milter asked
 # for, where Postfix's defaults would add {rcpt_addr} {rcpt_host}
 # {rcpt_mailer} (the CONNECT list is sent before the milter can ask).
+# Last, with check = networks (10.0.0.0/8) the lab's client is outside
+# them: the milter accepts at CONNECT, Postfix sends it nothing more for
+# the session (no MAIL, RCPT or end of message in its log) and the
+# suppressed recipient is delivered.
 # Bounded to 90 s by a watchdog; every process started is stopped by pid.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 
@@ -27,7 +31,7 @@ MK="$top_builddir/tools/milterkit"
 [ -x "$MK" ] || tap_bail "$MK not built"
 [ "$(id -u)" = 0 ] || tap_bail "must run as root (the lab and the privilege drop)"
 
-tap_plan 13
+tap_plan 18
 
 lab_test_start "${TEST_TIMEOUT:-90}"
 
@@ -100,3 +104,21 @@ tap_like "Postfix sends at MAIL and RCPT only the macros the milter asked for" \
 tap_like "the tempfail is logged with its cause" \
 	"$(grep -E 'tempfail rcpt=<ok3@example\.test>' "$MLOG" | head -1)" \
 	'(NOQUEUE|[0-9A-Za-z]{5,}): tempfail rcpt=<ok3@example\.test> from=<sender@example\.test> .*cause=.'
+
+# ---- check = networks: a client outside them is left out at CONNECT ----------
+lab_daemon_stop
+: >"$MLOG"
+printf 'check = networks\nnetworks = 10.0.0.0/8\n' >>"$CONF"	# not 127.0.0.1
+if milter_start; then tap_ok "milter restarts with check = networks"
+else tap_fail "milter restarts with check = networks" "$(tail -5 "$MLOG")"; fi
+lab_send --to gone@example.test,ok4@example.test --body "$token-3"
+tap_like "outside the networks the suppressed recipient is not checked: 250" \
+	"$(lab_reply_for 'RCPT TO:<gone@example.test>')" '^250 '
+tap_like "and the message is accepted" "$(lab_reply_for .)" '^250 '
+lab_wait_sink 2 15
+tap_is "the sink receives it for both" \
+	"$(lab_sink_rcpts 2 | sort | tr '\n' ' ')" "gone@example.test ok4@example.test "
+# Postfix left the milter out after CONNECT: no MAIL, RCPT or end of message.
+tap_like "the milter released the client at CONNECT and heard nothing more" \
+	"$(grep -c 'release client=.*\[127\.0\.0\.1\]: session not checked' "$MLOG")/$(
+	    grep -cE 'macros at (MAIL|RCPT|EOM)|pass rcpt=' "$MLOG")" '^[1-9][0-9]*/0$'

@@ -14,14 +14,16 @@ function tm_run(fn)
 end
 
 -- Connect and send CONNECT from client address ip (default MT_IP, else
--- 192.0.2.1), asserting the milter continues.
-function tm_connect(ip)
+-- 192.0.2.1), asserting the milter's reply is want (default: continue).
+function tm_connect(ip, want)
 	mt.set_timeout(5)
 	local conn = mt.connect(os.getenv("MT_SOCKET"), 40, 0.25)
 	assert(conn ~= nil, "cannot connect to " .. tostring(os.getenv("MT_SOCKET")))
 	assert(mt.conninfo(conn, "client.example", ip or os.getenv("MT_IP") or "192.0.2.1") == nil,
 	    "conninfo failed")
-	assert(mt.getreply(conn) == SMFIR_CONTINUE, "connect not continued")
+	local r = mt.getreply(conn)
+	assert(r == (want or SMFIR_CONTINUE), "CONNECT from " .. tostring(ip)
+	    .. " answered '" .. (r and string.char(r) or "nil") .. "'")
 	return conn
 end
 

@@ -111,6 +111,14 @@ test_session_choices(void **state)
 	    MK_SESSION_AUTHENTICATED, &nets, 1, "203.0.113.1"));
 	assert_false(mk_session_selected(MK_SESSION_NETWORKS, NULL, 0,
 	    "192.0.2.7"));
+	/* Known at CONNECT: only "networks" alone can rule a session out. */
+	assert_true(mk_session_never(MK_SESSION_NETWORKS, &nets, "203.0.113.1"));
+	assert_false(mk_session_never(MK_SESSION_NETWORKS, &nets, "192.0.2.7"));
+	assert_false(mk_session_never(MK_SESSION_NETWORKS |
+	    MK_SESSION_AUTHENTICATED, &nets, "203.0.113.1"));
+	assert_false(mk_session_never(MK_SESSION_AUTHENTICATED, &nets,
+	    "203.0.113.1"));
+	assert_false(mk_session_never(0, &nets, "203.0.113.1"));
 	mk_cidr_list_free(&nets);
 }
 

@@ -1,20 +1,21 @@
--- hm_session.lua - check = authenticated: a session without {auth_authen}
--- is left alone (its message passes without any edit, a missing Date
--- included), one whose MAIL carried {auth_authen} is rewritten.
--- MT_EXPECT=networks (check = networks, networks = 127.0.0.0/8): 192.0.2.1
--- is left alone, 127.0.0.1 is rewritten.
+-- hm_session.lua - check = authenticated: MAIL without {auth_authen} is
+-- answered accept (the MTA leaves the milter out of that message), one
+-- whose MAIL carried {auth_authen} is rewritten (a missing Date added).
+-- MT_EXPECT=networks (check = networks, networks = 127.0.0.0/8): a client
+-- at 192.0.2.1 is answered accept at CONNECT (left out of the whole
+-- session), one at 127.0.0.1 is rewritten.
 dofile(os.getenv("MT_DIR") .. "/hm_lib.lua")
 tm_run(function()
-	local nets = os.getenv("MT_EXPECT") == "networks"
 	local block = hm_block(nil, { "Date" })
-	local conn, r = hm_message{ qid = "HM0013", ip = "192.0.2.1", auth = false,
-	    headers = block }
-	hm_passed(r)
-	hm_untouched(conn)
-	mt.disconnect(conn)
-	if nets then
+	local conn, r
+	if os.getenv("MT_EXPECT") == "networks" then
+		mt.disconnect(tm_connect("192.0.2.1", SMFIR_ACCEPT))
 		conn, r = hm_message{ qid = "HM0013b", ip = "127.0.0.1", headers = block }
 	else
+		conn, r = hm_message{ qid = "HM0013", ip = "192.0.2.1", auth = false,
+		    headers = block }
+		assert(r == SMFIR_ACCEPT, "unchecked MAIL not answered accept")
+		mt.disconnect(conn)
 		conn, r = hm_message{ qid = "HM0013b", auth = "alice", headers = block }
 	end
 	hm_passed(r)

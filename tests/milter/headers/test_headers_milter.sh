@@ -173,8 +173,17 @@ tap_is "off: a block missing everything passes with no edit at all" \
     "$(edits_of "$out")/$(eom_of "$out")" "/continue"
 
 # ---- C: the other settings, check = authenticated --------------------------------
-tap_is "check = authenticated: unauthenticated message untouched, SASL rewritten" \
+tap_is "check = authenticated: unauthenticated MAIL accepted (left alone), SASL rewritten" \
     "$(scenario C hm_session)" 0
+# nr INSTANCE: whether it negotiated no answer at CONNECT and at MAIL
+nr() {
+	local p
+	p=$(printf '%s\n' "$CLEAN" | probe "$1" | sed -n '1s/.* protocol=\(0x[0-9a-f]*\) .*/\1/p')
+	[ -n "$p" ] && echo "conn=$(( (p & 0x1000) != 0 )) mail=$(( (p & 0x4000) != 0 ))"
+}
+tap_is "check = all: no answer awaited at CONNECT and MAIL" "$(nr A)" "conn=1 mail=1"
+tap_is "check = authenticated: MAIL is answered, so that messages can be left alone" \
+    "$(nr C)" "conn=1 mail=0"
 tap_is "missing_from = add: From added from the envelope sender" \
     "$(scenario C hm_from MT_EXPECT=add MT_AUTH=alice)" 0
 tap_is "duplicates = keep-first: later copies deleted, first kept" \
@@ -213,8 +222,10 @@ tap_like "the token depends on the recipient, not on the sender's local part" \
 tap_check "the tokens of two recipients differ" test -n "$t1" -a "$t1" != "$t2"
 
 # ---- E: limits, check = networks ------------------------------------------------------
-tap_is "check = networks: 192.0.2.1 left alone, 127.0.0.1 rewritten" \
+tap_is "check = networks: 192.0.2.1 accepted at CONNECT (left alone), 127.0.0.1 rewritten" \
     "$(scenario E hm_session MT_EXPECT=networks)" 0
+tap_is "check = networks: CONNECT is answered, so that sessions can be left alone" \
+    "$(nr E)" "conn=0 mail=1"
 tap_is "max_headers = 10: a message with 11 fields rejected, ten pass" \
     "$(scenario E hm_limits MT_IP=127.0.0.1)" 0
 out=$({ printf '%s\n' "$CLEAN"; printf 'X-Big: %s\n' "$(printf 'y %.0s' $(seq 1 600))"; } |

@@ -34,10 +34,13 @@ function su_passes(conn, rcpt)
 end
 
 -- One message on a fresh connection: from, then recipients checked in order.
--- spec: { ip=, from=, qid=, auth=, reject={...}, pass={...} }
+-- spec: { ip=, from=, qid=, auth=, accept=, reject={...}, pass={...} };
+-- accept = true: MAIL must be answered accept (the message left alone).
 function su_message(spec)
 	local conn = tm_connect(spec.ip)
 	local r = su_mail(conn, spec.from, spec.qid, spec.auth)
+	assert(not spec.accept or r == SMFIR_ACCEPT, "MAIL " .. spec.from
+	    .. " not answered accept, got '" .. string.char(r) .. "'")
 	if r == SMFIR_ACCEPT then
 		-- The whole message was accepted at MAIL: nothing can be rejected.
 		assert(spec.reject == nil or #spec.reject == 0,

@@ -149,9 +149,9 @@ tap_is "log: no reject line for recipients that passed" \
     "$(grep -cE 'SU0001: reject rcpt=<(first|second|third)@' "$T/A.log")" 0
 
 # ---- B, C: which sessions are checked ---------------------------------------
-tap_is "check = authenticated: only sessions with {auth_authen} are checked" \
+tap_is "check = authenticated: MAIL without {auth_authen} accepted (left alone), with it checked" \
     "$(scenario B su_auth)" 0
-tap_is "check = networks: 192.0.2.1 left alone, 127.0.0.1 checked" \
+tap_is "check = networks: 192.0.2.1 accepted at CONNECT (left alone), 127.0.0.1 checked" \
     "$(scenario C su_networks)" 0
 
 # ---- D, E: the store is missing ----------------------------------------------
