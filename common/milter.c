@@ -29,7 +29,6 @@
 #include "mk_log.h"
 #include "mk_mem.h"
 #include "mk_milter.h"
-#include "mk_session.h"
 
 struct mk_milter_snap {
 	struct mk_conf *conf;
@@ -246,7 +245,7 @@ no_reply_now(void)
 	unsigned which;
 
 	if (snap != NULL && the_desc->sessions != NULL) {
-		which = the_desc->sessions(snap->state);
+		which = the_desc->sessions(snap->state)->which;
 		if (which == MK_SESSION_NETWORKS)
 			nr &= ~(unsigned long)SMFIP_NR_CONN;
 		if (which & MK_SESSION_AUTHENTICATED)
@@ -281,6 +280,7 @@ static sfsistat
 cb_connect(struct mk_mconn *mc, const char *hostname, const char *addr)
 {
 	struct mk_conn *conn = mk_mconn_priv(mc);
+	const struct mk_session_choice *sc;
 
 	if (conn == NULL)	/* a new session after QUIT_NC */
 		conn = conn_new(mc);
@@ -295,6 +295,12 @@ cb_connect(struct mk_mconn *mc, const char *hostname, const char *addr)
 	snprintf(conn->addr, sizeof(conn->addr), "%s", addr);
 	mk_printable(conn->name, sizeof(conn->name),
 	    *hostname != '\0' ? hostname : "unknown", (size_t)-1);
+	sc = the_desc->sessions != NULL ? the_desc->sessions(conn->state) : NULL;
+	if (sc != NULL && mk_session_never(sc->which, &sc->networks, conn->addr)) {
+		mk_log_event(MK_LOG_DEBUG, NULL, "release client=%s[%s]: session"
+		    " not checked", conn->name, conn->addr);
+		return answer(conn, SMFIP_NR_CONN, SMFIS_ACCEPT);
+	}
 	return answer(conn, SMFIP_NR_CONN, the_desc->connect != NULL ?
 	    the_desc->connect(conn) : SMFIS_CONTINUE);
 }

@@ -47,11 +47,12 @@
  *	milter at end of message), which spares the MTA nearly all it spends
  *	on a milter. In a no-reply stage the accept cannot reach the MTA; it
  *	is dropped, and the program must pass what follows untouched itself.
- *	So sessions(state) tells the skeleton which sessions the program
- *	looks at (MK_SESSION_* bits of mk_session.h, 0 = all): with
- *	"networks" alone, CONNECT is answered (the client's address settles
- *	it); with "authenticated" among them, MAIL is answered (the login is
- *	known then); with all sessions, neither.
+ *	So sessions(state) gives the skeleton the program's session choice
+ *	(struct mk_session_choice of mk_session.h): with "networks" alone,
+ *	CONNECT is answered and the skeleton itself accepts a client outside
+ *	them (logged at debug level); with "authenticated" among them, MAIL
+ *	is answered, and the program accepts there a message it does not
+ *	look at; with all sessions, neither.
  *	A program names the macros it reads in macros[], per stage
  *	(SMFIM_ENVFROM: "i {auth_authen}"), the skeleton's "i" included: the
  *	MTA is asked for these only (SMFIF_SETSYMLIST), which spares Postfix
@@ -95,6 +96,7 @@
 
 #include "mk_conf.h"
 #include "mk_log.h"
+#include "mk_session.h"
 
 #define MK_MILTER_ADDR_MAX	512	/* envelope address, with brackets */
 #define MK_MILTER_QID_MAX	64
@@ -144,8 +146,8 @@ struct mk_milter_desc {
 	int (*init)(const struct mk_conf *conf, void **state, char *err,
 	    size_t errlen);
 	void (*fini)(void *state);
-	/* MK_SESSION_* bits of the sessions looked at; NULL: all */
-	unsigned (*sessions)(const void *state);
+	/* the sessions looked at; NULL: all */
+	const struct mk_session_choice *(*sessions)(const void *state);
 	sfsistat (*connect)(struct mk_conn *conn);
 	sfsistat (*helo)(struct mk_conn *conn, const char *helo);
 	sfsistat (*mail)(struct mk_msg *msg, char **argv);

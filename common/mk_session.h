@@ -13,6 +13,11 @@
  *	int	mk_session_never(unsigned which,
  *			const struct mk_cidr_list *networks,
  *			const char *client_addr);
+ *
+ *	int	mk_session_choice_parse(struct mk_session_choice *c,
+ *			const char *check, const char *networks, char *err,
+ *			size_t errlen);
+ *	void	mk_session_choice_free(struct mk_session_choice *c);
  * DESCRIPTION
  *	A relay that also receives inbound mail must be able to leave inbound
  *	traffic alone. The choice is written "all" (every session),
@@ -27,6 +32,11 @@
  *	known, that nothing later can make the session one to look at (the
  *	choice is "networks" alone and the client is outside them): a milter
  *	can then let the MTA leave it out of the whole session.
+ *
+ *	struct mk_session_choice holds a milter section's choice: its
+ *	"check" and "networks" keys, filled by mk_session_choice_parse()
+ *	(0, or -1 with a message) and released by mk_session_choice_free().
+ *	The milter skeleton acts on it (mk_milter.h, sessions()).
  */
 #ifndef MK_SESSION_H
 #define MK_SESSION_H
@@ -40,6 +50,11 @@ enum {
 	MK_SESSION_NETWORKS = 0x2
 };
 
+struct mk_session_choice {
+	unsigned which;			/* MK_SESSION_* bits, 0 = all */
+	struct mk_cidr_list networks;	/* for MK_SESSION_NETWORKS */
+};
+
 int mk_session_parse(const char *text, unsigned *which, char *err,
     size_t errlen);
 int mk_session_check(const char *text, char *err, size_t errlen);
@@ -47,5 +62,8 @@ int mk_session_selected(unsigned which, const struct mk_cidr_list *networks,
     int authenticated, const char *client_addr);
 int mk_session_never(unsigned which, const struct mk_cidr_list *networks,
     const char *client_addr);
+int mk_session_choice_parse(struct mk_session_choice *c, const char *check,
+    const char *networks, char *err, size_t errlen);
+void mk_session_choice_free(struct mk_session_choice *c);
 
 #endif

@@ -71,3 +71,19 @@ mk_session_never(unsigned which, const struct mk_cidr_list *networks,
 	return which == MK_SESSION_NETWORKS &&
 	    !mk_session_selected(which, networks, 0, client_addr);
 }
+
+int
+mk_session_choice_parse(struct mk_session_choice *c, const char *check,
+    const char *networks, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	if (mk_session_parse(check, &c->which, err, errlen) != 0)
+		return -1;
+	return mk_cidr_list_parse(networks, &c->networks, err, errlen);
+}
+
+void
+mk_session_choice_free(struct mk_session_choice *c)
+{
+	mk_cidr_list_free(&c->networks);
+}

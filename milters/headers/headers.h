@@ -10,9 +10,7 @@
  *	void	hdr_rules_free(struct hdr_rules *rules);
  *	int	hdr_session_checked(const struct hdr_rules *rules,
  *			int authenticated, const char *client_addr);
- *	int	hdr_session_never(const struct hdr_rules *rules,
- *			const char *client_addr);
- *	unsigned hdr_sessions(const void *rules);
+ *	const struct mk_session_choice *hdr_sessions(const void *rules);
  *	void	hdr_rewrite(const struct hdr_rules *rules,
  *			const struct hdr_msg *msg, struct hdr_result *out);
  *	void	hdr_result_free(struct hdr_result *res);
@@ -50,6 +48,7 @@
 #include <time.h>
 
 #include "mk_conf.h"
+#include "mk_session.h"
 
 struct hdr_rules;
 
@@ -100,8 +99,7 @@ int hdr_rules_new(const struct mk_conf *conf, struct hdr_rules **out,
 void hdr_rules_free(struct hdr_rules *rules);
 int hdr_session_checked(const struct hdr_rules *rules, int authenticated,
     const char *client_addr);
-int hdr_session_never(const struct hdr_rules *rules, const char *client_addr);
-unsigned hdr_sessions(const void *rules);
+const struct mk_session_choice *hdr_sessions(const void *rules);
 void hdr_rewrite(const struct hdr_rules *rules, const struct hdr_msg *msg,
     struct hdr_result *out);
 void hdr_result_free(struct hdr_result *res);

@@ -48,8 +48,7 @@ struct hdr_names {
 };
 
 struct hdr_rules {
-	unsigned which;			/* MK_SESSION_* */
-	struct mk_cidr_list networks;	/* for check = networks */
+	struct mk_session_choice sessions; /* check, networks */
 	size_t max_headers;
 	size_t max_header_len;
 	int message_id;

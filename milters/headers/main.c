@@ -73,17 +73,6 @@ hm_bare(const char *addr)
 	return mk_strdup(addr);
 }
 
-/* A client outside "networks" (the only choice) is left out at CONNECT. */
-static sfsistat
-hm_connect(struct mk_conn *conn)
-{
-	if (!hdr_session_never(conn->state, conn->addr))
-		return SMFIS_CONTINUE;
-	mk_log_event(MK_LOG_DEBUG, NULL, "release client=%s[%s]: session not"
-	    " checked", conn->name, conn->addr);
-	return SMFIS_ACCEPT;
-}
-
 static sfsistat
 hm_mail(struct mk_msg *msg, char **argv)
 {
@@ -304,7 +293,6 @@ static const struct mk_milter_desc headers_desc = {
 	.init = hm_init,
 	.fini = hm_fini,
 	.sessions = hdr_sessions,
-	.connect = hm_connect,
 	.mail = hm_mail,
 	.rcpt = hm_rcpt,
 	.header = hm_header,

@@ -80,9 +80,8 @@ hdr_rules_new(const struct mk_conf *conf, struct hdr_rules **out, char *err,
 	r->feedback_id = mk_strdup(h->feedback_id);
 	hdr_names_parse(h->remove, &r->remove);
 	hdr_names_parse(h->internal_hosts, &r->internal_hosts);
-	if (mk_session_parse(conf->headers.check, &r->which, err, errlen) != 0 ||
-	    mk_cidr_list_parse(conf->headers.networks, &r->networks, err,
-	    errlen) != 0 ||
+	if (mk_session_choice_parse(&r->sessions, conf->headers.check,
+	    conf->headers.networks, err, errlen) != 0 ||
 	    mk_cidr_list_parse(h->internal_networks, &r->internal_nets, err,
 	    errlen) != 0 ||
 	    unsub_setup(r, h, err, errlen) != 0) {
@@ -98,7 +97,7 @@ hdr_rules_free(struct hdr_rules *r)
 {
 	if (r == NULL)
 		return;
-	mk_cidr_list_free(&r->networks);
+	mk_session_choice_free(&r->sessions);
 	mk_cidr_list_free(&r->internal_nets);
 	hdr_names_free(&r->remove);
 	hdr_names_free(&r->internal_hosts);
@@ -117,20 +116,14 @@ int
 hdr_session_checked(const struct hdr_rules *r, int authenticated,
     const char *client_addr)
 {
-	return mk_session_selected(r->which, &r->networks, authenticated,
-	    client_addr);
+	return mk_session_selected(r->sessions.which, &r->sessions.networks,
+	    authenticated, client_addr);
 }
 
-int
-hdr_session_never(const struct hdr_rules *r, const char *client_addr)
-{
-	return mk_session_never(r->which, &r->networks, client_addr);
-}
-
-unsigned
+const struct mk_session_choice *
 hdr_sessions(const void *r)
 {
-	return ((const struct hdr_rules *)r)->which;
+	return &((const struct hdr_rules *)r)->sessions;
 }
 
 void

@@ -43,17 +43,6 @@ su_fini(void *state)
 	supp_state_free(state);
 }
 
-/* A client outside "networks" (the only choice) is left out at CONNECT. */
-static sfsistat
-su_connect(struct mk_conn *conn)
-{
-	if (!supp_session_never(conn->state, conn->addr))
-		return SMFIS_CONTINUE;
-	mk_log_event(MK_LOG_DEBUG, NULL, "release client=%s[%s]: session not"
-	    " checked", conn->name, conn->addr);
-	return SMFIS_ACCEPT;
-}
-
 static sfsistat
 su_mail(struct mk_msg *msg, char **argv)
 {
@@ -147,7 +136,6 @@ static const struct mk_milter_desc suppress_desc = {
 	.init = su_init,
 	.fini = su_fini,
 	.sessions = supp_sessions,
-	.connect = su_connect,
 	.mail = su_mail,
 	.rcpt = su_rcpt,
 	.msg_free = su_msg_free,

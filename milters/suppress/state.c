@@ -113,9 +113,8 @@ supp_state_new(const struct mk_conf *conf, struct supp_state **out, char *err,
 	s->dir = mk_strdup(conf->store.path);
 	if (asprintf(&s->datafile, "%s/suppress/data.mdb", s->dir) < 0)
 		mk_panic("out of memory");
-	if (mk_session_parse(conf->suppress.check, &s->which, err, errlen) != 0 ||
-	    mk_cidr_list_parse(conf->suppress.networks, &s->networks, err,
-	    errlen) != 0 ||
+	if (mk_session_choice_parse(&s->sessions, conf->suppress.check,
+	    conf->suppress.networks, err, errlen) != 0 ||
 	    mk_addrpat_list_parse(conf->supp.exempt, &s->exempt, err,
 	    errlen) != 0) {
 		supp_state_free(s);
@@ -136,7 +135,7 @@ supp_state_free(struct supp_state *s)
 	retire_locked(s);
 	pthread_mutex_unlock(&s->lock);
 	pthread_mutex_destroy(&s->lock);
-	mk_cidr_list_free(&s->networks);
+	mk_session_choice_free(&s->sessions);
 	mk_addrpat_list_free(&s->exempt);
 	for (int i = 1; i < MK_REASON_COUNT; i++)
 		free(s->reply[i]);
@@ -149,18 +148,12 @@ int
 supp_session_checked(const struct supp_state *s, int authenticated,
     const char *client_addr)
 {
-	return mk_session_selected(s->which, &s->networks, authenticated,
-	    client_addr);
+	return mk_session_selected(s->sessions.which, &s->sessions.networks,
+	    authenticated, client_addr);
 }
 
-int
-supp_session_never(const struct supp_state *s, const char *client_addr)
-{
-	return mk_session_never(s->which, &s->networks, client_addr);
-}
-
-unsigned
+const struct mk_session_choice *
 supp_sessions(const void *s)
 {
-	return ((const struct supp_state *)s)->which;
+	return &((const struct supp_state *)s)->sessions;
 }

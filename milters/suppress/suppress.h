@@ -10,9 +10,7 @@
  *	void	supp_state_free(struct supp_state *s);
  *	int	supp_session_checked(const struct supp_state *s,
  *			int authenticated, const char *client_addr);
- *	int	supp_session_never(const struct supp_state *s,
- *			const char *client_addr);
- *	unsigned supp_sessions(const void *s);
+ *	const struct mk_session_choice *supp_sessions(const void *s);
  *	void	supp_sender_scope(const char *sender, char *scope,
  *			size_t len);
  *	void	supp_decide(struct supp_state *s, const char *rcpt,
@@ -27,9 +25,8 @@
  *	decides with it (the milter skeleton's snapshots guarantee that).
  *
  *	supp_session_checked() tells whether a session is one to look at;
- *	supp_session_never() that, from the client's address alone, it will
- *	never be (mk_session_never()); supp_sessions() gives the session
- *	choice as MK_SESSION_* bits (the skeleton's sessions() hook).
+ *	supp_sessions() gives the session choice (the skeleton's sessions()
+ *	hook).
  *	supp_sender_scope() gives the sender domain of MAIL FROM, normalized,
  *	or "" for the null sender and anything unparsable (global entries
  *	only, then).
@@ -51,6 +48,7 @@
 #include "mk_addr.h"
 #include "mk_conf.h"
 #include "mk_reply.h"
+#include "mk_session.h"
 #include "mk_store.h"
 
 enum supp_verdict {
@@ -76,8 +74,7 @@ int supp_state_new(const struct mk_conf *conf, struct supp_state **out,
 void supp_state_free(struct supp_state *s);
 int supp_session_checked(const struct supp_state *s, int authenticated,
     const char *client_addr);
-int supp_session_never(const struct supp_state *s, const char *client_addr);
-unsigned supp_sessions(const void *s);
+const struct mk_session_choice *supp_sessions(const void *s);
 void supp_sender_scope(const char *sender, char *scope, size_t len);
 void supp_decide(struct supp_state *s, const char *rcpt, const char *scope,
     int64_t now, struct supp_result *r);

@@ -31,8 +31,7 @@ struct supp_handle {
 struct supp_state {
 	char *dir;			/* [store] path */
 	char *datafile;			/* dir/suppress/data.mdb */
-	unsigned which;			/* MK_SESSION_* */
-	struct mk_cidr_list networks;
+	struct mk_session_choice sessions;	/* check, networks */
 	struct mk_addrpat_list exempt;
 	char *reply[MK_REASON_COUNT];	/* templates, [0] unused */
 	pthread_mutex_t lock;		/* guards cur, checked, refs */

@@ -120,6 +120,23 @@ test_session_choices(void **state)
 	    "203.0.113.1"));
 	assert_false(mk_session_never(0, &nets, "203.0.113.1"));
 	mk_cidr_list_free(&nets);
+
+	/* A section's choice: both keys, errors named. */
+	struct mk_session_choice c;
+
+	assert_int_equal(mk_session_choice_parse(&c, "networks",
+	    "192.0.2.0/24", err, sizeof(err)), 0);
+	assert_int_equal(c.which, MK_SESSION_NETWORKS);
+	assert_true(mk_session_never(c.which, &c.networks, "203.0.113.1"));
+	mk_session_choice_free(&c);
+	assert_int_equal(mk_session_choice_parse(&c, "sometimes", "", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "sometimes"));
+	mk_session_choice_free(&c);
+	assert_int_equal(mk_session_choice_parse(&c, "networks", "192.0.2.300",
+	    err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "192.0.2.300"));
+	mk_session_choice_free(&c);
 }
 
 int
