@@ -26,7 +26,9 @@
 #     skip this step.
 # Everything started here is stopped by its pid; the temp dir is removed.
 # Environment: CONNS, SECONDS_LOAD, MESSAGES, SESSIONS, ROUNDS, LAB,
-# SOURCE_ARGS (more smtp-source options, e.g. -d), LAB_TMPFS (tmpfs size
+# SOURCE_ARGS (more smtp-source options, e.g. -d), LAB_CHECK (the milter's
+# check = for the lab step, with networks = 10.0.0.0/8: "networks" leaves
+# the lab's client alone from CONNECT on), LAB_TMPFS (tmpfs size
 # of the lab's run directory, default 2g; empty: on disk), KEEP=1 (keep
 # the temp dir).
 set -u
@@ -83,4 +85,10 @@ echo "RESULT msg_per_s=$(val msg_per_s) msg_p99_ms=$(val msg_p99_ms) messages=$(
 # ---- 3. Postfix lab --------------------------------------------------------
 . "$top_srcdir/tests/e2e/lab.sh"
 . "$top_srcdir/bench/lib/labratio.sh"
+if [ -n "${LAB_CHECK:-}" ]; then	# the lab's client, 127.0.0.1, is outside
+	stop_milter
+	printf 'check = %s\nnetworks = 10.0.0.0/8\n' "$LAB_CHECK" >>"$tmp/milterkit.conf"
+	bench_milter "$sock" "$tmp/milterkit.conf" "$MILTER"
+	echo "== lab with check = $LAB_CHECK, networks = 10.0.0.0/8: its client is left alone"
+fi
 lab_ratio milterkit-headers "$sock" "$mpid" || exit 1

@@ -2,7 +2,7 @@
  * NAME
  *	nullmilter - the least a milter can be, as a benchmark reference
  * SYNOPSIS
- *	nullmilter SOCKET_PATH
+ *	nullmilter [-c] SOCKET_PATH
  * DESCRIPTION
  *	Listens on a unix socket and speaks just enough of the milter
  *	protocol to be used by Postfix or Sendmail: at OPTNEG it asks for
@@ -16,6 +16,11 @@
  *	milterkit milter: whatever Postfix spends on a milter that does
  *	nothing is the floor under every milter's figure, so the difference
  *	between the two is the milter's own cost.
+ *
+ *	With -c it answers "accept" at CONNECT instead (CONNECT is then
+ *	neither skipped nor left without an answer): the MTA leaves it out
+ *	of the rest of the session, which is the least a milter can cost
+ *	for a session it does not look at.
  *
  *	It shares no code with milterkit on purpose (a reference must not
  *	inherit what it is compared with). Runs until SIGTERM or SIGINT;
@@ -51,6 +56,7 @@ struct conn {
 };
 
 static volatile sig_atomic_t stop;
+static int accept_connect;		/* -c */
 
 static void
 on_signal(int sig)
@@ -96,12 +102,18 @@ packet(struct conn *c, unsigned char cmd, const unsigned char *d, uint32_t n)
 		memcpy(w, d, 12);
 		w[1] = 0;
 		c->proto = ntohl(w[2]) & NO_STAGES;
+		if (accept_connect)	/* CONNECT sent, and answered */
+			c->proto &= ~(uint32_t)(0x1 | 0x1000);
 		w[2] = htonl(c->proto);
 		return put(c->fd, 'O', w, 12);
 	case 'D': case 'A': case 'K':	/* macros, abort, quit-new-connection */
 		return 0;
 	case 'Q':
 		return -1;
+	case 'C':
+		if (accept_connect)
+			return put(c->fd, 'a', NULL, 0);
+		/* FALLTHROUGH */
 	default:	/* EOM, or a stage the MTA would not let it skip */
 		if (c->proto & no_reply_flag(cmd))
 			return 0;
@@ -146,8 +158,13 @@ main(int argc, char **argv)
 	struct epoll_event ev, evs[64];
 	int lfd, ep, n;
 
+	if (argc == 3 && strcmp(argv[1], "-c") == 0) {
+		accept_connect = 1;
+		argv++;
+		argc--;
+	}
 	if (argc != 2 || strlen(argv[1]) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "usage: nullmilter SOCKET_PATH\n");
+		fprintf(stderr, "usage: nullmilter [-c] SOCKET_PATH\n");
 		return 2;
 	}
 	strcpy(sun.sun_path, argv[1]);
