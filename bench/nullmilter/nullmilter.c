@@ -73,7 +73,8 @@ put(int fd, char cmd, const void *data, uint32_t n)
 
 	memcpy(pkt, &len, 4);
 	pkt[4] = (unsigned char)cmd;
-	memcpy(pkt + 5, data, n);
+	if (n > 0)
+		memcpy(pkt + 5, data, n);
 	return write(fd, pkt, 5 + n) == (ssize_t)(5 + n) ? 0 : -1;
 }
 
