@@ -45,11 +45,11 @@ lab_ratio() {
 
 	# The reference milter, reachable by smtpd (user postfix).
 	nullsock=$LAB_DIR/null.sock
-	"$top_builddir/bench/nullmilter/nullmilter" "$nullsock" &
-	npid=$!
-	lab_at_exit "kill $npid 2>/dev/null; wait $npid 2>/dev/null"
-	for _ in $(seq 1 50); do [ -S "$nullsock" ] && break; sleep 0.1; done
-	[ -S "$nullsock" ] || { echo "lab_ratio: nullmilter did not start" >&2; return 1; }
+	daemon_start "$nullsock" "$LAB_DIR/null.log" \
+	    "$top_builddir/bench/nullmilter/nullmilter" "$nullsock"
+	r=$? npid=$daemon_pid
+	lab_at_exit "daemon_stop $npid"
+	[ $r = 0 ] || { echo "lab_ratio: nullmilter did not start" >&2; return 1; }
 
 	modes=(plain null "$name")
 	port[plain]=$LAB_SMTP_PORT
