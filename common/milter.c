@@ -255,6 +255,22 @@ no_reply_now(void)
 	return nr;
 }
 
+/* Whether the program looks at this message's session (sessions()); the
+ * SASL login is known at MAIL. */
+static int
+looked_at(struct mk_conn *conn)
+{
+	const struct mk_session_choice *sc;
+	const char *user;
+
+	if (the_desc->sessions == NULL)
+		return 1;
+	sc = the_desc->sessions(conn->state);
+	user = mk_milter_macro(conn, "{auth_authen}");
+	return mk_session_selected(sc->which, &sc->networks,
+	    user != NULL && *user != '\0', conn->addr);
+}
+
 /* A refusal waiting from a no-reply stage, given with its reply. */
 static sfsistat
 deferred(struct mk_conn *conn)
@@ -344,6 +360,13 @@ cb_envfrom(struct mk_mconn *mc, char **argv)
 		    "Sender address too long");
 	}
 	strcpy(msg->sender, from);
+	if (!looked_at(conn)) {
+		msg->left_alone = 1;
+		mk_log_event(MK_LOG_DEBUG, mk_milter_qid(conn, msg),
+		    "skip client=%s[%s]: session not checked", conn->name,
+		    conn->addr);
+		return answer(conn, SMFIP_NR_MAIL, SMFIS_ACCEPT);
+	}
 	return answer(conn, SMFIP_NR_MAIL, the_desc->mail != NULL ?
 	    the_desc->mail(msg, argv) : SMFIS_CONTINUE);
 }
@@ -358,6 +381,8 @@ cb_envrcpt(struct mk_mconn *mc, char **argv)
 	if (msg->conn->deferred != SMFIS_CONTINUE)	/* else at the end */
 		return (msg->conn->nr & SMFIP_NR_RCPT) ? SMFIS_NOREPLY :
 		    deferred(msg->conn);
+	if (msg->left_alone)
+		return answer(msg->conn, SMFIP_NR_RCPT, SMFIS_CONTINUE);
 	msg->nrcpt++;
 	return answer(msg->conn, SMFIP_NR_RCPT, the_desc->rcpt(msg, argv));
 }
@@ -367,8 +392,10 @@ cb_header(struct mk_mconn *mc, const char *name, const char *value)
 {
 	struct mk_msg *msg = msg_of(mc);
 
-	return msg == NULL ? SMFIS_TEMPFAIL :
-	    answer(msg->conn, SMFIP_NR_HDR, the_desc->header(msg, name, value));
+	if (msg == NULL)
+		return SMFIS_TEMPFAIL;
+	return answer(msg->conn, SMFIP_NR_HDR, msg->left_alone ?
+	    SMFIS_CONTINUE : the_desc->header(msg, name, value));
 }
 
 static sfsistat
@@ -376,7 +403,8 @@ cb_eoh(struct mk_mconn *mc)
 {
 	struct mk_msg *msg = msg_of(mc);
 
-	return msg == NULL ? SMFIS_TEMPFAIL : the_desc->eoh(msg);
+	return msg == NULL ? SMFIS_TEMPFAIL :
+	    msg->left_alone ? SMFIS_CONTINUE : the_desc->eoh(msg);
 }
 
 static sfsistat
@@ -384,7 +412,8 @@ cb_body(struct mk_mconn *mc, const unsigned char *chunk, size_t len)
 {
 	struct mk_msg *msg = msg_of(mc);
 
-	return msg == NULL ? SMFIS_TEMPFAIL : the_desc->body(msg, chunk, len);
+	return msg == NULL ? SMFIS_TEMPFAIL :
+	    msg->left_alone ? SMFIS_CONTINUE : the_desc->body(msg, chunk, len);
 }
 
 static sfsistat
@@ -396,7 +425,8 @@ cb_eom(struct mk_mconn *mc)
 	if (msg == NULL)
 		return SMFIS_TEMPFAIL;
 	rc = msg->conn->deferred != SMFIS_CONTINUE ? deferred(msg->conn) :
-	    the_desc->eom != NULL ? the_desc->eom(msg) : SMFIS_CONTINUE;
+	    msg->left_alone || the_desc->eom == NULL ? SMFIS_CONTINUE :
+	    the_desc->eom(msg);
 	msg_end(msg->conn);
 	return rc;
 }

@@ -47,12 +47,15 @@
  *	milter at end of message), which spares the MTA nearly all it spends
  *	on a milter. In a no-reply stage the accept cannot reach the MTA; it
  *	is dropped, and the program must pass what follows untouched itself.
- *	So sessions(state) gives the skeleton the program's session choice
- *	(struct mk_session_choice of mk_session.h): with "networks" alone,
- *	CONNECT is answered and the skeleton itself accepts a client outside
- *	them (logged at debug level); with "authenticated" among them, MAIL
- *	is answered, and the program accepts there a message it does not
- *	look at; with all sessions, neither.
+ *	The skeleton does that for the program's session choice, given by
+ *	sessions(state) (struct mk_session_choice of mk_session.h): with
+ *	"networks" alone, CONNECT is answered and a client outside them is
+ *	accepted there; with "authenticated" among the choices, MAIL is
+ *	answered and a message without a login ({auth_authen}, which the
+ *	program lists in macros[SMFIM_ENVFROM]) is accepted there; with all
+ *	sessions, neither. Both are logged at debug level. A message left
+ *	alone reaches no program callback at all, even where the MTA keeps
+ *	sending its stages (an accept dropped in a no-reply stage).
  *	A program names the macros it reads in macros[], per stage
  *	(SMFIM_ENVFROM: "i {auth_authen}"), the skeleton's "i" included: the
  *	MTA is asked for these only (SMFIF_SETSYMLIST), which spares Postfix
@@ -127,6 +130,7 @@ struct mk_msg {
 	char qid[MK_MILTER_QID_MAX];	/* "" until the MTA sends {i} */
 	char sender[MK_MILTER_ADDR_MAX]; /* as given, "<>" for bounces */
 	unsigned nrcpt;			/* RCPT callbacks seen */
+	int left_alone;			/* session not looked at */
 	void *data;			/* program data, freed by msg_free() */
 	int error_logged;
 };

@@ -8,8 +8,6 @@
  *	int	hdr_rules_new(const struct mk_conf *conf, struct hdr_rules **out,
  *			char *err, size_t errlen);
  *	void	hdr_rules_free(struct hdr_rules *rules);
- *	int	hdr_session_checked(const struct hdr_rules *rules,
- *			int authenticated, const char *client_addr);
  *	const struct mk_session_choice *hdr_sessions(const void *rules);
  *	void	hdr_rewrite(const struct hdr_rules *rules,
  *			const struct hdr_msg *msg, struct hdr_result *out);
@@ -39,7 +37,9 @@
  *	the current headers; HDR_ADD edits follow.
  *	hdr_rules_limits() gives the bounds (max_headers, max_header_size)
  *	so that the adapter can stop copying early; a field's size is
- *	strlen(name) + 1 + strlen(value).
+ *	strlen(name) + 1 + strlen(value). hdr_sessions() gives the session
+ *	choice ("check", "networks"): the skeleton's sessions() hook, which
+ *	decides the sessions rewritten.
  */
 #ifndef HEADERS_H
 #define HEADERS_H
@@ -97,8 +97,6 @@ struct hdr_limits {
 int hdr_rules_new(const struct mk_conf *conf, struct hdr_rules **out,
     char *err, size_t errlen);
 void hdr_rules_free(struct hdr_rules *rules);
-int hdr_session_checked(const struct hdr_rules *rules, int authenticated,
-    const char *client_addr);
 const struct mk_session_choice *hdr_sessions(const void *rules);
 void hdr_rewrite(const struct hdr_rules *rules, const struct hdr_msg *msg,
     struct hdr_result *out);

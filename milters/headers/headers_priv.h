@@ -3,7 +3,7 @@
  *	headers_priv.h - what the files of milterkit-headers' header logic
  *	share: the compiled rules, the rewrite context, and the helpers
  * SYNOPSIS
- *	rules.c		hdr_rules_new(), hdr_rules_free(), hdr_session_checked(),
+ *	rules.c		hdr_rules_new(), hdr_rules_free(), hdr_sessions(),
  *			hdr_rules_limits()
  *	names.c		hdr_names_parse(), hdr_names_free(),
  *			hdr_domain_match(), hdr_field_match()

@@ -7,11 +7,10 @@
  *	written (leading blank and folding kept); HELO, end of headers and
  *	the body are negotiated away, and the MTA waits for an answer only
  *	at end of message (SMFIP_NR_* at CONNECT, MAIL, RCPT and each
- *	header). At MAIL it decides whether the session is rewritten at all
- *	(nothing of an unchecked session's message is kept or changed; where
- *	the session choice lets CONNECT or MAIL be answered, such sessions
- *	are accepted there and the MTA leaves the milter out of them) and
- *	notes the SASL login and whether MAIL FROM carried SMTPUTF8; RCPT
+ *	header). Sessions it does not rewrite ("check") are left to the MTA
+ *	by the skeleton (sessions(), mk_milter.h): nothing of their messages
+ *	reaches these callbacks. At MAIL it notes the SASL login and whether
+ *	MAIL FROM carried SMTPUTF8; RCPT
  *	keeps the first recipient; each header is copied,
  *	within the configured bounds (past them nothing more is kept and the
  *	message is rejected with 552 5.3.4 at its end). At end of message
@@ -35,7 +34,6 @@
 
 /* What the adapter keeps of one message, MAIL to end of message. */
 struct hm_msg {
-	int checked;			/* session rewritten */
 	int smtputf8;			/* MAIL FROM carried SMTPUTF8 */
 	const char *overflow;		/* bound exceeded: rejected at the
 					 * end, for this reason */
@@ -81,18 +79,7 @@ hm_mail(struct mk_msg *msg, char **argv)
 	const char *user = mk_milter_macro(conn, "{auth_authen}");
 
 	msg->data = m;
-	if (user != NULL && *user == '\0')
-		user = NULL;
-	m->checked = hdr_session_checked(conn->state, user != NULL, conn->addr);
-	if (!m->checked) {
-		mk_log_event(MK_LOG_DEBUG, mk_milter_qid(conn, msg),
-		    "skip client=%s[%s]: session not checked", conn->name,
-		    conn->addr);
-		/* The MTA leaves the milter out of the message where MAIL is
-		 * answered; else nothing is kept and nothing changed. */
-		return SMFIS_ACCEPT;
-	}
-	if (user != NULL && strlen(user) < MK_MILTER_ADDR_MAX)
+	if (user != NULL && *user != '\0' && strlen(user) < MK_MILTER_ADDR_MAX)
 		m->sasl_user = mk_strdup(user);
 	for (size_t i = 1; argv[0] != NULL && argv[i] != NULL; i++)
 		if (strcasecmp(argv[i], "SMTPUTF8") == 0)
@@ -138,7 +125,7 @@ hm_header(struct mk_msg *msg, const char *name, const char *value)
 	size_t ln, lv;
 	char *copy;
 
-	if (m == NULL || !m->checked || m->overflow)
+	if (m == NULL || m->overflow)
 		return SMFIS_CONTINUE;
 	hdr_rules_limits(msg->conn->state, &lim);
 	if (m->n >= lim.max_headers)
@@ -209,7 +196,7 @@ hm_eom(struct mk_msg *msg)
 	sfsistat rc = SMFIS_CONTINUE;
 	size_t i;
 
-	if (m == NULL || !m->checked)
+	if (m == NULL)
 		return SMFIS_CONTINUE;
 	if (m->overflow != NULL) {
 		mk_milter_setreply(conn, "552", "5.3.4", "Message header too "

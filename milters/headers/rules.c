@@ -6,8 +6,7 @@
  *	int	hdr_rules_new(const struct mk_conf *conf,
  *			struct hdr_rules **out, char *err, size_t errlen);
  *	void	hdr_rules_free(struct hdr_rules *rules);
- *	int	hdr_session_checked(const struct hdr_rules *rules,
- *			int authenticated, const char *client_addr);
+ *	const struct mk_session_choice *hdr_sessions(const void *rules);
  *	void	hdr_rules_limits(const struct hdr_rules *rules,
  *			struct hdr_limits *out);
  * DESCRIPTION
@@ -110,14 +109,6 @@ hdr_rules_free(struct hdr_rules *r)
 	free(r->feedback_id);
 	free(r->msgid_domain);
 	free(r);
-}
-
-int
-hdr_session_checked(const struct hdr_rules *r, int authenticated,
-    const char *client_addr)
-{
-	return mk_session_selected(r->sessions.which, &r->sessions.networks,
-	    authenticated, client_addr);
 }
 
 const struct mk_session_choice *

@@ -4,12 +4,11 @@
  * DESCRIPTION
  *	The milter adapter: it asks the MTA for CONNECT, MAIL and RCPT only
  *	(every later stage is negotiated away, so it costs nothing after
- *	RCPT), works out at MAIL whether the session is one to look at and
- *	the sender domain that scopes the lookup, and at each RCPT maps the
- *	decision of supp_decide() (decide.c) to a reply. Sessions it does
- *	not look at are accepted at CONNECT (check = networks: a client
- *	outside them) or at MAIL, so that the MTA leaves the milter out of
- *	them. Everything else is the milter skeleton's (common/milter*.c).
+ *	RCPT), works out at MAIL the sender domain that scopes the lookup,
+ *	and at each RCPT maps the decision of supp_decide() (decide.c) to a
+ *	reply. Sessions it does not look at ("check") are left to the MTA
+ *	by the skeleton (sessions(), mk_milter.h), as is everything else
+ *	(common/milter*.c).
  * SEE ALSO
  *	suppress.h, milterkit-suppress(8)
  */
@@ -27,7 +26,6 @@
 
 /* What MAIL decided for the message. */
 struct supp_msg {
-	int checked;				/* session looked at */
 	char scope[MK_ADDR_DOMAIN_MAX + 1];	/* sender domain or "" */
 };
 
@@ -46,21 +44,9 @@ su_fini(void *state)
 static sfsistat
 su_mail(struct mk_msg *msg, char **argv)
 {
-	struct mk_conn *conn = msg->conn;
 	struct supp_msg *m = mk_calloc(1, sizeof(*m));
-	const char *user = mk_milter_macro(conn, "{auth_authen}");
 
 	msg->data = m;
-	m->checked = supp_session_checked(conn->state, user != NULL && *user,
-	    conn->addr);
-	if (!m->checked) {
-		mk_log_event(MK_LOG_DEBUG, mk_milter_qid(conn, msg),
-		    "skip client=%s[%s]: session not checked", conn->name,
-		    conn->addr);
-		/* The MTA leaves the milter out of the message where MAIL is
-		 * answered; else every RCPT passes (m->checked). */
-		return SMFIS_ACCEPT;
-	}
 	supp_sender_scope(argv[0], m->scope, sizeof(m->scope));
 	return SMFIS_CONTINUE;
 }
@@ -74,7 +60,7 @@ su_rcpt(struct mk_msg *msg, char **argv)
 	struct supp_result r;
 	char rcpt[MK_LOG_CLIENT_MAX], from[MK_LOG_CLIENT_MAX];
 
-	if (m == NULL || !m->checked || argv[0] == NULL)
+	if (m == NULL || argv[0] == NULL)
 		return SMFIS_CONTINUE;
 	supp_decide(conn->state, argv[0], m->scope, (int64_t)time(NULL), &r);
 	mk_printable(rcpt, sizeof(rcpt), argv[0], (size_t)-1);

@@ -144,14 +144,6 @@ supp_state_free(struct supp_state *s)
 	free(s);
 }
 
-int
-supp_session_checked(const struct supp_state *s, int authenticated,
-    const char *client_addr)
-{
-	return mk_session_selected(s->sessions.which, &s->sessions.networks,
-	    authenticated, client_addr);
-}
-
 const struct mk_session_choice *
 supp_sessions(const void *s)
 {

@@ -8,8 +8,6 @@
  *	int	supp_state_new(const struct mk_conf *conf,
  *			struct supp_state **out, char *err, size_t errlen);
  *	void	supp_state_free(struct supp_state *s);
- *	int	supp_session_checked(const struct supp_state *s,
- *			int authenticated, const char *client_addr);
  *	const struct mk_session_choice *supp_sessions(const void *s);
  *	void	supp_sender_scope(const char *sender, char *scope,
  *			size_t len);
@@ -24,9 +22,9 @@
  *	the state (NULL is a no-op); it must not run while another thread
  *	decides with it (the milter skeleton's snapshots guarantee that).
  *
- *	supp_session_checked() tells whether a session is one to look at;
- *	supp_sessions() gives the session choice (the skeleton's sessions()
- *	hook).
+ *	supp_sessions() gives the session choice ("check", "networks"):
+ *	the skeleton's sessions() hook, which decides the sessions looked
+ *	at.
  *	supp_sender_scope() gives the sender domain of MAIL FROM, normalized,
  *	or "" for the null sender and anything unparsable (global entries
  *	only, then).
@@ -72,8 +70,6 @@ struct supp_result {
 int supp_state_new(const struct mk_conf *conf, struct supp_state **out,
     char *err, size_t errlen);
 void supp_state_free(struct supp_state *s);
-int supp_session_checked(const struct supp_state *s, int authenticated,
-    const char *client_addr);
 const struct mk_session_choice *supp_sessions(const void *s);
 void supp_sender_scope(const char *sender, char *scope, size_t len);
 void supp_decide(struct supp_state *s, const char *rcpt, const char *scope,

@@ -192,17 +192,24 @@ test_session_checked(void **st)
 {
 	struct hdr_rules *r = rules_ok("check = authenticated, networks\n"
 	    "networks = 192.0.2.0/24");
+	const struct mk_session_choice *sc = hdr_sessions(r);
 	struct hdr_limits lim;
 
-	assert_true(hdr_session_checked(r, 1, "198.51.100.1"));
-	assert_true(hdr_session_checked(r, 0, "192.0.2.7"));
-	assert_false(hdr_session_checked(r, 0, "198.51.100.1"));
+	assert_true(mk_session_selected(sc->which, &sc->networks, 1,
+	    "198.51.100.1"));
+	assert_true(mk_session_selected(sc->which, &sc->networks, 0,
+	    "192.0.2.7"));
+	assert_false(mk_session_selected(sc->which, &sc->networks, 0,
+	    "198.51.100.1"));
 	hdr_rules_limits(r, &lim);
 	assert_int_equal(lim.max_headers, 1000);
 	assert_int_equal(lim.max_header_len, 65536);
 	hdr_rules_free(r);
 	r = rules_ok(NULL);
-	assert_true(hdr_session_checked(r, 0, "198.51.100.1"));
+	sc = hdr_sessions(r);
+	assert_int_equal(sc->which, 0);	/* all */
+	assert_true(mk_session_selected(sc->which, &sc->networks, 0,
+	    "198.51.100.1"));
 	hdr_rules_free(r);
 	hdr_rules_free(NULL);
 }

@@ -247,6 +247,7 @@ test_custom_reply_and_sessions(void **st)
 {
 	struct fx *f = *st;
 	struct supp_result r;
+	const struct mk_session_choice *sc;
 	char scope[300];
 
 	writer(f, 0);
@@ -257,9 +258,13 @@ test_custom_reply_and_sessions(void **st)
 	assert_string_equal(r.reply.rcode, "551");
 	assert_string_equal(r.reply.xcode, "5.1.6");
 	assert_string_equal(r.reply.text, "gone: bob@example.com (bounce)");
-	assert_false(supp_session_checked(f->s, 0, "203.0.113.5"));
-	assert_true(supp_session_checked(f->s, 1, "203.0.113.5"));
-	assert_true(supp_session_checked(f->s, 0, "192.0.2.77"));
+	sc = supp_sessions(f->s);
+	assert_false(mk_session_selected(sc->which, &sc->networks, 0,
+	    "203.0.113.5"));
+	assert_true(mk_session_selected(sc->which, &sc->networks, 1,
+	    "203.0.113.5"));
+	assert_true(mk_session_selected(sc->which, &sc->networks, 0,
+	    "192.0.2.77"));
 	supp_sender_scope("<List@News.Example.COM>", scope, sizeof(scope));
 	assert_string_equal(scope, "news.example.com");
 	supp_sender_scope("<>", scope, sizeof(scope));
