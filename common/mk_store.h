@@ -35,6 +35,9 @@
  *
  *	const char *mk_reason_name(int reason);
  *	int	mk_reason_parse(const char *name);
+ *
+ *	int	mk_store_as_owner(const char *dir, struct mk_store_who *who,
+ *			char *err, size_t errlen);
  * DESCRIPTION
  *	The store is a directory of environments, one per purpose; this
  *	module opens DIR/suppress. The API hides the backend: no LMDB type
@@ -81,6 +84,12 @@
  *	mk_supp_import_commit() and mk_supp_import_abort() both free the
  *	import, whatever the outcome.
  *
+ *	mk_store_as_owner() is for commands run as root: before they open
+ *	anything under dir they become, for good, the user who owns the
+ *	store, so they never follow a link planted there with root's rights
+ *	and never chown by path (store_owner.c says which directories count;
+ *	0, or -1 with a message in err and nothing may be opened).
+ *
  *	Functions return 0 or a negative MK_STORE_E* code; mk_store_strerror()
  *	explains the code and mk_store_errdetail() the last error of the
  *	calling thread on st (path, system error, what to raise) for the log
@@ -92,6 +101,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "mk_addr.h"
 
@@ -170,6 +180,14 @@ struct mk_store_info {
 	int64_t now;
 };
 
+/* Who a root-run command is once mk_store_as_owner() returned. */
+struct mk_store_who {
+	uid_t uid;
+	gid_t gid;
+	int switched;			/* 1: became the owner of from */
+	char from[4096];
+};
+
 typedef int (*mk_supp_list_fn)(const struct mk_supp_entry *e, void *arg);
 
 int mk_store_open(const char *dir, int flags, const struct mk_store_opts *opts,
@@ -198,5 +216,8 @@ void mk_supp_import_abort(struct mk_supp_import *imp);
 
 const char *mk_reason_name(int reason);
 int mk_reason_parse(const char *name);
+
+int mk_store_as_owner(const char *dir, struct mk_store_who *who, char *err,
+    size_t errlen);
 
 #endif

@@ -59,26 +59,6 @@ mkdir_p(const char *path)
 	}
 }
 
-/* A writer running as root gives the environment to the store's owner. */
-static void
-adopt_owner(const struct mk_rl_engine *e)
-{
-	static const char *const names[] = { "", "/data.mdb", "/lock.mdb" };
-	char path[4200];
-	struct stat top, sb;
-
-	if (geteuid() != 0 || stat(e->top, &top) != 0 || top.st_uid == 0)
-		return;
-	for (size_t i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "%s%s", e->dir, names[i]);
-		if (lstat(path, &sb) == 0 && !S_ISLNK(sb.st_mode) &&
-		    sb.st_uid != top.st_uid &&
-		    chown(path, top.st_uid, top.st_gid) != 0) {
-			/* the daemon will report the permission problem */
-		}
-	}
-}
-
 static int
 env_open(struct mk_rl_engine *e)
 {
@@ -107,7 +87,6 @@ env_open(struct mk_rl_engine *e)
 			mdb_txn_abort(txn);
 		goto fail;
 	}
-	adopt_owner(e);
 	return 0;
 fail:
 	rl_err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));

@@ -554,29 +554,6 @@ store_env_open(struct mk_store *st, const struct mk_store_opts *opts)
 	return 0;
 }
 
-/* store_adopt_owner - a writer running as root gives what it created to
- * the owner of the store directory, so the daemons, which run as that
- * user, can open it: root's `milterkit suppress import` into a packaged
- * /var/lib/milterkit must not lock milterkit-suppress out. */
-static void
-store_adopt_owner(const struct mk_store *st, const char *dir)
-{
-	static const char *const names[] = { "", "/data.mdb", "/lock.mdb" };
-	char path[sizeof(st->path) + 16];
-	struct stat top, sb;
-
-	if (geteuid() != 0 || stat(dir, &top) != 0 || top.st_uid == 0)
-		return;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", st->path, names[i]);
-		if (lstat(path, &sb) == 0 && !S_ISLNK(sb.st_mode) &&
-		    (sb.st_uid != top.st_uid || sb.st_gid != top.st_gid) &&
-		    chown(path, top.st_uid, top.st_gid) != 0) {
-			/* readers will report the permission problem */
-		}
-	}
-}
-
 int
 mk_store_open(const char *dir, int flags, const struct mk_store_opts *opts,
     struct mk_store **out)
@@ -615,8 +592,6 @@ mk_store_open(const char *dir, int flags, const struct mk_store_opts *opts,
 		mk_store_close(st);
 		return rc;
 	}
-	if (!st->rdonly)
-		store_adopt_owner(st, dir);
 	*out = st;
 	return 0;
 }

@@ -243,9 +243,10 @@ import_defaults(struct tool *t, const struct cli_supp_opts *o,
 }
 
 int
-cmd_import(struct tool *t, struct mk_store *st, const struct cli_supp_opts *o)
+cmd_import(struct tool *t, const struct cli_supp_opts *o)
 {
 	static struct reader r;
+	struct mk_store *st = NULL;
 	struct import_state s;
 	struct mk_supp_import *imp;
 	char scope[MK_SUPP_SCOPE_MAX + 1];
@@ -264,7 +265,11 @@ cmd_import(struct tool *t, struct mk_store *st, const struct cli_supp_opts *o)
 		fprintf(stderr, "milterkit: %s: %s\n", o->arg, strerror(errno));
 		return CLI_EXIT_USAGE;
 	}
-	if ((rc = mk_supp_import_begin(st, &imp)) < 0) {
+	/* The file is opened first: root may read it, the store's owner
+	 * (whom root becomes to open the store) perhaps not. */
+	if ((rc = tool_open_store(t, TOOL_CREATE, &st)) != 0) {
+		/* tool_open_store() said why */
+	} else if ((rc = mk_supp_import_begin(st, &imp)) < 0) {
 		rc = tool_store_fail(t, st, rc, "cannot start import");
 	} else if ((rc = import_lines(t, st, imp, &r, &s, o->skip_bad)) != 0) {
 		mk_supp_import_abort(imp);
@@ -279,5 +284,6 @@ cmd_import(struct tool *t, struct mk_store *st, const struct cli_supp_opts *o)
 	}
 	if (r.fd != 0)
 		close(r.fd);
+	mk_store_close(st);
 	return rc;
 }

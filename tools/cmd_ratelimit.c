@@ -292,14 +292,17 @@ rl_fail(const char *what, const char *why)
 /* Open the engine; returns 0, CLI_EXIT_NO when the state does not exist
  * yet (nothing is created then), or CLI_EXIT_STORE. */
 static int
-rl_open(const struct tool *t, struct mk_rl_rules **rules,
+rl_open(struct tool *t, struct mk_rl_rules **rules,
     struct mk_rl_engine **e)
 {
 	char path[4096], err[512];
 	struct stat sb;
+	int rc;
 
 	*rules = NULL;
 	*e = NULL;
+	if ((rc = tool_as_owner(t)) != 0)
+		return rc;
 	if ((size_t)snprintf(path, sizeof(path), "%s/ratelimit",
 	    t->store_dir) >= sizeof(path)) {
 		fprintf(stderr, "milterkit: store path too long\n");
@@ -333,7 +336,7 @@ rl_close(struct mk_rl_rules *rules, struct mk_rl_engine *e)
 }
 
 static int
-rl_show(const struct tool *t, const struct rl_opts *o, const char **names,
+rl_show(struct tool *t, const struct rl_opts *o, const char **names,
     size_t nnames)
 {
 	struct mk_rl_rules *rules;
@@ -386,7 +389,7 @@ none:
 }
 
 static int
-rl_reset(const struct tool *t, const struct rl_opts *o, const char **names,
+rl_reset(struct tool *t, const struct rl_opts *o, const char **names,
     size_t nnames)
 {
 	struct mk_rl_rules *rules;
@@ -431,7 +434,7 @@ rl_reset(const struct tool *t, const struct rl_opts *o, const char **names,
 }
 
 static int
-rl_top(const struct tool *t, const struct rl_opts *o)
+rl_top(struct tool *t, const struct rl_opts *o)
 {
 	struct mk_rl_rules *rules;
 	struct mk_rl_engine *e;

@@ -309,9 +309,7 @@ int
 cmd_suppress(struct tool *t, int argc, char **argv)
 {
 	struct cli_supp_opts o;
-	struct mk_store *st;
 	char err[256];
-	int rc;
 
 	if (argc < 1 || strcmp(argv[0], "--help") == 0
 	    || strcmp(argv[0], "-h") == 0) {
@@ -340,9 +338,5 @@ cmd_suppress(struct tool *t, int argc, char **argv)
 		return supp_purge(t);
 	if (strcmp(argv[0], "check") == 0)
 		return supp_check(t, &o);
-	if ((rc = tool_open_store(t, TOOL_CREATE, &st)) != 0)
-		return rc;
-	rc = cmd_import(t, st, &o);
-	mk_store_close(st);
-	return rc;
+	return cmd_import(t, &o);
 }

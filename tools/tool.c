@@ -34,6 +34,25 @@ tool_store_fail(const struct tool *t, const struct mk_store *st, int rc,
 }
 
 int
+tool_as_owner(struct tool *t)
+{
+	struct mk_store_who who;
+	char err[512];
+
+	if (t->as_owner)
+		return 0;
+	if (mk_store_as_owner(t->store_dir, &who, err, sizeof(err)) < 0) {
+		fprintf(stderr, "milterkit: %s\n", err);
+		return CLI_EXIT_STORE;
+	}
+	if (who.switched)
+		mk_debug("running as uid %ld gid %ld, the owner of %s",
+		    (long)who.uid, (long)who.gid, who.from);
+	t->as_owner = 1;
+	return 0;
+}
+
+int
 tool_open_store(struct tool *t, int mode, struct mk_store **st)
 {
 	struct mk_store_opts so;
@@ -41,6 +60,8 @@ tool_open_store(struct tool *t, int mode, struct mk_store **st)
 	int rc;
 
 	*st = NULL;
+	if ((rc = tool_as_owner(t)) != 0)
+		return rc;
 	if (mode == TOOL_READ) {
 		rc = mk_store_open(t->store_dir, MK_STORE_RDONLY, NULL, st);
 		if (rc == MK_STORE_ENOENT)

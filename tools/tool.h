@@ -12,8 +12,8 @@
  *	int	tool_norm_scope(const char *in, char *out, size_t outlen,
  *			char *err, size_t errlen);
  *	int	cmd_suppress(struct tool *t, int argc, char **argv);
- *	int	cmd_import(struct tool *t, struct mk_store *st,
- *			const struct cli_supp_opts *o);
+ *	int	cmd_import(struct tool *t, const struct cli_supp_opts *o);
+ *	int	tool_as_owner(struct tool *t);
  *	int	cmd_store(struct tool *t, int argc, char **argv);
  *	int	cmd_config(struct tool *t, int argc, char **argv);
  * DESCRIPTION
@@ -29,6 +29,11 @@
  *	(MK_STORE_ENOENT is returned as is for callers that accept a store
  *	that does not exist yet). tool_store_fail() prints a store error with
  *	its detail and returns CLI_EXIT_STORE.
+ *
+ *	tool_as_owner() runs before anything under the store directory is
+ *	opened (tool_open_store() and the rate-limit verbs call it): as
+ *	root, the command becomes the store's owner for good
+ *	(mk_store_as_owner()). 0, or CLI_EXIT_STORE after printing why.
  *
  *	tool_norm_target() normalizes an address or "@domain";
  *	tool_norm_scope() a sender domain ("" stays global). Both return 0 or
@@ -52,6 +57,7 @@ struct tool {
 	struct mk_conf *conf;	/* NULL for `config check` */
 	const char *store_dir;
 	int64_t now;
+	int as_owner;		/* tool_as_owner() done */
 };
 
 int tool_open_store(struct tool *t, int mode, struct mk_store **st);
@@ -63,8 +69,8 @@ int tool_norm_scope(const char *in, char *out, size_t outlen, char *err,
     size_t errlen);
 
 int cmd_suppress(struct tool *t, int argc, char **argv);
-int cmd_import(struct tool *t, struct mk_store *st,
-    const struct cli_supp_opts *o);
+int cmd_import(struct tool *t, const struct cli_supp_opts *o);
+int tool_as_owner(struct tool *t);
 int cmd_store(struct tool *t, int argc, char **argv);
 int cmd_config(struct tool *t, int argc, char **argv);
 int cmd_ratelimit(struct tool *t, int argc, char **argv);

@@ -386,28 +386,6 @@ test_threads(void **state)
 	}
 }
 
-/* A writer running as root gives what it creates to the owner of the
- * store directory, so daemons running as that user can open the store. */
-static void
-test_root_writer_adopts_dir_owner(void **state)
-{
-	struct fx *f = *state;
-	struct stat sb;
-	char p[160];
-
-	assert_int_equal(chown(f->dir, 65534, 65534), 0);
-	create(f, 0);
-	add(f->st, "", "a@x.example", MK_REASON_BOUNCE, 0);
-	mk_store_close(f->st);
-	f->st = NULL;
-	snprintf(p, sizeof(p), "%s/data.mdb", f->path);
-	assert_int_equal(stat(p, &sb), 0);
-	assert_int_equal(sb.st_uid, 65534);
-	assert_int_equal(sb.st_gid, 65534);
-	assert_int_equal(stat(f->path, &sb), 0);
-	assert_int_equal(sb.st_uid, 65534);
-}
-
 int
 main(void)
 {
@@ -421,8 +399,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stale_reader, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_root_writer_adopts_dir_owner,
-		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("store_env", tests, NULL, NULL);
