@@ -10,6 +10,7 @@
  *	MK_MCONN_MAX_PACKET, a command before OPTNEG, an unknown command,
  *	strings without their NUL, a CONNECT without family or an OPTNEG
  *	of fewer than 12 bytes are protocol errors, logged with their cause.
+ *	Nothing after QUIT is decoded, even what came in the same read.
  *	What goes back to the MTA (answers, header edits, the OPTNEG
  *	answer) is built in milter_answer.c.
  * SEE ALSO
@@ -385,6 +386,7 @@ dispatch(struct mk_mconn *mc, char cmd, const unsigned char *d, size_t len)
 		session_end(mc);
 		return MK_MCONN_OK;
 	case SMFIC_QUIT:
+		mc->quit = 1;
 		return MK_MCONN_DONE;
 	default:
 		return proto_error(mc, cmd, "unknown command");
@@ -413,7 +415,7 @@ mk_mconn_received(struct mk_mconn *mc, size_t n)
 	int rc = MK_MCONN_OK;
 
 	mc->in.len += n;
-	while (rc == MK_MCONN_OK && mc->in.len - mc->in_off >= 4) {
+	while (!mc->quit && rc == MK_MCONN_OK && mc->in.len - mc->in_off >= 4) {
 		const unsigned char *p = mc->in.p + mc->in_off;
 		uint32_t plen;
 
@@ -434,6 +436,12 @@ mk_mconn_received(struct mk_mconn *mc, size_t n)
 		mc->in_off += 4 + (size_t)plen;
 		rc = dispatch(mc, (char)p[4], p + 5, plen - 1);
 		/* dispatch may not grow mc->in: p stays valid until here */
+	}
+	/* After QUIT, what followed it in the same read or comes later is
+	 * dropped unread. */
+	if (mc->quit) {
+		mc->in_off = mc->in.len;
+		rc = MK_MCONN_DONE;
 	}
 	if (mc->in_off == mc->in.len)
 		mc->in.len = mc->in_off = 0;

@@ -24,6 +24,7 @@ struct mk_mconn {
 	unsigned long id;
 	int negotiated;
 	int in_eom;			/* header edits allowed */
+	int quit;			/* QUIT seen: decode nothing more */
 	unsigned long actions;		/* agreed SMFIF_* */
 	unsigned long steps;		/* agreed SMFIP_* */
 	char *macros[MACRO_STAGES];	/* name\0value\0... */

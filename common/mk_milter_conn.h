@@ -67,7 +67,9 @@
  *	mk_mconn_chgheader() deletes the field. They return 0 or -1.
  * DIAGNOSTICS
  *	mk_mconn_received() and mk_mconn_feed() return MK_MCONN_OK,
- *	MK_MCONN_DONE after QUIT (send what is queued, then close) or
+ *	MK_MCONN_DONE after QUIT (send what is queued, then close; what
+ *	follows QUIT, in the same read or later, is dropped undecoded and
+ *	every later call returns MK_MCONN_DONE again) or
  *	MK_MCONN_ERROR after a protocol error, which they log with its cause
  *	(the connection must then be closed). mk_mconn_free() calls close()
  *	for a connection that negotiated.

@@ -133,6 +133,7 @@ static const struct mk_mconn_ops ops = {
 	.close = rec_close,
 };
 
+
 /* ---- packets ---------------------------------------------------------------- */
 
 static unsigned char in[8192];
@@ -468,6 +469,27 @@ test_macro_names_logged(void **state)
 	mk_mconn_free(mc);
 }
 
+/* After QUIT nothing is decoded: not what follows it in the same read,
+ * not what arrives later. */
+static void
+test_nothing_after_quit(void **state)
+{
+	struct mk_mconn *mc = mk_mconn_new(&ops, 11);
+
+	add_optneg();
+	add(SMFIC_QUIT, "", 0);
+	add(SMFIC_MAIL, "<a@x>\0", 6);
+	assert_int_equal(mk_mconn_feed(mc, in, inlen), MK_MCONN_DONE);
+	inlen = 0;
+	add(SMFIC_MAIL, "<b@x>\0", 6);
+	assert_int_equal(mk_mconn_feed(mc, in, inlen), MK_MCONN_DONE);
+	assert_int_equal(mk_mconn_received(mc, 0), MK_MCONN_DONE);
+	assert_null(strstr(calls, "mail("));
+	assert_string_equal(replies(mc), "O");
+	mk_mconn_free(mc);
+	assert_string_equal(calls, "negotiate(1ff,1fffff) close ");
+}
+
 int
 main(void)
 {
@@ -481,6 +503,7 @@ main(void)
 		cmocka_unit_test_setup(test_no_reply_only_where_agreed, setup),
 		cmocka_unit_test_setup(test_macro_lists, setup),
 		cmocka_unit_test_setup(test_macro_names_logged, setup),
+		cmocka_unit_test_setup(test_nothing_after_quit, setup),
 	};
 
 	return cmocka_run_group_tests_name("milter_conn", tests, NULL, NULL);
