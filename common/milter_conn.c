@@ -11,6 +11,8 @@
  *	strings without their NUL, a CONNECT without family or an OPTNEG
  *	of fewer than 12 bytes are protocol errors, logged with their cause.
  *	Nothing after QUIT is decoded, even what came in the same read.
+ *	Macros are kept per stage; a message's (MAIL on) end with it (end of
+ *	message, ABORT, the next MAIL), the connection's with the session.
  *	What goes back to the MTA (answers, header edits, the OPTNEG
  *	answer) is built in milter_answer.c.
  * SEE ALSO
@@ -332,7 +334,9 @@ do_eom(struct mk_mconn *mc, const unsigned char *d, size_t len)
 		mc->in_eom = 0;
 	}
 	mk_mconn_answer(mc, 0, rc);
-	macros_clear(mc, FIRST_MSG_STAGE + 1);
+	/* The message ends here: its macros (MAIL on) must not reach the next
+	 * one, which may come without any. */
+	macros_clear(mc, FIRST_MSG_STAGE);
 	return MK_MCONN_OK;
 }
 

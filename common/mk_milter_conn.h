@@ -60,8 +60,10 @@
  *	configured to send.
  *	mk_mconn_macro() finds a macro the MTA defined for the current
  *	connection or message ("i" and "{i}" are the same name); the
- *	value is borrowed until the next packet. Message macros are dropped
- *	at the next MAIL, at ABORT and after end of message.
+ *	value is borrowed until the next packet. Message macros (those of
+ *	MAIL and later stages) are dropped at the next MAIL, at ABORT and
+ *	after end of message, so a message never sees the previous one's;
+ *	those of CONNECT and HELO last until the session ends.
  *	The header edits are only valid during the eom() callback and only
  *	when negotiated (SMFIF_ADDHDRS, SMFIF_CHGHDRS); a NULL value in
  *	mk_mconn_chgheader() deletes the field. They return 0 or -1.

@@ -25,6 +25,7 @@ static const char *rcpt_reply;	/* "550 5.1.1 text" parts, or NULL */
 static int edit_rc;		/* what the last edit call returned */
 static unsigned long offer_steps;
 static int want_lists;		/* negotiate() names macro lists */
+static char rcpt_seen[512];	/* "auth=..,tls=..,j=..;" per RCPT */
 
 static void
 note(const char *fmt, ...)
@@ -92,8 +93,15 @@ static sfsistat
 rec_envrcpt(struct mk_mconn *mc, char **argv)
 {
 	const char *qid = mk_mconn_macro(mc, "{i}");
+	const char *auth = mk_mconn_macro(mc, "{auth_authen}");
+	const char *tls = mk_mconn_macro(mc, "{tls_version}");
+	const char *j = mk_mconn_macro(mc, "j");
+	size_t n = strlen(rcpt_seen);
 
 	note("rcpt(%s;i=%s) ", argv[0], qid != NULL ? qid : "-");
+	snprintf(rcpt_seen + n, sizeof(rcpt_seen) - n, "auth=%s,tls=%s,j=%s;",
+	    auth != NULL ? auth : "-", tls != NULL ? tls : "-",
+	    j != NULL ? j : "-");
 	if (rcpt_reply != NULL)
 		assert_int_equal(mk_mconn_setreply(mc, rcpt_reply, "5.1.1",
 		    "no such user"), 0);
@@ -194,7 +202,7 @@ replies(struct mk_mconn *mc)
 static int
 setup(void **state)
 {
-	calls[0] = logged[0] = text[0] = '\0';
+	calls[0] = logged[0] = text[0] = rcpt_seen[0] = '\0';
 	inlen = 0;
 	rcpt_rc = SMFIS_CONTINUE;
 	rcpt_reply = NULL;
@@ -490,6 +498,33 @@ test_nothing_after_quit(void **state)
 	assert_string_equal(calls, "negotiate(1ff,1fffff) close ");
 }
 
+/* Two messages on one connection: the second, sent without macros, sees
+ * none of the first one's; the connection's (CONNECT, HELO) stay. */
+static void
+test_message_macros_end_with_message(void **state)
+{
+	struct mk_mconn *mc = mk_mconn_new(&ops, 12);
+
+	add_optneg();
+	add(SMFIC_MACRO, "Cj\0mx.test\0", 11);
+	add(SMFIC_CONNECT, C_IPV4, sizeof(C_IPV4));
+	add(SMFIC_MACRO, "H{tls_version}\0TLSv1.3\0", 23);
+	add(SMFIC_MACRO, D_MAIL, sizeof(D_MAIL) - 1);
+	add(SMFIC_MAIL, "<a@x>\0", 6);
+	add(SMFIC_RCPT, "<b@x>\0", 6);
+	add(SMFIC_BODYEOB, "", 0);
+	add(SMFIC_MAIL, "<c@x>\0", 6);
+	add(SMFIC_RCPT, "<d@x>\0", 6);
+	assert_int_equal(mk_mconn_feed(mc, in, inlen), MK_MCONN_OK);
+	assert_non_null(strstr(calls, "mail(<a@x>;auth=alice) rcpt(<b@x>;i=ABC123)"));
+	assert_non_null(strstr(calls, "mail(<c@x>;auth=-) rcpt(<d@x>;i=-)"));
+	assert_string_equal(rcpt_seen, "auth=alice,tls=TLSv1.3,j=mx.test;"
+	    "auth=-,tls=TLSv1.3,j=mx.test;");
+	assert_null(mk_mconn_macro(mc, "{auth_authen}"));
+	assert_string_equal(mk_mconn_macro(mc, "{j}"), "mx.test");
+	mk_mconn_free(mc);
+}
+
 int
 main(void)
 {
@@ -504,6 +539,7 @@ main(void)
 		cmocka_unit_test_setup(test_macro_lists, setup),
 		cmocka_unit_test_setup(test_macro_names_logged, setup),
 		cmocka_unit_test_setup(test_nothing_after_quit, setup),
+		cmocka_unit_test_setup(test_message_macros_end_with_message, setup),
 	};
 
 	return cmocka_run_group_tests_name("milter_conn", tests, NULL, NULL);
