@@ -141,6 +141,22 @@ static const struct mk_mconn_ops ops = {
 	.close = rec_close,
 };
 
+/* End of message with one edit of each kind, indexes whose byte order
+ * shows on the wire. */
+static sfsistat
+edit_eom(struct mk_mconn *mc)
+{
+	assert_int_equal(mk_mconn_addheader(mc, "X-Added", " yes"), 0);
+	assert_int_equal(mk_mconn_insheader(mc, 0x01020304, "X-First", " 1"), 0);
+	assert_int_equal(mk_mconn_chgheader(mc, "Subject", 2, " new"), 0);
+	assert_int_equal(mk_mconn_chgheader(mc, "Received", 0x0a0b, NULL), 0);
+	return SMFIS_CONTINUE;
+}
+
+static const struct mk_mconn_ops edit_ops = {
+	.negotiate = rec_negotiate,
+	.eom = edit_eom,
+};
 
 /* ---- packets ---------------------------------------------------------------- */
 
@@ -525,6 +541,34 @@ test_message_macros_end_with_message(void **state)
 	mk_mconn_free(mc);
 }
 
+/* The header edits go back byte for byte as libmilter sends them: length
+ * word, command letter, index in network order, name NUL, value NUL (an
+ * empty value deletes). */
+static void
+test_header_edit_bytes(void **state)
+{
+	static const unsigned char want[] =
+	    "\0\0\0\x0e" "h" "X-Added\0" " yes\0"
+	    "\0\0\0\x10" "i" "\x01\x02\x03\x04" "X-First\0" " 1\0"
+	    "\0\0\0\x12" "m" "\0\0\0\x02" "Subject\0" " new\0"
+	    "\0\0\0\x0f" "m" "\0\0\x0a\x0b" "Received\0" "\0"
+	    "\0\0\0\x01" "c";
+	struct mk_mconn *mc = mk_mconn_new(&edit_ops, 13);
+	const unsigned char *p;
+	size_t len;
+
+	add_optneg();
+	assert_int_equal(mk_mconn_feed(mc, in, inlen), MK_MCONN_OK);
+	assert_string_equal(replies(mc), "O");
+	inlen = 0;
+	add(SMFIC_BODYEOB, "", 0);
+	assert_int_equal(mk_mconn_feed(mc, in, inlen), MK_MCONN_OK);
+	p = mk_mconn_output(mc, &len);
+	assert_int_equal(len, sizeof(want) - 1);
+	assert_memory_equal(p, want, sizeof(want) - 1);
+	mk_mconn_free(mc);
+}
+
 int
 main(void)
 {
@@ -540,6 +584,7 @@ main(void)
 		cmocka_unit_test_setup(test_macro_names_logged, setup),
 		cmocka_unit_test_setup(test_nothing_after_quit, setup),
 		cmocka_unit_test_setup(test_message_macros_end_with_message, setup),
+		cmocka_unit_test_setup(test_header_edit_bytes, setup),
 	};
 
 	return cmocka_run_group_tests_name("milter_conn", tests, NULL, NULL);
