@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "mk_daemon.h"
+#include "mk_log.h"
 
 #define SETERR(...) \
 	do { if (err != NULL && errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
@@ -221,29 +222,45 @@ mk_sock_unix_clear(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-/* Set mode and group of a unix socket path. */
+/* The group id a socket is to get: 0 and *gid, or -1 (unknown group). */
 static int
-unix_perms(const char *path, long long mode, const char *group, char *err,
+sock_gid(const char *path, const char *group, gid_t *gid, char *err,
     size_t errlen)
 {
-	if (mode > 0 && chmod(path, (mode_t)mode) < 0) {
-		SETERR("socket %s: chmod %llo: %s", path, mode, strerror(errno));
+	struct group *gr;
+
+	if (group == NULL || *group == '\0') {
+		*gid = (gid_t)-1;
+		return 0;
+	}
+	if ((gr = getgrnam(group)) == NULL) {
+		SETERR("socket %s: unknown group '%s'", path, group);
 		return -1;
 	}
-	if (group != NULL && *group) {
-		struct group *gr = getgrnam(group);
-
-		if (gr == NULL) {
-			SETERR("socket %s: unknown group '%s'", path, group);
-			return -1;
-		}
-		if (chown(path, (uid_t)-1, gr->gr_gid) < 0) {
-			SETERR("socket %s: chown to group %s: %s", path, group,
-			    strerror(errno));
-			return -1;
-		}
-	}
+	*gid = gr->gr_gid;
 	return 0;
+}
+
+/* bind() with the mode (umask) and, as root, the group (effective gid) the
+ * socket must have: it is born with them, so nothing is changed by path
+ * afterwards in a directory another user may own. */
+static int
+bind_as(int fd, const struct sockaddr_un *sun, long long mode, gid_t gid)
+{
+	mode_t old = umask(mode > 0 ? (~(mode_t)mode & 0777) : 0177);
+	gid_t egid = getegid();
+	int rc, saved, swap = gid != (gid_t)-1 && gid != egid && geteuid() == 0;
+
+	if (swap && setegid(gid) < 0)
+		swap = 0;		/* fixed below, without following links */
+	rc = bind(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	saved = errno;
+	if (swap && setegid(egid) < 0)
+		mk_panic("cannot return to gid %ld: %s", (long)egid,
+		    strerror(errno));
+	umask(old);
+	errno = saved;
+	return rc;
 }
 
 static int
@@ -251,10 +268,12 @@ listen_unix(const struct mk_sockspec *spec, long long mode, const char *group,
     int backlog, char *err, size_t errlen)
 {
 	struct sockaddr_un sun;
-	mode_t old;
-	int fd, rc;
+	struct stat sb;
+	gid_t gid;
+	int fd;
 
-	if (mk_sock_unix_clear(spec->path, err, errlen) < 0)
+	if (sock_gid(spec->path, group, &gid, err, errlen) < 0 ||
+	    mk_sock_unix_clear(spec->path, err, errlen) < 0)
 		return -1;
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -263,19 +282,28 @@ listen_unix(const struct mk_sockspec *spec, long long mode, const char *group,
 		SETERR("socket: %s", strerror(errno));
 		return -1;
 	}
-	/* Born private; opened up to mode only once it is ours. */
-	old = umask(0177);
-	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-	umask(old);
-	if (rc < 0) {
+	if (bind_as(fd, &sun, mode, gid) < 0) {
 		SETERR("bind %s: %s", spec->path, strerror(errno));
 		close(fd);
 		return -1;
 	}
-	if (unix_perms(spec->path, mode, group, err, errlen) < 0 ||
-	    listen(fd, backlog) < 0) {
-		if (errno != 0 && err != NULL && *err == '\0')
-			SETERR("listen %s: %s", spec->path, strerror(errno));
+	/* A directory with the set-group-ID bit, or a caller that is not
+	 * root, may leave another group: change it on the name itself, never
+	 * on what a link there points at. */
+	if (gid != (gid_t)-1) {
+		if (lstat(spec->path, &sb) == 0 && !S_ISSOCK(sb.st_mode))
+			errno = EEXIST;		/* replaced under us */
+		if (lstat(spec->path, &sb) < 0 || !S_ISSOCK(sb.st_mode) ||
+		    (sb.st_gid != gid && fchownat(AT_FDCWD, spec->path,
+		    (uid_t)-1, gid, AT_SYMLINK_NOFOLLOW) < 0)) {
+			SETERR("socket %s: group %s: %s", spec->path, group,
+			    strerror(errno));
+			close(fd);
+			return -1;
+		}
+	}
+	if (listen(fd, backlog) < 0) {
+		SETERR("listen %s: %s", spec->path, strerror(errno));
 		close(fd);
 		unlink(spec->path);
 		return -1;
@@ -383,6 +411,13 @@ pidfile_tmp(const char *path, char *tmp, size_t tmplen, char *err, size_t errlen
 	}
 	(void)unlink(tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 && errno == ENOENT) {
+		SETERR("pid file %s: its directory does not exist: create it"
+		    " (owned by the user the daemon runs as), or set pidfile ="
+		    " in the configuration (empty: no pid file) or -P FILE",
+		    path);
+		return -1;
+	}
 	if (fd < 0) {
 		SETERR("pid file %s: %s", tmp, strerror(errno));
 		return -1;
@@ -458,7 +493,9 @@ mk_privs_drop(const char *user, const char *group, char *err, size_t errlen)
 	if (user == NULL || *user == '\0')
 		return 0;
 	if ((pw = getpwnam(user)) == NULL) {
-		SETERR("unknown user '%s'", user);
+		SETERR("unknown user '%s': create it (useradd --system %s), or"
+		    " set user = in the configuration (or -u USER) to an"
+		    " existing one", user, user);
 		return -1;
 	}
 	gid = pw->pw_gid;
@@ -494,6 +531,15 @@ mk_privs_drop(const char *user, const char *group, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+void
+mk_privs_warn_root(const char *section)
+{
+	if (geteuid() == 0)
+		mk_warn("running as root: [%s] user is empty; set user = to an"
+		    " account of the daemons' own (milterkit in the packages)",
+		    section);
 }
 
 /* ---- signals ----------------------------------------------------------- */

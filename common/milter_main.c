@@ -118,7 +118,7 @@ open_socket(const char *sockspec, const struct mk_conf_daemon *d,
 		mk_fatal("cannot open socket %s: %s", canon, strerror(errno));
 	ms->ss = ss;
 	ms->fd = fd;
-	if (ss.family == AF_UNIX && stat(ss.path, &ms->st) < 0)
+	if (ss.family == AF_UNIX && lstat(ss.path, &ms->st) < 0)
 		mk_fatal("cannot open socket %s: %s", canon, strerror(errno));
 	mk_info("listening on %s", canon);
 }
@@ -129,7 +129,7 @@ close_socket(const struct msock *ms)
 	struct stat now;
 
 	close(ms->fd);
-	if (ms->ss.family == AF_UNIX && stat(ms->ss.path, &now) == 0 &&
+	if (ms->ss.family == AF_UNIX && lstat(ms->ss.path, &now) == 0 &&
 	    now.st_ino == ms->st.st_ino && now.st_dev == ms->st.st_dev &&
 	    unlink(ms->ss.path) < 0)
 		mk_warn("cannot remove socket %s: %s", ms->ss.path, strerror(errno));
@@ -219,6 +219,7 @@ mk_milter_main(const struct mk_milter_desc *desc, int argc, char **argv)
 	if (mk_privs_drop(o.user != NULL ? o.user : d->user, d->group, err,
 	    sizeof(err)) < 0)
 		mk_fatal("%s", err);
+	mk_privs_warn_root(desc->section);
 	if (desc->init != NULL && desc->init(conf, &state, err, sizeof(err)) < 0) {
 		mk_pidfile_remove(o.pidfile);
 		mk_fatal("%s", err);

@@ -19,6 +19,7 @@
  *
  *	int	mk_privs_drop(const char *user, const char *group, char *err,
  *			size_t errlen);
+ *	void	mk_privs_warn_root(const char *section);
  *
  *	int	mk_sig_setup(void);
  *	unsigned mk_sig_wait(int timeout_ms);
@@ -41,8 +42,12 @@
  *	socket file nothing listens on (stale) is removed, a live one or a
  *	file that is not a socket is an error.
  *	mk_sock_listen() creates a listening socket (every daemon):
- *	unix sockets are cleared first, created under umask 0177, then set
- *	to mode and chown'ed to group (NULL or "" = keep); inet sockets get
+ *	unix sockets are cleared first, then born with their mode (the umask
+ *	at bind(); mode 0 = 0600) and, when the caller is root, their group
+ *	(the effective gid at bind(); NULL or "" = keep): nothing is
+ *	chmod'ed or chown'ed by path in a directory another user may own
+ *	(a caller that is not root, or a set-group-ID directory, gets the
+ *	group set with fchownat(AT_SYMLINK_NOFOLLOW)); inet sockets get
  *	SO_REUSEADDR. Setting TCP_NODELAY on ACCEPTED inet sockets is the
  *	caller's job (Nagle against delayed ACK costs ~90 ms per exchange).
  *	Returns the descriptor (close-on-exec), or -1 with a message in err.
@@ -57,7 +62,11 @@
  *	mk_privs_drop() switches to user (and group, default the user's
  *	primary group) with supplementary groups from initgroups(), and
  *	checks that root cannot be regained. NULL or "" user = stay.
- *	Returns 0, or -1 with a message in err.
+ *	Returns 0, or -1 with a message in err (for an unknown user or group
+ *	or a missing pid file directory, the message says how to fix it).
+ *	mk_privs_warn_root(), called once privileges are settled, logs a
+ *	warning when the daemon still runs as root (user = left empty in
+ *	the daemon's section).
  *
  *	mk_sig_setup() installs handlers for SIGHUP, SIGTERM and SIGINT that
  *	record the signal and wake mk_sig_wait() through a pipe; SIGPIPE is
@@ -100,6 +109,7 @@ int mk_pidfile_remove(const char *path);
 
 int mk_privs_drop(const char *user, const char *group, char *err,
     size_t errlen);
+void mk_privs_warn_root(const char *section);
 
 int mk_sig_setup(void);
 unsigned mk_sig_wait(int timeout_ms);

@@ -136,7 +136,7 @@ open_socket(const char *spec, const struct mk_conf_daemon *d,
 	if (fd < 0)
 		mk_fatal("%s", err);
 	memset(st, 0, sizeof(*st));
-	if (ss->family == AF_UNIX && stat(ss->path, st) < 0)
+	if (ss->family == AF_UNIX && lstat(ss->path, st) < 0)
 		mk_fatal("%s: %s", ss->path, strerror(errno));
 	mk_info("listening on %s", spec);
 	return fd;
@@ -187,6 +187,7 @@ main(int argc, char **argv)
 		mk_fatal("%s", err);
 	if (mk_privs_drop(user, d->group, err, sizeof(err)) < 0)
 		mk_fatal("%s", err);
+	mk_privs_warn_root("policyd");
 	if (mk_sig_setup() < 0)
 		mk_fatal("cannot install signal handlers: %s", strerror(errno));
 	s = pd_server_new(fd, ss.family != AF_UNIX);
@@ -197,7 +198,7 @@ main(int argc, char **argv)
 	serve(s, &o);
 	pd_server_free(s);
 	/* Only our socket: another instance may have taken the path since. */
-	if (ss.family == AF_UNIX && stat(ss.path, &now) == 0 &&
+	if (ss.family == AF_UNIX && lstat(ss.path, &now) == 0 &&
 	    now.st_ino == sst.st_ino && now.st_dev == sst.st_dev &&
 	    unlink(ss.path) < 0)
 		mk_warn("cannot remove socket %s: %s", ss.path, strerror(errno));

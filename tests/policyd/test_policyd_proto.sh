@@ -114,6 +114,8 @@ tap_is "pid file names the daemon" "$(cat "$pidfile" 2>/dev/null)" "$pid"
 wait_for log_has "started milterkit-policyd"
 uid=$(awk '/^Uid:/ { print $2 ":" $3 ":" $4 }' "/proc/$pid/status" 2>/dev/null)
 tap_is "runs as nobody (real:effective:saved uid)" "$uid" "65534:65534:65534"
+tap_is "no warning about root once it runs as nobody" \
+    "$(grep -c 'running as root' "$log")" 0
 lim=$(awk '/^Max open files/ { print ($4 == $5) ? "raised" : $4 "/" $5 }' \
     "/proc/$pid/limits" 2>/dev/null)
 tap_is "soft limit of open files raised to the hard limit" "$lim" raised
@@ -213,6 +215,18 @@ tap_is "SIGTERM stops the daemon with exit 0" "$stop_rc" 0
 tap_check "socket removed at stop" test ! -e "$sock"
 tap_check "pid file removed at stop" test ! -e "$pidfile"
 tap_like "stop logged" "$(tail -1 "$log")" "info: stopped"
+
+# ---- user = empty: a daemon left running as root says so ---------------------
+write_conf "$dir/root.conf" "unix:$dir/root.sock" "$dir/rootstore" dunno 2 "${RULE_A[@]}"
+sed -i 's/^user = .*/user =/' "$dir/root.conf"
+"$PD" -f -c "$dir/root.conf" 2> "$dir/root.log" &
+p2=$!
+pids="$pids $p2"
+wait_for log_has "started milterkit-policyd" "$dir/root.log" ||
+    tap_bail "the daemon without user = did not start: $(cat "$dir/root.log")"
+tap_like "user = empty as root: a warning says so" "$(cat "$dir/root.log")" \
+    "warn: running as root: \[policyd\] user is empty; set user ="
+stop "$p2"
 
 # ---- on_error with an unreadable store; idle timeout; inet ---------------------
 free_port() {

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <unistd.h>
@@ -27,8 +28,38 @@
 #include <cmocka.h>
 
 #include "mk_daemon.h"
+#include "mk_log.h"
 
 static char tmpdir[] = "/tmp/mk_test_daemon.XXXXXX";
+
+/* ---- calls that change a file by path, recorded -------------------------
+ * These definitions take the place of the C library's for the code linked
+ * into this test (common/daemon.c among it), so a test can tell whether
+ * a socket was chmod'ed or chown'ed by path, a race with whoever owns the
+ * directory when root does it. They still do the work. */
+static int by_path;		/* calls that follow a link at the name */
+
+int
+chmod(const char *path, mode_t mode)
+{
+	by_path++;
+	return (int)syscall(SYS_fchmodat, AT_FDCWD, path, mode);
+}
+
+int
+chown(const char *path, uid_t uid, gid_t gid)
+{
+	by_path++;
+	return (int)syscall(SYS_fchownat, AT_FDCWD, path, uid, gid, 0);
+}
+
+int
+fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
+{
+	if (!(flags & AT_SYMLINK_NOFOLLOW))
+		by_path++;
+	return (int)syscall(SYS_fchownat, dirfd, path, uid, gid, flags);
+}
 
 struct good_case {
 	const char *spec;
@@ -124,6 +155,7 @@ test_sock_listen_unix(void **state)
 
 	snprintf(path, sizeof(path), "%s/l.sock", tmpdir);
 	assert_int_equal(mk_sock_parse(path, &ss, err, sizeof(err)), 0);
+	by_path = 0;
 	fd = mk_sock_listen(&ss, 0660, "nogroup", 8, err, sizeof(err));
 	if (fd < 0)
 		fail_msg("listen: %s", err);
@@ -131,6 +163,9 @@ test_sock_listen_unix(void **state)
 	assert_true(S_ISSOCK(st.st_mode));
 	assert_int_equal(st.st_mode & 07777, 0660);
 	assert_int_equal(st.st_gid, 65534);
+	/* Born with its mode and group: nothing changed through the name. */
+	assert_int_equal(by_path, 0);
+	assert_int_equal(getegid(), 0);		/* and root's gid is back */
 
 	/* A live socket is never taken over. */
 	assert_int_equal(mk_sock_listen(&ss, 0660, NULL, 8, err, sizeof(err)), -1);
@@ -251,6 +286,48 @@ test_pidfile(void **state)
 	snprintf(path, sizeof(path), "%s/missing-dir/d.pid", tmpdir);
 	assert_int_equal(mk_pidfile_write(path, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "missing-dir"));
+	/* The message says how to fix it. */
+	assert_non_null(strstr(err, "directory does not exist: create it"));
+	assert_non_null(strstr(err, "set pidfile ="));
+}
+
+static char warned[512];
+
+static void
+warn_sink(enum mk_log_level level, const char *line, void *arg)
+{
+	(void)arg;
+	if (level == MK_LOG_WARN)
+		snprintf(warned, sizeof(warned), "%s", line);
+}
+
+/* A daemon left running as root says so; one that dropped is silent. */
+static void
+test_privs_warn_root(void **state)
+{
+	pid_t child;
+	int status;
+
+	mk_log_set_sink(warn_sink, NULL);
+	warned[0] = '\0';
+	mk_privs_warn_root("suppress");
+	assert_non_null(strstr(warned, "running as root: [suppress] user is"
+	    " empty; set user ="));
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		char err[256];
+
+		warned[0] = '\0';
+		if (mk_privs_drop("nobody", NULL, err, sizeof(err)) != 0)
+			_exit(10);
+		mk_privs_warn_root("suppress");
+		_exit(warned[0] == '\0' ? 0 : 11);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	mk_log_set_sink(NULL, NULL);
 }
 
 static void
@@ -278,6 +355,8 @@ test_privs_drop(void **state)
 
 	assert_int_equal(mk_privs_drop("no-such-user-mk", NULL, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "unknown user 'no-such-user-mk'"));
+	assert_non_null(strstr(err, "useradd --system no-such-user-mk"));
+	assert_non_null(strstr(err, "set user ="));
 	assert_int_equal(mk_privs_drop("nobody", "no-such-group-mk", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "unknown group"));
 	/* Empty user: stay as we are. */
@@ -326,6 +405,7 @@ main(void)
 		cmocka_unit_test(test_sock_listen_inet),
 		cmocka_unit_test(test_pidfile),
 		cmocka_unit_test(test_privs_drop),
+		cmocka_unit_test(test_privs_warn_root),
 		cmocka_unit_test(test_signals),
 	};
 
