@@ -10,9 +10,11 @@
 
 #include "mk_addr.h"
 #include "mk_addrpat.h"
+#include "mk_list.h"
 #include "mk_mem.h"
 
-/* Normalize one item of len bytes into p; 0 or -1 with a message. */
+/* Normalize one item of len (1 to MK_ADDR_MAX) bytes into p; 0 or -1 with
+ * a message. */
 static int
 parse_one(const char *item, size_t len, struct mk_addrpat *p, char *err,
     size_t errlen)
@@ -21,11 +23,6 @@ parse_one(const char *item, size_t len, struct mk_addrpat *p, char *err,
 	char dom[MK_ADDR_DOMAIN_MAX + 1];
 	int rc;
 
-	if (len > MK_ADDR_MAX) {
-		snprintf(err, errlen, "\"%.20s...\" is longer than an address",
-		    item);
-		return -1;
-	}
 	if (item[len - 1] == '@') {		/* "local@" */
 		char buf[MK_ADDR_MAX + 16];
 		snprintf(buf, sizeof(buf), "%.*sexample.invalid", (int)len, item);
@@ -57,28 +54,21 @@ int
 mk_addrpat_list_parse(const char *text, struct mk_addrpat_list *out,
     char *err, size_t errlen)
 {
-	const char *s = text;
+	struct mk_list l;
 	struct mk_addrpat p;
+	int rc;
 
 	out->v = NULL;
 	out->n = 0;
-	for (;;) {
-		size_t len;
-
-		s += strspn(s, ", \t");
-		if (*s == '\0')
-			return 0;
-		len = strcspn(s, ", \t");
-		if (out->n == MK_ADDRPAT_MAX) {
-			snprintf(err, errlen, "more than %d items", MK_ADDRPAT_MAX);
-			break;
-		}
-		if (parse_one(s, len, &p, err, errlen) != 0)
+	mk_list_init(&l, text, MK_ADDR_MAX, MK_ADDRPAT_MAX, "items");
+	while ((rc = mk_list_next(&l, err, errlen)) > 0) {
+		if (parse_one(l.item, l.len, &p, err, errlen) != 0)
 			break;
 		out->v = mk_realloc(out->v, (out->n + 1) * sizeof(*out->v));
 		out->v[out->n++] = p;
-		s += len;
 	}
+	if (rc == 0)
+		return 0;
 	mk_addrpat_list_free(out);
 	return -1;
 }

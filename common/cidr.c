@@ -9,21 +9,22 @@
 #include <string.h>
 
 #include "mk_cidr.h"
+#include "mk_list.h"
 #include "mk_mem.h"
 
-/* Parse one "addr[/bits]" item of len bytes into c; 0 or -1. */
+/* Longest item: an IPv6 address in its longest form and a prefix. */
+#define CIDR_ITEM_MAX (INET6_ADDRSTRLEN + 7)
+
+/* Parse one "addr[/bits]" item of len (at most CIDR_ITEM_MAX) bytes into c;
+ * 0 or -1. */
 static int
 parse_one(const char *item, size_t len, struct mk_cidr *c, char *err,
     size_t errlen)
 {
-	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	char buf[CIDR_ITEM_MAX + 1], *slash, *end;
 	long bits;
 	size_t alen;
 
-	if (len >= sizeof(buf)) {
-		snprintf(err, errlen, "\"%.*s...\" is not a network", 20, item);
-		return -1;
-	}
 	memcpy(buf, item, len);
 	buf[len] = '\0';
 	memset(c, 0, sizeof(*c));
@@ -66,28 +67,21 @@ int
 mk_cidr_list_parse(const char *text, struct mk_cidr_list *out, char *err,
     size_t errlen)
 {
-	const char *p = text;
+	struct mk_list l;
 	struct mk_cidr c;
+	int rc;
 
 	out->v = NULL;
 	out->n = 0;
-	for (;;) {
-		size_t len;
-
-		p += strspn(p, ", \t");
-		if (*p == '\0')
-			return 0;
-		len = strcspn(p, ", \t");
-		if (out->n == MK_CIDR_MAX) {
-			snprintf(err, errlen, "more than %d networks", MK_CIDR_MAX);
-			break;
-		}
-		if (parse_one(p, len, &c, err, errlen) != 0)
+	mk_list_init(&l, text, CIDR_ITEM_MAX, MK_CIDR_MAX, "networks");
+	while ((rc = mk_list_next(&l, err, errlen)) > 0) {
+		if (parse_one(l.item, l.len, &c, err, errlen) != 0)
 			break;
 		out->v = mk_realloc(out->v, (out->n + 1) * sizeof(*out->v));
 		out->v[out->n++] = c;
-		p += len;
 	}
+	if (rc == 0)
+		return 0;
 	mk_cidr_list_free(out);
 	return -1;
 }

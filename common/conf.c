@@ -16,6 +16,7 @@
 #include "mk_addrpat.h"
 #include "mk_cidr.h"
 #include "mk_conf.h"
+#include "mk_list.h"
 #include "mk_log.h"
 #include "mk_mem.h"
 #include "mk_ratelimit.h"
@@ -82,20 +83,14 @@ static int
 hdr_list(const char *text, int (*item)(const char *, size_t, char *, size_t),
     char *err, size_t errlen)
 {
-	size_t n, count = 0;
+	struct mk_list l;
+	int rc;
 
-	for (const char *p = text; *p != '\0'; p += n) {
-		p += strspn(p, ", \t");
-		if ((n = strcspn(p, ", \t")) == 0)
-			continue;
-		if (++count > HDR_LIST_MAX) {
-			snprintf(err, errlen, "more than %d items", HDR_LIST_MAX);
+	mk_list_init(&l, text, 0, HDR_LIST_MAX, "items");
+	while ((rc = mk_list_next(&l, err, errlen)) > 0)
+		if (item(l.item, l.len, err, errlen) != 0)
 			return -1;
-		}
-		if (item(p, n, err, errlen) != 0)
-			return -1;
-	}
-	return 0;
+	return rc == 0 ? 0 : -1;
 }
 
 /* A host or domain name; ".name" (any name under name) when dot is set. */
@@ -139,7 +134,7 @@ hdr_domain_check(const char *text, char *err, size_t errlen)
 {
 	if (*text == '\0')
 		return 0;
-	if (*text == '.' || strcspn(text, ", \t") != strlen(text)) {
+	if (*text == '.' || strcspn(text, MK_LIST_SEP) != strlen(text)) {
 		snprintf(err, errlen, "want one domain name");
 		return -1;
 	}

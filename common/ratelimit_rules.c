@@ -13,6 +13,7 @@
 
 #include "mk_addr.h"
 #include "mk_cfg.h"
+#include "mk_list.h"
 #include "mk_mem.h"
 #include "ratelimit_priv.h"
 
@@ -37,33 +38,24 @@ mk_rl_strerror(void)
 
 /* ---- checks of configuration values ------------------------------------ */
 
+/* Longest N/PERIOD item. */
+#define RL_RATE_ITEM_MAX 63
+
 int
 rl_rates_parse(const char *text, struct mk_rl_rate *v, int *n, char *err,
     size_t errlen)
 {
-	const char *p = text;
+	struct mk_list l;
+	int rc;
 
 	*n = 0;
-	for (;;) {
-		char item[64], *slash, *end;
+	mk_list_init(&l, text, RL_RATE_ITEM_MAX, MK_RL_RATES_MAX, "rates");
+	while ((rc = mk_list_next(&l, err, errlen)) > 0) {
+		char item[RL_RATE_ITEM_MAX + 1], *slash, *end;
 		long long count, secs;
-		size_t len;
 
-		p += strspn(p, ", \t");
-		if (*p == '\0')
-			break;
-		len = strcspn(p, ", \t");
-		if (len >= sizeof(item)) {
-			snprintf(err, errlen, "\"%.20s...\": not a rate", p);
-			return -1;
-		}
-		if (*n == MK_RL_RATES_MAX) {
-			snprintf(err, errlen, "more than %d rates", MK_RL_RATES_MAX);
-			return -1;
-		}
-		memcpy(item, p, len);
-		item[len] = '\0';
-		p += len;
+		memcpy(item, l.item, l.len);
+		item[l.len] = '\0';
 		if ((slash = strchr(item, '/')) == NULL) {
 			snprintf(err, errlen, "\"%s\": expected N/PERIOD, e.g."
 			    " 100/1m", item);
@@ -86,7 +78,7 @@ rl_rates_parse(const char *text, struct mk_rl_rate *v, int *n, char *err,
 		v[*n].period = secs * MK_RL_NS;
 		(*n)++;
 	}
-	return 0;
+	return rc == 0 ? 0 : -1;
 }
 
 int
@@ -116,19 +108,17 @@ static const char *const key_names[] = {
 static int
 keys_parse(const char *text, struct rl_rule *r, char *err, size_t errlen)
 {
-	const char *p = text;
+	struct mk_list l;
+	int rc;
 
 	r->nkeys = 0;
 	r->v4len = 32;
-	for (;;) {
-		size_t len, nlen;
+	mk_list_init(&l, text, 0, MK_RL_KEYS_MAX, "keys");
+	while ((rc = mk_list_next(&l, err, errlen)) > 0) {
+		const char *p = l.item;
+		size_t len = l.len, nlen = strcspn(p, "/" MK_LIST_SEP);
 		int k = -1;
 
-		p += strspn(p, ", \t");
-		if (*p == '\0')
-			break;
-		len = strcspn(p, ", \t");
-		nlen = strcspn(p, "/, \t");
 		for (int i = 0; i < (int)(sizeof(key_names) / sizeof(key_names[0]));
 		    i++)
 			if (strlen(key_names[i]) == nlen &&
@@ -150,13 +140,10 @@ keys_parse(const char *text, struct rl_rule *r, char *err, size_t errlen)
 			}
 			r->v4len = (int)v;
 		}
-		if (r->nkeys == MK_RL_KEYS_MAX) {
-			snprintf(err, errlen, "more than %d keys", MK_RL_KEYS_MAX);
-			return -1;
-		}
 		r->keys[r->nkeys++] = k;
-		p += len;
 	}
+	if (rc < 0)
+		return -1;
 	if (r->nkeys == 0) {
 		snprintf(err, errlen, "expected at least one key");
 		return -1;
@@ -281,18 +268,12 @@ cmp_ov(const void *a, const void *b)
 static void
 exempt_parse(const char *text, struct rl_rule *r)
 {
-	const char *p = text;
+	struct mk_list l;
 
-	for (;;) {
-		size_t len;
-
-		p += strspn(p, ", \t");
-		if (*p == '\0')
-			break;
-		len = strcspn(p, ", \t");
+	mk_list_init(&l, text, 0, 0, "values");
+	while (mk_list_next(&l, NULL, 0) > 0) {
 		r->exempt = mk_realloc(r->exempt, (r->nexempt + 1) * sizeof(char *));
-		r->exempt[r->nexempt++] = mk_strndup(p, len);
-		p += len;
+		r->exempt[r->nexempt++] = mk_strndup(l.item, l.len);
 	}
 	if (r->nexempt > 1)
 		qsort(r->exempt, r->nexempt, sizeof(char *), cmp_str);

@@ -7,22 +7,21 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mk_list.h"
 #include "mk_session.h"
 
 int
 mk_session_parse(const char *text, unsigned *which, char *err, size_t errlen)
 {
-	const char *p = text;
+	struct mk_list l;
 	int all = 0;
 
 	*which = 0;
-	for (;;) {
-		size_t len;
+	mk_list_init(&l, text, 0, 0, "choices");
+	while (mk_list_next(&l, err, errlen) > 0) {
+		const char *p = l.item;
+		size_t len = l.len;
 
-		p += strspn(p, ", \t");
-		if (*p == '\0')
-			break;
-		len = strcspn(p, ", \t");
 		if (len == 3 && strncasecmp(p, "all", 3) == 0)
 			all = 1;
 		else if (len == 13 && strncasecmp(p, "authenticated", 13) == 0)
@@ -34,7 +33,6 @@ mk_session_parse(const char *text, unsigned *which, char *err, size_t errlen)
 			    " or networks", (int)(len > 40 ? 40 : len), p);
 			return -1;
 		}
-		p += len;
 	}
 	if (all == (*which != 0)) {
 		snprintf(err, errlen, all ? "\"all\" cannot be combined with other"

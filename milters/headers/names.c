@@ -27,21 +27,20 @@
 #include <strings.h>
 
 #include "headers_priv.h"
+#include "mk_list.h"
 #include "mk_mem.h"
 
 int
 hdr_names_parse(const char *text, struct hdr_names *out)
 {
-	size_t n;
+	struct mk_list l;
 
 	out->v = NULL;
 	out->n = 0;
-	for (const char *p = text; *p != '\0'; p += n) {
-		p += strspn(p, ", \t");
-		if ((n = strcspn(p, ", \t")) == 0)
-			continue;
+	mk_list_init(&l, text, 0, 0, "names");
+	while (mk_list_next(&l, NULL, 0) > 0) {
 		out->v = mk_realloc(out->v, (out->n + 1) * sizeof(*out->v));
-		out->v[out->n] = mk_strndup(p, n);
+		out->v[out->n] = mk_strndup(l.item, l.len);
 		for (char *q = out->v[out->n]; *q; q++)
 			if (*q >= 'A' && *q <= 'Z')
 				*q = (char)(*q - 'A' + 'a');
