@@ -78,7 +78,7 @@ mk_rl_engine_close(struct mk_rl_engine *e)
 {
 	if (e == NULL)
 		return;
-	rl_state_close(e);
+	mk_rl__state_close(e);
 	free(e);
 }
 
@@ -94,7 +94,7 @@ static int
 eval_rule(struct mk_rl_engine *e, const struct rl_rule *r, const char *key,
     int eom, int64_t rcpts, int64_t now, int commit, struct rule_eval *ev)
 {
-	const struct mk_rl_limits *lim = rl_limits_for(r, key);
+	const struct mk_rl_limits *lim = mk_rl__limits_for(r, key);
 	int64_t tat[2 * MK_RL_RATES_MAX], add[2 * MK_RL_RATES_MAX];
 	int rcptdom = r->keys[0] == MK_RL_KEY_RCPT_DOMAIN;
 	int n = lim->nmsg + lim->nrcpt;
@@ -104,7 +104,7 @@ eval_rule(struct mk_rl_engine *e, const struct rl_rule *r, const char *key,
 	ev->counts = eom ? !rcptdom : rcptdom;
 	if (eom && rcptdom)
 		return 0;		/* counted at RCPT */
-	if (rl_state_read(e, r->name, key, tat, n) != 0)
+	if (mk_rl__state_read(e, r->name, key, tat, n) != 0)
 		return -1;
 	for (int i = 0; i < n; i++) {
 		int is_msg = i < lim->nmsg;
@@ -128,7 +128,7 @@ eval_rule(struct mk_rl_engine *e, const struct rl_rule *r, const char *key,
 		add[i] = tat[i] - start;	/* what the writer merges */
 	}
 	if (commit && ev->counts && n > 0)
-		return rl_state_write(e, r->name, key, now, add, tat, n);
+		return mk_rl__state_write(e, r->name, key, now, add, tat, n);
 	return 0;
 }
 
@@ -170,7 +170,8 @@ rules_pass(struct mk_rl_engine *e, const struct mk_rl_request *rq, int eom,
 	for (size_t i = 0; i < e->rules->n; i++) {
 		const struct rl_rule *r = &e->rules->v[i];
 
-		if (!rl_key_of(r, rq, key, sizeof(key)) || rl_exempt(r, key))
+		if (!mk_rl__key_of(r, rq, key, sizeof(key)) ||
+		    mk_rl__exempt(r, key))
 			continue;
 		if (eval_rule(e, r, key, eom, rcpts, now, commit, &ev) != 0)
 			return -1;

@@ -7,7 +7,7 @@
  * its decisions include every count it has made, committed or not, and
  * counting stays exact within the process. Entries are listed in the
  * order of their last update; once the writer has dealt with that update
- * (committed or lost it), rl_ov_prune() drops the entry and the store is
+ * (committed or lost it), mk_rl__ov_prune() drops the entry and the store is
  * read again. So the overlay holds at most the updates in flight: about a
  * commit's worth, never the whole state.
  */
@@ -87,22 +87,22 @@ list_newest(struct rl_overlay *ov, struct rl_ov_ent *x)
 }
 
 struct rl_overlay *
-rl_ov_new(void)
+mk_rl__ov_new(void)
 {
 	return mk_calloc(1, sizeof(struct rl_overlay));
 }
 
 void
-rl_ov_free(struct rl_overlay *ov)
+mk_rl__ov_free(struct rl_overlay *ov)
 {
 	if (ov == NULL)
 		return;
-	rl_ov_prune(ov, UINT64_MAX);
+	mk_rl__ov_prune(ov, UINT64_MAX);
 	free(ov);
 }
 
 int
-rl_ov_get(const struct rl_overlay *ov, const char *k, size_t klen,
+mk_rl__ov_get(const struct rl_overlay *ov, const char *k, size_t klen,
     int64_t *tat, int n)
 {
 	const struct rl_ov_ent *x = find(ov, k, klen);
@@ -115,13 +115,13 @@ rl_ov_get(const struct rl_overlay *ov, const char *k, size_t klen,
 }
 
 void
-rl_ov_put(struct rl_overlay *ov, const char *k, size_t klen,
+mk_rl__ov_put(struct rl_overlay *ov, const char *k, size_t klen,
     const int64_t *tat, int n, uint64_t seq)
 {
 	struct rl_ov_ent *x = find(ov, k, klen);
 
 	if (klen > RL_KEY_BUF || n > 2 * MK_RL_RATES_MAX)
-		mk_panic("rl_ov_put: key of %zu octets, %d rates", klen, n);
+		mk_panic("mk_rl__ov_put: key of %zu octets, %d rates", klen, n);
 	if (x == NULL) {
 		size_t b = bucket(k, klen);
 
@@ -141,7 +141,7 @@ rl_ov_put(struct rl_overlay *ov, const char *k, size_t klen,
 }
 
 void
-rl_ov_prune(struct rl_overlay *ov, uint64_t done)
+mk_rl__ov_prune(struct rl_overlay *ov, uint64_t done)
 {
 	while (ov->oldest != NULL && ov->oldest->seq <= done) {
 		struct rl_ov_ent *x = ov->oldest, **pp;
@@ -157,7 +157,7 @@ rl_ov_prune(struct rl_overlay *ov, uint64_t done)
 }
 
 size_t
-rl_ov_size(const struct rl_overlay *ov)
+mk_rl__ov_size(const struct rl_overlay *ov)
 {
 	return ov != NULL ? ov->n : 0;
 }

@@ -1,95 +1,95 @@
 /*
  * ratelimit_priv.h - what the rate-limit files share: compiled rules, the
  * engine, the state codec, the writer thread and the overlay.
+ * Names of the form mk_rl__name (two underscores) are private to the
+ * module: shared between its files (and its tests), never called elsewhere.
  *
- *	int	rl_rates_parse(const char *text, struct mk_rl_rate *v, int *n,
- *			char *err, size_t errlen);
- *	const struct mk_rl_limits *rl_limits_for(const struct rl_rule *r,
+ *	const struct mk_rl_limits *mk_rl__limits_for(const struct rl_rule *r,
  *			const char *key);
- *	int	rl_key_of(const struct rl_rule *r,
+ *	int	mk_rl__key_of(const struct rl_rule *r,
  *			const struct mk_rl_request *rq, char *key, size_t len);
- *	const struct rl_rule *rl_rule_named(const struct mk_rl_rules *rules,
- *			const char *name);
- *	int	rl_err(const char *fmt, ...);
- *	int	rl_state_read(struct mk_rl_engine *e, const char *rule,
+ *	int	mk_rl__exempt(const struct rl_rule *r, const char *key);
+ *	const struct rl_rule *mk_rl__rule_named(
+ *			const struct mk_rl_rules *rules, const char *name);
+ *	int	mk_rl__err(const char *fmt, ...);
+ *	int	mk_rl__state_read(struct mk_rl_engine *e, const char *rule,
  *			const char *key, int64_t *tat, int n);
- *	int	rl_state_write(struct mk_rl_engine *e, const char *rule,
+ *	int	mk_rl__state_write(struct mk_rl_engine *e, const char *rule,
  *			const char *key, int64_t now, const int64_t *add,
  *			const int64_t *tat, int n);
- *	int	rl_env_ready(struct mk_rl_engine *e);
- *	int	rl_decode(const MDB_val *v, int64_t *tat, int n);
- *	size_t	rl_encode(const int64_t *tat, int n, unsigned char *buf);
- *	void	rl_merge(int64_t *tat, int64_t now, const int64_t *add, int n);
- *	void	rl_state_close(struct mk_rl_engine *e);
+ *	int	mk_rl__env_ready(struct mk_rl_engine *e);
+ *	int	mk_rl__decode(const MDB_val *v, int64_t *tat, int n);
+ *	size_t	mk_rl__encode(const int64_t *tat, int n, unsigned char *buf);
+ *	void	mk_rl__state_close(struct mk_rl_engine *e);
  *
  *	(ratelimit_writer.c)
- *	int	rl_wr_start(struct rl_writer **out, MDB_env *env, MDB_dbi dbi,
- *			const char *dir, long long map_size, size_t cap);
- *	void	rl_wr_stop(struct rl_writer *w);
- *	uint64_t rl_wr_push(struct rl_writer *w, const char *k, size_t klen,
- *			int64_t now, const int64_t *add, int n);
- *	uint64_t rl_wr_committed(struct rl_writer *w);
- *	int	rl_wr_flush(struct rl_writer *w);
- *	size_t	rl_wr_pending(struct rl_writer *w);
- *	int	rl_wr_failing(struct rl_writer *w, char *cause, size_t len);
- *	size_t	rl_wr_report(struct rl_writer *w, char *cause, size_t len);
- *	int	rl_wr_remap_wanted(struct rl_writer *w);
- *	void	rl_wr_hold(struct rl_writer *w, int on);
- *	void	rl_wr_pause(struct rl_writer *w, int on);
+ *	int	mk_rl__wr_start(struct rl_writer **out, MDB_env *env,
+ *			MDB_dbi dbi, const char *dir, long long map_size,
+ *			size_t cap);
+ *	void	mk_rl__wr_stop(struct rl_writer *w);
+ *	uint64_t mk_rl__wr_push(struct rl_writer *w, const char *k,
+ *			size_t klen, int64_t now, const int64_t *add, int n);
+ *	uint64_t mk_rl__wr_committed(struct rl_writer *w);
+ *	int	mk_rl__wr_flush(struct rl_writer *w);
+ *	size_t	mk_rl__wr_pending(struct rl_writer *w);
+ *	int	mk_rl__wr_failing(struct rl_writer *w, char *cause, size_t len);
+ *	size_t	mk_rl__wr_report(struct rl_writer *w, char *cause, size_t len);
+ *	int	mk_rl__wr_remap_wanted(struct rl_writer *w);
+ *	void	mk_rl__wr_hold(struct rl_writer *w, int on);
+ *	void	mk_rl__wr_pause(struct rl_writer *w, int on);
  *
  *	(ratelimit_overlay.c)
- *	struct rl_overlay *rl_ov_new(void);
- *	void	rl_ov_free(struct rl_overlay *ov);
- *	int	rl_ov_get(const struct rl_overlay *ov, const char *k,
+ *	struct rl_overlay *mk_rl__ov_new(void);
+ *	void	mk_rl__ov_free(struct rl_overlay *ov);
+ *	int	mk_rl__ov_get(const struct rl_overlay *ov, const char *k,
  *			size_t klen, int64_t *tat, int n);
- *	void	rl_ov_put(struct rl_overlay *ov, const char *k, size_t klen,
- *			const int64_t *tat, int n, uint64_t seq);
- *	void	rl_ov_prune(struct rl_overlay *ov, uint64_t done);
- *	size_t	rl_ov_size(const struct rl_overlay *ov);
+ *	void	mk_rl__ov_put(struct rl_overlay *ov, const char *k,
+ *			size_t klen, const int64_t *tat, int n, uint64_t seq);
+ *	void	mk_rl__ov_prune(struct rl_overlay *ov, uint64_t done);
+ *	size_t	mk_rl__ov_size(const struct rl_overlay *ov);
  *
- * rl_key_of() gives the key value of the first of the rule's key
+ * mk_rl__key_of() gives the key value of the first of the rule's key
  * attributes present in the request: 1 and key filled, 0 when none is.
- * rl_limits_for() gives an override's limits or the rule's. rl_err()
+ * mk_rl__limits_for() gives an override's limits or the rule's. mk_rl__err()
  * records the calling thread's error for mk_rl_strerror() and returns -1.
- * rl_state_read() fills tat[0..n) (zeros where there is no state) from the
- * overlay when the key has counts not yet committed, else from a read
- * snapshot of the store. rl_state_write() hands the update (for each
+ * mk_rl__state_read() fills tat[0..n) (zeros where there is no state) from
+ * the overlay when the key has counts not yet committed, else from a read
+ * snapshot of the store. mk_rl__state_write() hands the update (for each
  * rate: TAT = max(TAT, now) + add[i]) to the engine's writer thread,
- * starting it, and records tat, the result, in the overlay; -1 also when
- * the writer's last commit failed (the update is queued all the same).
- * rl_env_ready() opens the environment on first use (and again after a
- * failure, at most once a second); 0 or -1. rl_decode() reads a state
+ * starting it, and records tat, the result, in the overlay; -1 also when the
+ * writer's last commit failed (the update is queued all the same).
+ * mk_rl__env_ready() opens the environment on first use (and again after a
+ * failure, at most once a second); 0 or -1. mk_rl__decode() reads a state
  * value into tat[0..n) (zeros beyond what it holds); -1 when it is not a
- * state value. rl_encode() writes one into buf (RL_VAL_MAX octets) and
- * returns its length. rl_merge() applies an update to tat.
- * rl_state_close() commits what is queued, stops the writer and closes
- * the environment.
+ * state value. mk_rl__encode() writes one into buf (RL_VAL_MAX octets) and
+ * returns its length. mk_rl__state_close() commits what is queued, stops the
+ * writer and closes the environment.
  *
- * The writer: rl_wr_start() starts the thread with a ring of cap updates
- * (0, or -1 with rl_err()); rl_wr_stop() commits what is queued, ends the
- * thread and frees w (NULL is a no-op). rl_wr_push() queues an update,
- * waiting while the ring is full, and returns its sequence number (from
- * 1 up); 0 when the writer waits for the map to be adopted (nothing
- * queued). rl_wr_committed() is the sequence number of the last update
- * dealt with: committed, or lost with a failed commit; a read snapshot
- * begun after this call includes it. rl_wr_flush() makes the writer
- * commit everything pushed and waits for it: 0, or 1 when the writer
- * waits for the map to be adopted (adopt it, flush again).
- * rl_wr_pending() counts the updates queued, including those being
- * committed. rl_wr_failing() is 1, with the cause, while the last commit
- * has failed; rl_wr_report() returns how many updates failed commits lost
- * since the last call, with the last cause. rl_wr_remap_wanted() says the
- * writer met MDB_MAP_RESIZED; the checking thread then calls
- * rl_wr_hold(w, 1) (returns once the writer is out of any transaction
- * and keeps it out), mdb_env_set_mapsize(env, 0), rl_wr_hold(w, 0).
- * rl_wr_pause() keeps the writer from committing on its own (tests
- * only); a flush or a stop still commits. The writer's functions are for
- * the one checking thread of the engine.
+ * The writer: mk_rl__wr_start() starts the thread with a ring of cap updates
+ * (0, or -1 with mk_rl__err()); mk_rl__wr_stop() commits what is queued,
+ * ends the thread and frees w (NULL is a no-op). mk_rl__wr_push() queues an
+ * update, waiting while the ring is full, and returns its sequence number
+ * (from 1 up); 0 when the writer waits for the map to be adopted (nothing
+ * queued). mk_rl__wr_committed() is the sequence number of the last update
+ * dealt with: committed, or lost with a failed commit; a read snapshot begun
+ * after this call includes it. mk_rl__wr_flush() makes the writer commit
+ * everything pushed and waits for it: 0, or 1 when the writer waits for the
+ * map to be adopted (adopt it, flush again). mk_rl__wr_pending() counts the
+ * updates queued, including those being committed. mk_rl__wr_failing() is 1,
+ * with the cause, while the last commit has failed; mk_rl__wr_report()
+ * returns how many updates failed commits lost since the last call, with the
+ * last cause. mk_rl__wr_remap_wanted() says the writer met MDB_MAP_RESIZED;
+ * the checking thread then calls mk_rl__wr_hold(w, 1) (returns once the
+ * writer is out of any transaction and keeps it out),
+ * mdb_env_set_mapsize(env, 0), mk_rl__wr_hold(w, 0). mk_rl__wr_pause() keeps
+ * the writer from committing on its own (tests only); a flush or a stop
+ * still commits. The writer's functions are for the one checking thread of
+ * the engine.
  *
- * The overlay (used by the checking thread only): rl_ov_get() is 1 with
- * tat[0..n) filled when k has an entry, else 0; rl_ov_put() records tat
+ * The overlay (used by the checking thread only): mk_rl__ov_get() is 1 with
+ * tat[0..n) filled when k has an entry, else 0; mk_rl__ov_put() records tat
  * as k's value after the update numbered seq (seq grows with each call);
- * rl_ov_prune() drops the entries whose last update is done <= done.
+ * mk_rl__ov_prune() drops the entries whose last update is done <= done.
  */
 #ifndef RATELIMIT_PRIV_H
 #define RATELIMIT_PRIV_H
@@ -147,47 +147,45 @@ struct mk_rl_engine {
 	time_t failed_at;		/* last failed open */
 };
 
-int rl_rates_parse(const char *text, struct mk_rl_rate *v, int *n, char *err,
-    size_t errlen);
-const struct mk_rl_limits *rl_limits_for(const struct rl_rule *r,
+const struct mk_rl_limits *mk_rl__limits_for(const struct rl_rule *r,
     const char *key);
-int rl_key_of(const struct rl_rule *r, const struct mk_rl_request *rq,
+int mk_rl__key_of(const struct rl_rule *r, const struct mk_rl_request *rq,
     char *key, size_t len);
-int rl_exempt(const struct rl_rule *r, const char *key);
-const struct rl_rule *rl_rule_named(const struct mk_rl_rules *rules,
+int mk_rl__exempt(const struct rl_rule *r, const char *key);
+const struct rl_rule *mk_rl__rule_named(const struct mk_rl_rules *rules,
     const char *name);
-int rl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int rl_state_read(struct mk_rl_engine *e, const char *rule, const char *key,
-    int64_t *tat, int n);
-int rl_state_write(struct mk_rl_engine *e, const char *rule, const char *key,
-    int64_t now, const int64_t *add, const int64_t *tat, int n);
-int rl_env_ready(struct mk_rl_engine *e);
-int rl_decode(const MDB_val *v, int64_t *tat, int n);
-size_t rl_encode(const int64_t *tat, int n, unsigned char *buf);
-void rl_merge(int64_t *tat, int64_t now, const int64_t *add, int n);
-void rl_state_close(struct mk_rl_engine *e);
+int mk_rl__err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int mk_rl__state_read(struct mk_rl_engine *e, const char *rule,
+    const char *key, int64_t *tat, int n);
+int mk_rl__state_write(struct mk_rl_engine *e, const char *rule,
+    const char *key, int64_t now, const int64_t *add, const int64_t *tat,
+    int n);
+int mk_rl__env_ready(struct mk_rl_engine *e);
+int mk_rl__decode(const MDB_val *v, int64_t *tat, int n);
+size_t mk_rl__encode(const int64_t *tat, int n, unsigned char *buf);
+void mk_rl__state_close(struct mk_rl_engine *e);
 
-int rl_wr_start(struct rl_writer **out, MDB_env *env, MDB_dbi dbi,
+int mk_rl__wr_start(struct rl_writer **out, MDB_env *env, MDB_dbi dbi,
     const char *dir, long long map_size, size_t cap);
-void rl_wr_stop(struct rl_writer *w);
-uint64_t rl_wr_push(struct rl_writer *w, const char *k, size_t klen,
+void mk_rl__wr_stop(struct rl_writer *w);
+uint64_t mk_rl__wr_push(struct rl_writer *w, const char *k, size_t klen,
     int64_t now, const int64_t *add, int n);
-uint64_t rl_wr_committed(struct rl_writer *w);
-int rl_wr_flush(struct rl_writer *w);
-size_t rl_wr_pending(struct rl_writer *w);
-int rl_wr_failing(struct rl_writer *w, char *cause, size_t len);
-size_t rl_wr_report(struct rl_writer *w, char *cause, size_t len);
-int rl_wr_remap_wanted(struct rl_writer *w);
-void rl_wr_hold(struct rl_writer *w, int on);
-void rl_wr_pause(struct rl_writer *w, int on);
+uint64_t mk_rl__wr_committed(struct rl_writer *w);
+int mk_rl__wr_flush(struct rl_writer *w);
+size_t mk_rl__wr_pending(struct rl_writer *w);
+int mk_rl__wr_failing(struct rl_writer *w, char *cause, size_t len);
+size_t mk_rl__wr_report(struct rl_writer *w, char *cause, size_t len);
+int mk_rl__wr_remap_wanted(struct rl_writer *w);
+void mk_rl__wr_hold(struct rl_writer *w, int on);
+void mk_rl__wr_pause(struct rl_writer *w, int on);
 
-struct rl_overlay *rl_ov_new(void);
-void rl_ov_free(struct rl_overlay *ov);
-int rl_ov_get(const struct rl_overlay *ov, const char *k, size_t klen,
+struct rl_overlay *mk_rl__ov_new(void);
+void mk_rl__ov_free(struct rl_overlay *ov);
+int mk_rl__ov_get(const struct rl_overlay *ov, const char *k, size_t klen,
     int64_t *tat, int n);
-void rl_ov_put(struct rl_overlay *ov, const char *k, size_t klen,
+void mk_rl__ov_put(struct rl_overlay *ov, const char *k, size_t klen,
     const int64_t *tat, int n, uint64_t seq);
-void rl_ov_prune(struct rl_overlay *ov, uint64_t done);
-size_t rl_ov_size(const struct rl_overlay *ov);
+void mk_rl__ov_prune(struct rl_overlay *ov, uint64_t done);
+size_t mk_rl__ov_size(const struct rl_overlay *ov);
 
 #endif

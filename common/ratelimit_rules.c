@@ -20,7 +20,7 @@
 static _Thread_local char rl_last_error[512];
 
 int
-rl_err(const char *fmt, ...)
+mk_rl__err(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -41,8 +41,9 @@ mk_rl_strerror(void)
 /* Longest N/PERIOD item. */
 #define RL_RATE_ITEM_MAX 63
 
-int
-rl_rates_parse(const char *text, struct mk_rl_rate *v, int *n, char *err,
+/* Parse a list of N/PERIOD into v[0..*n); 0 or -1 with a message. */
+static int
+rates_parse(const char *text, struct mk_rl_rate *v, int *n, char *err,
     size_t errlen)
 {
 	struct mk_list l;
@@ -87,7 +88,7 @@ mk_rl_rates_check(const char *text, char *err, size_t errlen)
 	struct mk_rl_rate v[MK_RL_RATES_MAX];
 	int n;
 
-	if (rl_rates_parse(text, v, &n, err, errlen) != 0)
+	if (rates_parse(text, v, &n, err, errlen) != 0)
 		return -1;
 	if (n == 0) {
 		snprintf(err, errlen, "expected at least one N/PERIOD");
@@ -174,10 +175,10 @@ override_parse(char *item, struct rl_override *o, char *err, size_t errlen)
 	while ((tok = strtok_r(NULL, " \t", &save)) != NULL) {
 		int rc;
 		if (strncmp(tok, "messages=", 9) == 0)
-			rc = rl_rates_parse(tok + 9, o->lim.msg, &o->lim.nmsg, err,
+			rc = rates_parse(tok + 9, o->lim.msg, &o->lim.nmsg, err,
 			    errlen);
 		else if (strncmp(tok, "recipients=", 11) == 0)
-			rc = rl_rates_parse(tok + 11, o->lim.rcpt, &o->lim.nrcpt,
+			rc = rates_parse(tok + 11, o->lim.rcpt, &o->lim.nrcpt,
 			    err, errlen);
 		else {
 			snprintf(err, errlen, "override of %s: \"%s\": expected"
@@ -289,9 +290,9 @@ rule_compile(const struct mk_conf_rule *c, struct rl_rule *r, char *err,
 	r->name = mk_strdup(c->name);
 	if (mk_rl_rule_finish((void *)c, why, sizeof(why)) != 0 ||
 	    keys_parse(c->key, r, why, sizeof(why)) != 0 ||
-	    (c->messages && rl_rates_parse(c->messages, r->lim.msg,
+	    (c->messages && rates_parse(c->messages, r->lim.msg,
 	    &r->lim.nmsg, why, sizeof(why)) != 0) ||
-	    (c->recipients && rl_rates_parse(c->recipients, r->lim.rcpt,
+	    (c->recipients && rates_parse(c->recipients, r->lim.rcpt,
 	    &r->lim.nrcpt, why, sizeof(why)) != 0) ||
 	    overrides_walk(c->override, r, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "[ratelimit %s] %s", c->name, why);
@@ -358,7 +359,7 @@ mk_rl_rules_count(const struct mk_rl_rules *rules)
 }
 
 const struct rl_rule *
-rl_rule_named(const struct mk_rl_rules *rules, const char *name)
+mk_rl__rule_named(const struct mk_rl_rules *rules, const char *name)
 {
 	for (size_t i = 0; i < rules->n; i++)
 		if (strcmp(rules->v[i].name, name) == 0)
@@ -367,7 +368,7 @@ rl_rule_named(const struct mk_rl_rules *rules, const char *name)
 }
 
 const struct mk_rl_limits *
-rl_limits_for(const struct rl_rule *r, const char *key)
+mk_rl__limits_for(const struct rl_rule *r, const char *key)
 {
 	struct rl_override probe;
 	const struct rl_override *o;
@@ -381,7 +382,7 @@ rl_limits_for(const struct rl_rule *r, const char *key)
 }
 
 int
-rl_exempt(const struct rl_rule *r, const char *key)
+mk_rl__exempt(const struct rl_rule *r, const char *key)
 {
 	const char *k = key;
 
@@ -435,8 +436,8 @@ addr_key(const char *value, int domain_only, char *key, size_t len)
 }
 
 int
-rl_key_of(const struct rl_rule *r, const struct mk_rl_request *rq, char *key,
-    size_t len)
+mk_rl__key_of(const struct rl_rule *r, const struct mk_rl_request *rq,
+    char *key, size_t len)
 {
 	for (int i = 0; i < r->nkeys; i++) {
 		switch (r->keys[i]) {

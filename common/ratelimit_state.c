@@ -68,7 +68,7 @@ env_open(struct mk_rl_engine *e)
 	int rc, dead;
 
 	if (mkdir_p(e->dir) != 0)
-		return rl_err("ratelimit store %s: %s", e->dir, strerror(errno));
+		return mk_rl__err("ratelimit store %s: %s", e->dir, strerror(errno));
 	if ((rc = mdb_env_create(&e->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(e->env, 4)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(e->env, 256)) != 0 ||
@@ -89,7 +89,7 @@ env_open(struct mk_rl_engine *e)
 	}
 	return 0;
 fail:
-	rl_err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
+	mk_rl__err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
 	if (e->env != NULL)
 		mdb_env_close(e->env);
 	e->env = NULL;
@@ -97,7 +97,7 @@ fail:
 }
 
 int
-rl_env_ready(struct mk_rl_engine *e)
+mk_rl__env_ready(struct mk_rl_engine *e)
 {
 	time_t now = time(NULL);
 
@@ -124,7 +124,7 @@ make_key(const char *rule, const char *key, char *buf)
 }
 
 int
-rl_decode(const MDB_val *v, int64_t *tat, int n)
+mk_rl__decode(const MDB_val *v, int64_t *tat, int n)
 {
 	const unsigned char *b = v->mv_data;
 	int have;
@@ -144,7 +144,7 @@ rl_decode(const MDB_val *v, int64_t *tat, int n)
 }
 
 size_t
-rl_encode(const int64_t *tat, int n, unsigned char *buf)
+mk_rl__encode(const int64_t *tat, int n, unsigned char *buf)
 {
 	buf[0] = RL_VAL_VERSION;
 	buf[1] = (unsigned char)n;
@@ -157,7 +157,7 @@ rl_encode(const int64_t *tat, int n, unsigned char *buf)
 
 /* Adopt a map another process grew (MDB_MAP_RESIZED): LMDB wants no
  * transaction of this process active, so the writer is held out. 0, or
- * -1 with rl_err(). */
+ * -1 with mk_rl__err(). */
 static int
 remap(struct mk_rl_engine *e)
 {
@@ -166,11 +166,11 @@ remap(struct mk_rl_engine *e)
 	if (e->rtxn != NULL)
 		mdb_txn_abort(e->rtxn);
 	e->rtxn = NULL;
-	rl_wr_hold(e->wr, 1);
+	mk_rl__wr_hold(e->wr, 1);
 	rc = mdb_env_set_mapsize(e->env, 0);
-	rl_wr_hold(e->wr, 0);
+	mk_rl__wr_hold(e->wr, 0);
 	if (rc != 0)
-		return rl_err("ratelimit store %s: cannot adopt the map grown by "
+		return mk_rl__err("ratelimit store %s: cannot adopt the map grown by "
 		    "another process: %s", e->dir, mdb_strerror(rc));
 	return 0;
 }
@@ -196,7 +196,7 @@ read_begin(struct mk_rl_engine *e, MDB_txn **txn)
 }
 
 int
-rl_state_read(struct mk_rl_engine *e, const char *rule, const char *key,
+mk_rl__state_read(struct mk_rl_engine *e, const char *rule, const char *key,
     int64_t *tat, int n)
 {
 	char kbuf[RL_KEY_BUF];
@@ -205,53 +205,53 @@ rl_state_read(struct mk_rl_engine *e, const char *rule, const char *key,
 	int rc;
 
 	memset(tat, 0, (size_t)n * sizeof(*tat));
-	if (rl_env_ready(e) != 0)
+	if (mk_rl__env_ready(e) != 0)
 		return -1;
 	k.mv_data = kbuf;
 	k.mv_size = make_key(rule, key, kbuf);
 	if (e->wr != NULL) {
 		/* Counts not committed yet are in the overlay; the snapshot
 		 * begun below includes every commit pruned here. */
-		if (rl_wr_remap_wanted(e->wr) && remap(e) != 0)
+		if (mk_rl__wr_remap_wanted(e->wr) && remap(e) != 0)
 			return -1;
-		rl_ov_prune(e->ov, rl_wr_committed(e->wr));
-		if (rl_ov_get(e->ov, kbuf, k.mv_size, tat, n))
+		mk_rl__ov_prune(e->ov, mk_rl__wr_committed(e->wr));
+		if (mk_rl__ov_get(e->ov, kbuf, k.mv_size, tat, n))
 			return 0;
 	}
 	if ((rc = read_begin(e, &txn)) != 0)
-		return rl_err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
+		return mk_rl__err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
 	rc = mdb_get(txn, e->dbi, &k, &v);
-	if (rc == 0 && rl_decode(&v, tat, n) != 0)
+	if (rc == 0 && mk_rl__decode(&v, tat, n) != 0)
 		memset(tat, 0, (size_t)n * sizeof(*tat));	/* start afresh */
 	mdb_txn_reset(txn);
 	if (rc != 0 && rc != MDB_NOTFOUND)
-		return rl_err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
+		return mk_rl__err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
 	return 0;
 }
 
 int
-rl_state_write(struct mk_rl_engine *e, const char *rule, const char *key,
+mk_rl__state_write(struct mk_rl_engine *e, const char *rule, const char *key,
     int64_t now, const int64_t *add, const int64_t *tat, int n)
 {
 	char kbuf[RL_KEY_BUF], cause[256];
 	size_t klen;
 	uint64_t seq;
 
-	if (rl_env_ready(e) != 0)
+	if (mk_rl__env_ready(e) != 0)
 		return -1;
 	if (e->wr == NULL) {
-		if (rl_wr_start(&e->wr, e->env, e->dbi, e->dir, e->map_size,
+		if (mk_rl__wr_start(&e->wr, e->env, e->dbi, e->dir, e->map_size,
 		    RL_QUEUE_MAX) != 0)
 			return -1;
-		e->ov = rl_ov_new();
+		e->ov = mk_rl__ov_new();
 	}
 	klen = make_key(rule, key, kbuf);
-	while ((seq = rl_wr_push(e->wr, kbuf, klen, now, add, n)) == 0)
+	while ((seq = mk_rl__wr_push(e->wr, kbuf, klen, now, add, n)) == 0)
 		if (remap(e) != 0)
 			return -1;
-	rl_ov_put(e->ov, kbuf, klen, tat, n, seq);
-	if (rl_wr_failing(e->wr, cause, sizeof(cause)))
-		return rl_err("%s (counters not saved)", cause);
+	mk_rl__ov_put(e->ov, kbuf, klen, tat, n, seq);
+	if (mk_rl__wr_failing(e->wr, cause, sizeof(cause)))
+		return mk_rl__err("%s (counters not saved)", cause);
 	return 0;
 }
 
@@ -260,7 +260,7 @@ static int
 report(struct mk_rl_engine *e, char *err, size_t errlen)
 {
 	char cause[256];
-	size_t lost = rl_wr_report(e->wr, cause, sizeof(cause));
+	size_t lost = mk_rl__wr_report(e->wr, cause, sizeof(cause));
 
 	if (lost == 0)
 		return 0;
@@ -273,7 +273,7 @@ mk_rl_flush(struct mk_rl_engine *e, char *err, size_t errlen)
 {
 	if (e->wr == NULL)
 		return 0;
-	while (rl_wr_flush(e->wr) != 0) {
+	while (mk_rl__wr_flush(e->wr) != 0) {
 		if (remap(e) != 0) {
 			snprintf(err, errlen, "%s", mk_rl_strerror());
 			return -1;
@@ -287,7 +287,7 @@ mk_rl_batch_end(struct mk_rl_engine *e, char *err, size_t errlen)
 {
 	if (e->wr == NULL)
 		return 0;
-	if (rl_wr_remap_wanted(e->wr) && remap(e) != 0) {
+	if (mk_rl__wr_remap_wanted(e->wr) && remap(e) != 0) {
 		snprintf(err, errlen, "%s", mk_rl_strerror());
 		return -1;
 	}
@@ -295,15 +295,15 @@ mk_rl_batch_end(struct mk_rl_engine *e, char *err, size_t errlen)
 }
 
 void
-rl_state_close(struct mk_rl_engine *e)
+mk_rl__state_close(struct mk_rl_engine *e)
 {
 	char err[512];
 
 	if (mk_rl_flush(e, err, sizeof(err)) != 0) {
 		/* the counts of the last milliseconds are lost; said above */
 	}
-	rl_wr_stop(e->wr);
-	rl_ov_free(e->ov);
+	mk_rl__wr_stop(e->wr);
+	mk_rl__ov_free(e->ov);
 	e->wr = NULL;
 	e->ov = NULL;
 	if (e->rtxn != NULL)

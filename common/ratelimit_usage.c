@@ -16,7 +16,7 @@ static void
 usage_of(const struct rl_rule *r, const char *key, const int64_t *tat,
     int64_t now, struct mk_rl_usage *u)
 {
-	const struct mk_rl_limits *lim = rl_limits_for(r, key);
+	const struct mk_rl_limits *lim = mk_rl__limits_for(r, key);
 
 	memset(u, 0, sizeof(*u));
 	snprintf(u->rule, sizeof(u->rule), "%s", r->name);
@@ -48,14 +48,14 @@ int
 mk_rl_state_get(struct mk_rl_engine *e, const char *rule, const char *key,
     int64_t now, struct mk_rl_usage *u)
 {
-	const struct rl_rule *r = rl_rule_named(e->rules, rule);
+	const struct rl_rule *r = mk_rl__rule_named(e->rules, rule);
 	int64_t tat[2 * MK_RL_RATES_MAX];
 	int n;
 
 	if (r == NULL)
-		return rl_err("no rule [ratelimit %s] in the configuration", rule);
-	n = rl_limits_for(r, key)->nmsg + rl_limits_for(r, key)->nrcpt;
-	if (rl_state_read(e, rule, key, tat, n) != 0)
+		return mk_rl__err("no rule [ratelimit %s] in the configuration", rule);
+	n = mk_rl__limits_for(r, key)->nmsg + mk_rl__limits_for(r, key)->nrcpt;
+	if (mk_rl__state_read(e, rule, key, tat, n) != 0)
 		return -1;
 	for (int i = 0; i < n; i++) {
 		if (tat[i] != 0) {
@@ -76,8 +76,8 @@ mk_rl_state_reset(struct mk_rl_engine *e, const char *rule, const char *key)
 	int rc;
 
 	if (rl > RL_NAME_MAX || kl >= MK_RL_KEY_MAX)
-		return rl_err("rule or key too long");
-	if (rl_env_ready(e) != 0)
+		return mk_rl__err("rule or key too long");
+	if (mk_rl__env_ready(e) != 0)
 		return -1;
 	memcpy(kbuf, rule, rl);
 	kbuf[rl] = '\0';
@@ -85,7 +85,7 @@ mk_rl_state_reset(struct mk_rl_engine *e, const char *rule, const char *key)
 	k.mv_data = kbuf;
 	k.mv_size = rl + 1 + kl;
 	if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0)
-		return rl_err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
+		return mk_rl__err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
 	rc = mdb_del(txn, e->dbi, &k, NULL);
 	if (rc == MDB_NOTFOUND) {
 		mdb_txn_abort(txn);
@@ -94,7 +94,7 @@ mk_rl_state_reset(struct mk_rl_engine *e, const char *rule, const char *key)
 	if (rc != 0 || (rc = mdb_txn_commit(txn)) != 0) {
 		if (rc != 0 && txn != NULL)
 			mdb_txn_abort(txn);
-		return rl_err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
+		return mk_rl__err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
 	}
 	return 0;
 }
@@ -133,13 +133,13 @@ mk_rl_state_top(struct mk_rl_engine *e, int64_t now, size_t n,
 	if (n == 0)
 		return 0;
 	memset(out, 0, n * sizeof(*out));
-	if (rl_env_ready(e) != 0)
+	if (mk_rl__env_ready(e) != 0)
 		return -1;
 	if ((rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return rl_err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
+		return mk_rl__err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
 	if ((rc = mdb_cursor_open(txn, e->dbi, &cur)) != 0) {
 		mdb_txn_abort(txn);
-		return rl_err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
+		return mk_rl__err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
 	}
 	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
 		const char *z = memchr(k.mv_data, '\0', k.mv_size);
@@ -157,9 +157,9 @@ mk_rl_state_top(struct mk_rl_engine *e, int64_t now, size_t n,
 		rule[rl] = '\0';
 		memcpy(key, z + 1, kl);
 		key[kl] = '\0';
-		if ((r = rl_rule_named(e->rules, rule)) == NULL)
+		if ((r = mk_rl__rule_named(e->rules, rule)) == NULL)
 			continue;	/* a rule no longer configured */
-		if (rl_decode(&v, tat, 2 * MK_RL_RATES_MAX) != 0)
+		if (mk_rl__decode(&v, tat, 2 * MK_RL_RATES_MAX) != 0)
 			continue;
 		usage_of(r, key, tat, now, &u);
 		if (u.fill > 0)
@@ -168,6 +168,6 @@ mk_rl_state_top(struct mk_rl_engine *e, int64_t now, size_t n,
 	mdb_cursor_close(cur);
 	mdb_txn_abort(txn);
 	if (rc != MDB_NOTFOUND)
-		return rl_err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
+		return mk_rl__err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
 	return 0;
 }

@@ -17,10 +17,10 @@
  * committed is the sequence number of the last update dealt with
  * (committed, or lost with a failed commit); it is published after the
  * commit, so a read snapshot begun after reading it includes that commit.
- * A full ring makes rl_wr_push() wait for the writer: memory stays bounded
+ * A full ring makes mk_rl__wr_push() wait for the writer: memory stays bounded
  * when the disk falls behind. MDB_MAP_RESIZED (another process grew the
  * map) at the writer's begin leaves the batch queued and asks the
- * checking thread to adopt the new size (rl_wr_hold() while it does: LMDB
+ * checking thread to adopt the new size (mk_rl__wr_hold() while it does: LMDB
  * wants no transaction of the process active then).
  */
 #include "config.h"
@@ -64,9 +64,9 @@ struct rl_writer {
 	uint64_t want;			/* a flush waits for this one */
 	int busy;			/* inside a write transaction */
 	int hold, paused, stop;
-	_Atomic int remap;		/* waits for rl_wr_hold() */
+	_Atomic int remap;		/* waits for mk_rl__wr_hold() */
 	_Atomic int failing;		/* the last commit failed */
-	size_t lost;			/* since rl_wr_report() */
+	size_t lost;			/* since mk_rl__wr_report() */
 	char cause[256];
 };
 
@@ -79,8 +79,9 @@ mono_ns(void)
 	return (int64_t)ts.tv_sec * MK_RL_NS + ts.tv_nsec;
 }
 
-void
-rl_merge(int64_t *tat, int64_t now, const int64_t *add, int n)
+/* Apply an update: each rate's TAT = max(TAT, now) + add[i]. */
+static void
+tat_merge(int64_t *tat, int64_t now, const int64_t *add, int n)
 {
 	for (int i = 0; i < n; i++)
 		tat[i] = (tat[i] > now ? tat[i] : now) + add[i];
@@ -105,15 +106,15 @@ apply(struct rl_writer *w, size_t first, size_t k, char *cause, size_t len)
 		MDB_val key = { u->klen, (void *)u->k }, v;
 
 		rc = mdb_get(txn, w->dbi, &key, &v);
-		if (rc == 0 && rl_decode(&v, tat, u->n) != 0)
+		if (rc == 0 && mk_rl__decode(&v, tat, u->n) != 0)
 			memset(tat, 0, sizeof(tat));	/* start afresh */
 		else if (rc == MDB_NOTFOUND)
 			memset(tat, 0, sizeof(tat));
 		else if (rc != 0)
 			break;
-		rl_merge(tat, u->now, u->add, u->n);
+		tat_merge(tat, u->now, u->add, u->n);
 		v.mv_data = vbuf;
-		v.mv_size = rl_encode(tat, u->n, vbuf);
+		v.mv_size = mk_rl__encode(tat, u->n, vbuf);
 		if ((rc = mdb_put(txn, w->dbi, &key, &v, 0)) != 0)
 			break;
 	}
@@ -212,7 +213,7 @@ writer_main(void *arg)
 }
 
 int
-rl_wr_start(struct rl_writer **out, MDB_env *env, MDB_dbi dbi,
+mk_rl__wr_start(struct rl_writer **out, MDB_env *env, MDB_dbi dbi,
     const char *dir, long long map_size, size_t cap)
 {
 	struct rl_writer *w = mk_calloc(1, sizeof(*w));
@@ -246,15 +247,15 @@ rl_wr_start(struct rl_writer **out, MDB_env *env, MDB_dbi dbi,
 		pthread_mutex_destroy(&w->mu);
 		free(w->q);
 		free(w);
-		return rl_err("cannot start the rate-limit writer thread: %s",
-		    strerror(rc));
+		return mk_rl__err("cannot start the rate-limit writer thread:"
+		    " %s", strerror(rc));
 	}
 	*out = w;
 	return 0;
 }
 
 void
-rl_wr_stop(struct rl_writer *w)
+mk_rl__wr_stop(struct rl_writer *w)
 {
 	if (w == NULL)
 		return;
@@ -272,14 +273,15 @@ rl_wr_stop(struct rl_writer *w)
 }
 
 uint64_t
-rl_wr_push(struct rl_writer *w, const char *k, size_t klen, int64_t now,
+mk_rl__wr_push(struct rl_writer *w, const char *k, size_t klen, int64_t now,
     const int64_t *add, int n)
 {
 	struct rl_update *u;
 	uint64_t seq;
 
 	if (klen > sizeof(u->k) || n > 2 * MK_RL_RATES_MAX)
-		mk_panic("rl_wr_push: key of %zu octets, %d rates", klen, n);
+		mk_panic("mk_rl__wr_push: key of %zu octets, %d rates", klen,
+		    n);
 	pthread_mutex_lock(&w->mu);
 	while (w->count == w->cap && !w->remap)
 		pthread_cond_wait(&w->space, &w->mu);
@@ -303,13 +305,13 @@ rl_wr_push(struct rl_writer *w, const char *k, size_t klen, int64_t now,
 }
 
 uint64_t
-rl_wr_committed(struct rl_writer *w)
+mk_rl__wr_committed(struct rl_writer *w)
 {
 	return atomic_load_explicit(&w->committed, memory_order_acquire);
 }
 
 int
-rl_wr_flush(struct rl_writer *w)
+mk_rl__wr_flush(struct rl_writer *w)
 {
 	int rc = 0;
 
@@ -328,7 +330,7 @@ rl_wr_flush(struct rl_writer *w)
 }
 
 size_t
-rl_wr_pending(struct rl_writer *w)
+mk_rl__wr_pending(struct rl_writer *w)
 {
 	size_t n;
 
@@ -339,13 +341,13 @@ rl_wr_pending(struct rl_writer *w)
 }
 
 int
-rl_wr_remap_wanted(struct rl_writer *w)
+mk_rl__wr_remap_wanted(struct rl_writer *w)
 {
 	return atomic_load_explicit(&w->remap, memory_order_relaxed);
 }
 
 void
-rl_wr_hold(struct rl_writer *w, int on)
+mk_rl__wr_hold(struct rl_writer *w, int on)
 {
 	if (w == NULL)
 		return;
@@ -361,7 +363,7 @@ rl_wr_hold(struct rl_writer *w, int on)
 }
 
 void
-rl_wr_pause(struct rl_writer *w, int on)
+mk_rl__wr_pause(struct rl_writer *w, int on)
 {
 	pthread_mutex_lock(&w->mu);
 	w->paused = on;
@@ -370,7 +372,7 @@ rl_wr_pause(struct rl_writer *w, int on)
 }
 
 int
-rl_wr_failing(struct rl_writer *w, char *cause, size_t len)
+mk_rl__wr_failing(struct rl_writer *w, char *cause, size_t len)
 {
 	if (!atomic_load_explicit(&w->failing, memory_order_relaxed))
 		return 0;
@@ -381,7 +383,7 @@ rl_wr_failing(struct rl_writer *w, char *cause, size_t len)
 }
 
 size_t
-rl_wr_report(struct rl_writer *w, char *cause, size_t len)
+mk_rl__wr_report(struct rl_writer *w, char *cause, size_t len)
 {
 	size_t lost;
 

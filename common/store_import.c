@@ -60,7 +60,7 @@ mk_supp_import_begin(struct mk_store *st, struct mk_supp_import **out)
 {
 	*out = NULL;
 	if (st->rdonly)
-		return store_err(MK_STORE_ERDONLY, "%s: opened read-only",
+		return mk_store__err(MK_STORE_ERDONLY, "%s: opened read-only",
 		    st->path);
 	*out = mk_calloc(1, sizeof(**out));
 	(*out)->st = st;
@@ -75,11 +75,11 @@ mk_supp_import_add(struct mk_supp_import *imp, const struct mk_supp_entry *e)
 	size_t klen, i;
 	int rc;
 
-	if ((rc = store_entry_check(e)) != 0 ||
-	    (rc = store_key(e->scope, e->target, kbuf, &klen)) != 0)
+	if ((rc = mk_store__entry_check(e)) != 0 ||
+	    (rc = mk_store__key(e->scope, e->target, kbuf, &klen)) != 0)
 		return rc;
 	if (imp->n >= UINT32_MAX)
-		return store_err(MK_STORE_EINVAL, "import larger than %u entries",
+		return mk_store__err(MK_STORE_EINVAL, "import larger than %u entries",
 		    UINT32_MAX);
 	if (imp->acap - imp->alen < STORE_KEY_MAX + STORE_VAL_MAX) {
 		imp->acap = imp->acap ? imp->acap * 2 : 1 << 20;
@@ -94,7 +94,8 @@ mk_supp_import_add(struct mk_supp_import *imp, const struct mk_supp_entry *e)
 	it->seq = (uint32_t)imp->n++;
 	it->klen = (uint16_t)klen;
 	memcpy(imp->arena + imp->alen, kbuf, klen);
-	it->vlen = (uint16_t)store_val_pack(e, imp->arena + imp->alen + klen);
+	it->vlen = (uint16_t)mk_store__val_pack(e,
+	    imp->arena + imp->alen + klen);
 	imp->alen += klen + it->vlen;
 	it->pfx = 0;
 	for (i = 0; i < 8; i++)
@@ -214,15 +215,15 @@ mk_supp_import_commit(struct mk_supp_import *imp, size_t *added,
 	int rc;
 
 	imp_unique(imp);
-	if ((rc = store_txn_begin(st, 0, &txn)) != 0)
+	if ((rc = mk_store__txn_begin(st, 0, &txn)) != 0)
 		goto out;
 	if ((rc = mdb_cursor_open(txn, st->supp, &cur)) == 0) {
 		rc = imp_write(imp, cur, &na, &nr);
 		mdb_cursor_close(cur);
 	}
 	if (rc != 0)
-		rc = store_mdb_err(rc, st, "import");
-	store_txn_done(st, txn, 1, &rc);
+		rc = mk_store__mdb_err(rc, st, "import");
+	mk_store__txn_done(st, txn, 1, &rc);
 out:
 	if (added != NULL)
 		*added = rc == 0 ? na : 0;

@@ -64,9 +64,9 @@ static const char *const store_reasons[MK_REASON_COUNT] = {
 	"any", "bounce", "complaint", "unsubscribe", "manual"
 };
 
-/* store_err - remember the detail of an error, return its code */
+/* mk_store__err - remember the detail of an error, return its code */
 int
-store_err(int code, const char *fmt, ...)
+mk_store__err(int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -76,9 +76,9 @@ store_err(int code, const char *fmt, ...)
 	return code;
 }
 
-/* store_mdb_err - map an LMDB or errno code to MK_STORE_E* with detail */
+/* mk_store__mdb_err - map an LMDB or errno code to MK_STORE_E* with detail */
 int
-store_mdb_err(int rc, const struct mk_store *st, const char *what)
+mk_store__mdb_err(int rc, const struct mk_store *st, const char *what)
 {
 	const char *path = st ? st->path : "";
 	MDB_envinfo ei;
@@ -88,32 +88,32 @@ store_mdb_err(int rc, const struct mk_store *st, const char *what)
 		ei.me_mapsize = 0;
 		if (st != NULL && st->env != NULL)
 			mdb_env_info(st->env, &ei);
-		return store_err(MK_STORE_EFULL, "%s: %s: map full at %zu bytes:"
+		return mk_store__err(MK_STORE_EFULL, "%s: %s: map full at %zu bytes:"
 		    " raise [store] map_size", path, what, ei.me_mapsize);
 	case MDB_READERS_FULL:
-		return store_err(MK_STORE_EBUSY, "%s: %s: %s", path, what,
+		return mk_store__err(MK_STORE_EBUSY, "%s: %s: %s", path, what,
 		    mdb_strerror(rc));
 	case MDB_NOTFOUND:
-		return store_err(MK_STORE_ENOTFOUND, "%s: %s: no such entry",
-		    path, what);
+		return mk_store__err(MK_STORE_ENOTFOUND,
+		    "%s: %s: no such entry", path, what);
 	case MDB_CORRUPTED: case MDB_INVALID: case MDB_PAGE_NOTFOUND:
 	case MDB_VERSION_MISMATCH: case MDB_INCOMPATIBLE: case MDB_PANIC:
-		return store_err(MK_STORE_ECORRUPT, "%s: %s: %s", path, what,
-		    mdb_strerror(rc));
+		return mk_store__err(MK_STORE_ECORRUPT, "%s: %s: %s", path,
+		    what, mdb_strerror(rc));
 	case MDB_BAD_VALSIZE:
-		return store_err(MK_STORE_EINVAL, "%s: %s: %s", path, what,
+		return mk_store__err(MK_STORE_EINVAL, "%s: %s: %s", path, what,
 		    mdb_strerror(rc));
 	case EACCES: case EPERM:
-		return store_err(MK_STORE_EACCES, "%s: %s: %s", path, what,
+		return mk_store__err(MK_STORE_EACCES, "%s: %s: %s", path, what,
 		    strerror(rc));
 	case ENOENT:
-		return store_err(MK_STORE_ENOENT, "%s: %s: %s", path, what,
+		return mk_store__err(MK_STORE_ENOENT, "%s: %s: %s", path, what,
 		    strerror(rc));
 	case EROFS:
-		return store_err(MK_STORE_ERDONLY, "%s: %s: %s", path, what,
+		return mk_store__err(MK_STORE_ERDONLY, "%s: %s: %s", path, what,
 		    strerror(rc));
 	default:
-		return store_err(MK_STORE_EIO, "%s: %s: %s", path, what,
+		return mk_store__err(MK_STORE_EIO, "%s: %s: %s", path, what,
 		    mdb_strerror(rc));
 	}
 }
@@ -166,7 +166,7 @@ mk_reason_parse(const char *name)
 	for (int i = 0; i < MK_REASON_COUNT; i++)
 		if (name != NULL && strcasecmp(name, store_reasons[i]) == 0)
 			return i;
-	return store_err(MK_STORE_EINVAL, "unknown reason \"%.40s\"",
+	return mk_store__err(MK_STORE_EINVAL, "unknown reason \"%.40s\"",
 	    name ? name : "");
 }
 
@@ -198,12 +198,12 @@ store_recover(struct mk_store *st, int rc)
 }
 
 int
-store_txn_begin(struct mk_store *st, int rdonly, MDB_txn **txn)
+mk_store__txn_begin(struct mk_store *st, int rdonly, MDB_txn **txn)
 {
 	int rc;
 
 	if (!rdonly && st->rdonly)
-		return store_err(MK_STORE_ERDONLY, "%s: opened read-only",
+		return mk_store__err(MK_STORE_ERDONLY, "%s: opened read-only",
 		    st->path);
 	for (int retry = 0;; retry++) {
 		pthread_rwlock_rdlock(&st->maplock);
@@ -214,17 +214,17 @@ store_txn_begin(struct mk_store *st, int rdonly, MDB_txn **txn)
 		if (retry > 0 || (rc = store_recover(st, rc)) != 0)
 			break;
 	}
-	return store_mdb_err(rc, st, "begin transaction");
+	return mk_store__mdb_err(rc, st, "begin transaction");
 }
 
 void
-store_txn_done(struct mk_store *st, MDB_txn *txn, int commit, int *rc)
+mk_store__txn_done(struct mk_store *st, MDB_txn *txn, int commit, int *rc)
 {
 	int c;
 
 	if (commit && *rc == 0) {
 		if ((c = mdb_txn_commit(txn)) != 0)
-			*rc = store_mdb_err(c, st, "commit");
+			*rc = mk_store__mdb_err(c, st, "commit");
 	} else {
 		mdb_txn_abort(txn);
 	}
@@ -272,7 +272,7 @@ store_reader_get(struct mk_store *st)
 }
 
 int
-store_read_begin(struct mk_store *st, MDB_txn **txn)
+mk_store__read_begin(struct mk_store *st, MDB_txn **txn)
 {
 	struct store_reader *rd = store_reader_get(st);
 	int rc;
@@ -295,13 +295,13 @@ store_read_begin(struct mk_store *st, MDB_txn **txn)
 		if (retry > 0 || (rc = store_recover(st, rc)) != 0)
 			break;
 	}
-	return store_mdb_err(rc, st, "begin read transaction");
+	return mk_store__mdb_err(rc, st, "begin read transaction");
 }
 
-/* store_read_cursor - the calling thread's cursor on supp, in the read
- * transaction store_read_begin() gave it; owned by the store, not closed */
+/* mk_store__read_cursor - the calling thread's cursor on supp, in the read
+ * transaction mk_store__read_begin() gave it; owned by the store, not closed */
 int
-store_read_cursor(struct mk_store *st, MDB_txn *txn, MDB_cursor **cur)
+mk_store__read_cursor(struct mk_store *st, MDB_txn *txn, MDB_cursor **cur)
 {
 	struct store_reader *rd = store_reader_get(st);
 	int rc;
@@ -311,13 +311,13 @@ store_read_cursor(struct mk_store *st, MDB_txn *txn, MDB_cursor **cur)
 	else
 		rc = mdb_cursor_open(txn, st->supp, &rd->cur);
 	if (rc != 0)
-		return store_mdb_err(rc, st, "open cursor");
+		return mk_store__mdb_err(rc, st, "open cursor");
 	*cur = rd->cur;
 	return 0;
 }
 
 void
-store_read_end(struct mk_store *st, MDB_txn *txn)
+mk_store__read_end(struct mk_store *st, MDB_txn *txn)
 {
 	mdb_txn_reset(txn);
 	pthread_rwlock_unlock(&st->maplock);
@@ -332,18 +332,18 @@ store_mkdir(const char *path)
 	size_t len = strlen(path);
 
 	if (len >= sizeof(buf))
-		return store_err(MK_STORE_EINVAL, "%.80s...: path too long", path);
+		return mk_store__err(MK_STORE_EINVAL, "%.80s...: path too long", path);
 	memcpy(buf, path, len + 1);
 	for (size_t i = 1; i <= len; i++) {
 		if (buf[i] != '/' && buf[i] != '\0')
 			continue;
 		buf[i] = '\0';
 		if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-			return store_err(errno == EACCES || errno == EPERM ?
+			return mk_store__err(errno == EACCES || errno == EPERM ?
 			    MK_STORE_EACCES : MK_STORE_EIO, "mkdir %s: %s", buf,
 			    strerror(errno));
 		if (stat(buf, &sb) != 0 || !S_ISDIR(sb.st_mode))
-			return store_err(MK_STORE_EIO, "%s: not a directory", buf);
+			return mk_store__err(MK_STORE_EIO, "%s: not a directory", buf);
 		buf[i] = path[i];
 	}
 	return 0;
@@ -360,12 +360,12 @@ store_exists(const char *path)
 	if (stat(file, &sb) == 0)
 		return 0;
 	if (errno == ENOENT || errno == ENOTDIR)
-		return store_err(MK_STORE_ENOENT, "%s: no store here (%s)",
+		return mk_store__err(MK_STORE_ENOENT, "%s: no store here (%s)",
 		    file, strerror(errno));
 	if (errno == EACCES || errno == EPERM)
-		return store_err(MK_STORE_EACCES, "%s: %s", file,
+		return mk_store__err(MK_STORE_EACCES, "%s: %s", file,
 		    strerror(errno));
-	return store_err(MK_STORE_EIO, "%s: %s", file, strerror(errno));
+	return mk_store__err(MK_STORE_EIO, "%s: %s", file, strerror(errno));
 }
 
 /* meta_get - read one decimal value of the meta database */
@@ -377,19 +377,19 @@ meta_get(struct mk_store *st, MDB_txn *txn, const char *name, long long *v)
 	int rc;
 
 	if ((rc = mdb_get(txn, st->meta, &k, &d)) != 0)
-		return rc == MDB_NOTFOUND ? store_err(MK_STORE_ECORRUPT,
+		return rc == MDB_NOTFOUND ? mk_store__err(MK_STORE_ECORRUPT,
 		    "%s: meta has no %s", st->path, name) :
-		    store_mdb_err(rc, st, "read meta");
+		    mk_store__mdb_err(rc, st, "read meta");
 	if (d.mv_size == 0 || d.mv_size >= sizeof(buf))
-		return store_err(MK_STORE_ECORRUPT, "%s: bad meta %s", st->path,
-		    name);
+		return mk_store__err(MK_STORE_ECORRUPT, "%s: bad meta %s",
+		    st->path, name);
 	memcpy(buf, d.mv_data, d.mv_size);
 	buf[d.mv_size] = '\0';
 	errno = 0;
 	*v = strtoll(buf, &end, 10);
 	if (errno != 0 || *end != '\0')
-		return store_err(MK_STORE_ECORRUPT, "%s: bad meta %s", st->path,
-		    name);
+		return mk_store__err(MK_STORE_ECORRUPT, "%s: bad meta %s",
+		    st->path, name);
 	return 0;
 }
 
@@ -402,7 +402,7 @@ meta_put(struct mk_store *st, MDB_txn *txn, const char *name, long long v)
 
 	d.mv_size = (size_t)snprintf(buf, sizeof(buf), "%lld", v);
 	if ((rc = mdb_put(txn, st->meta, &k, &d, 0)) != 0)
-		return store_mdb_err(rc, st, "write meta");
+		return mk_store__mdb_err(rc, st, "write meta");
 	return 0;
 }
 
@@ -442,14 +442,14 @@ store_init(struct mk_store *st, const struct mk_store_opts *opts)
 	int rc;
 
 	store_opts_norm(&a, opts ? &opts->addr : NULL);
-	if ((rc = store_txn_begin(st, 0, &txn)) != 0)
+	if ((rc = mk_store__txn_begin(st, 0, &txn)) != 0)
 		return rc;
 	if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &st->meta)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "supp", MDB_CREATE, &st->supp)) != 0)
-		rc = store_mdb_err(rc, st, "create databases");
+		rc = mk_store__mdb_err(rc, st, "create databases");
 	else if (mdb_get(txn, st->meta, &k, &d) == MDB_NOTFOUND)
 		rc = meta_write(st, txn, &a);	/* nobody raced us to it */
-	store_txn_done(st, txn, 1, &rc);
+	mk_store__txn_done(st, txn, 1, &rc);
 	return rc;
 }
 
@@ -465,19 +465,19 @@ store_meta_check(struct mk_store *st, MDB_txn *txn,
 	if ((rc = meta_get(st, txn, "schema_version", &ver)) != 0)
 		return rc;
 	if (ver > MK_STORE_SCHEMA_VERSION)
-		return store_err(MK_STORE_EVERSION, "%s: schema version %lld,"
-		    " this program knows up to %d: upgrade milterkit", st->path,
-		    ver, MK_STORE_SCHEMA_VERSION);
+		return mk_store__err(MK_STORE_EVERSION, "%s: schema version"
+		    " %lld, this program knows up to %d: upgrade milterkit",
+		    st->path, ver, MK_STORE_SCHEMA_VERSION);
 	if (ver < 1)
-		return store_err(MK_STORE_ECORRUPT, "%s: schema version %lld",
-		    st->path, ver);
+		return mk_store__err(MK_STORE_ECORRUPT,
+		    "%s: schema version %lld", st->path, ver);
 	if ((rc = meta_get(st, txn, "exact_local", &el)) != 0 ||
 	    (rc = meta_get(st, txn, "strip_subaddress", &ss)) != 0 ||
 	    (rc = meta_get(st, txn, "subaddress_delim", &dl)) != 0)
 		return rc;
 	if (dl < 1 || dl > 255)
-		return store_err(MK_STORE_ECORRUPT, "%s: bad subaddress_delim",
-		    st->path);
+		return mk_store__err(MK_STORE_ECORRUPT,
+		    "%s: bad subaddress_delim", st->path);
 	st->schema_version = (int)ver;
 	st->addr.exact_local = el != 0;
 	st->addr.strip_subaddress = ss != 0;
@@ -489,7 +489,7 @@ store_meta_check(struct mk_store *st, MDB_txn *txn,
 	    want.strip_subaddress != st->addr.strip_subaddress ||
 	    (want.strip_subaddress &&
 	    want.subaddress_delim != st->addr.subaddress_delim))
-		return store_err(MK_STORE_EOPTS, "%s: store built with"
+		return mk_store__err(MK_STORE_EOPTS, "%s: store built with"
 		    " exact_local=%d strip_subaddress=%d subaddress_delim=%c,"
 		    " configuration asks exact_local=%d strip_subaddress=%d"
 		    " subaddress_delim=%c: rebuild the store or fix the"
@@ -508,26 +508,26 @@ store_meta_load(struct mk_store *st, int flags, const struct mk_store_opts *opts
 	int rc, created = 0;
 
 	for (;;) {
-		if ((rc = store_txn_begin(st, 1, &txn)) != 0)
+		if ((rc = mk_store__txn_begin(st, 1, &txn)) != 0)
 			return rc;
 		rc = mdb_dbi_open(txn, "meta", 0, &st->meta);
 		if (rc == 0)
 			rc = mdb_dbi_open(txn, "supp", 0, &st->supp);
 		if (rc != MDB_NOTFOUND || created || !(flags & MK_STORE_CREATE))
 			break;
-		store_txn_done(st, txn, 0, &rc);
+		mk_store__txn_done(st, txn, 0, &rc);
 		if ((rc = store_init(st, opts)) != 0)
 			return rc;
 		created = 1;
 	}
 	if (rc == MDB_NOTFOUND)
-		rc = store_err(MK_STORE_ECORRUPT, "%s: not a milterkit store"
-		    " (no meta or supp database)", st->path);
+		rc = mk_store__err(MK_STORE_ECORRUPT, "%s: not a milterkit"
+		    " store (no meta or supp database)", st->path);
 	else if (rc != 0)
-		rc = store_mdb_err(rc, st, "open databases");
+		rc = mk_store__mdb_err(rc, st, "open databases");
 	else
 		rc = store_meta_check(st, txn, opts);
-	store_txn_done(st, txn, rc == 0, &rc);
+	mk_store__txn_done(st, txn, rc == 0, &rc);
 	return rc;
 }
 
@@ -540,17 +540,17 @@ store_env_open(struct mk_store *st, const struct mk_store_opts *opts)
 	int rc, dead;
 
 	if ((rc = mdb_env_create(&st->env)) != 0)
-		return store_mdb_err(rc, st, "create environment");
+		return mk_store__mdb_err(rc, st, "create environment");
 	if ((rc = mdb_env_set_maxdbs(st->env, 4)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(st->env, STORE_MAXREADERS)) != 0 ||
 	    (rc = mdb_env_set_mapsize(st->env, (size_t)map)) != 0)
-		return store_mdb_err(rc, st, "configure environment");
+		return mk_store__mdb_err(rc, st, "configure environment");
 	rc = mdb_env_open(st->env, st->path,
 	    MDB_NOTLS | (st->rdonly ? MDB_RDONLY : 0), 0640);
 	if (rc != 0)
-		return store_mdb_err(rc, st, "open environment");
+		return mk_store__mdb_err(rc, st, "open environment");
 	if ((rc = mdb_reader_check(st->env, &dead)) != 0)
-		return store_mdb_err(rc, st, "check reader slots");
+		return mk_store__mdb_err(rc, st, "check reader slots");
 	return 0;
 }
 
@@ -566,12 +566,12 @@ mk_store_open(const char *dir, int flags, const struct mk_store_opts *opts,
 	if (dir == NULL || *dir == '\0' || out == NULL ||
 	    (flags & MK_STORE_RDONLY && flags & MK_STORE_CREATE) ||
 	    (opts != NULL && opts->map_size < 0))
-		return store_err(MK_STORE_EINVAL, "mk_store_open: bad arguments");
+		return mk_store__err(MK_STORE_EINVAL, "mk_store_open: bad arguments");
 	st = mk_calloc(1, sizeof(*st));
 	n = snprintf(st->path, sizeof(st->path), "%s/%s", dir, STORE_SUBDIR);
 	if (n < 0 || (size_t)n >= sizeof(st->path)) {
 		free(st);
-		return store_err(MK_STORE_EINVAL, "%.80s...: path too long", dir);
+		return mk_store__err(MK_STORE_EINVAL, "%.80s...: path too long", dir);
 	}
 	st->rdonly = (flags & MK_STORE_RDONLY) != 0;
 	pthread_rwlock_init(&st->maplock, NULL);
@@ -580,7 +580,7 @@ mk_store_open(const char *dir, int flags, const struct mk_store_opts *opts,
 		pthread_rwlock_destroy(&st->maplock);
 		pthread_mutex_destroy(&st->rlock);
 		free(st);
-		return store_err(MK_STORE_EIO, "pthread_key_create failed");
+		return mk_store__err(MK_STORE_EIO, "pthread_key_create failed");
 	}
 	rc = flags & MK_STORE_CREATE ? store_mkdir(st->path) :
 	    store_exists(st->path);

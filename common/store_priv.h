@@ -4,35 +4,38 @@
  * SYNOPSIS
  *	#include "store_priv.h"
  *
- *	int	store_err(int code, const char *fmt, ...);
- *	int	store_mdb_err(int rc, const struct mk_store *st, const char *what);
- *	int	store_txn_begin(struct mk_store *st, int rdonly, MDB_txn **txn);
- *	void	store_txn_done(struct mk_store *st, MDB_txn *txn, int commit,
- *			int *rc);
- *	int	store_read_begin(struct mk_store *st, MDB_txn **txn);
- *	int	store_read_cursor(struct mk_store *st, MDB_txn *txn,
+ *	int	mk_store__err(int code, const char *fmt, ...);
+ *	int	mk_store__mdb_err(int rc, const struct mk_store *st,
+ *			const char *what);
+ *	int	mk_store__txn_begin(struct mk_store *st, int rdonly,
+ *			MDB_txn **txn);
+ *	void	mk_store__txn_done(struct mk_store *st, MDB_txn *txn,
+ *			int commit, int *rc);
+ *	int	mk_store__read_begin(struct mk_store *st, MDB_txn **txn);
+ *	int	mk_store__read_cursor(struct mk_store *st, MDB_txn *txn,
  *			MDB_cursor **cur);
- *	void	store_read_end(struct mk_store *st, MDB_txn *txn);
- *	int	store_key(const char *scope, const char *target, char *buf,
+ *	void	mk_store__read_end(struct mk_store *st, MDB_txn *txn);
+ *	int	mk_store__key(const char *scope, const char *target, char *buf,
  *			size_t *len);
- *	int	store_entry_check(const struct mk_supp_entry *e);
- *	size_t	store_val_pack(const struct mk_supp_entry *e, unsigned char *buf);
- *	int	store_val_unpack(const void *p, size_t len,
- *			struct mk_supp_entry *e);
- *	int	store_key_unpack(const void *p, size_t len,
- *			struct mk_supp_entry *e);
+ *	int	mk_store__entry_check(const struct mk_supp_entry *e);
+ *	size_t	mk_store__val_pack(const struct mk_supp_entry *e,
+ *			unsigned char *buf);
  * DESCRIPTION
  *	The handle, the error-detail helpers, transaction helpers that
  *	survive a grown map and a full reader table, and the record codec.
+ *	Names of the form mk_store__name (two underscores) are private to the
+ *	module: shared between its files (and its tests), never called
+ *	elsewhere.
  *
- *	store_txn_begin() begins a fresh transaction holding the map lock
- *	(shared); store_txn_done() commits or aborts it, maps a failed commit
- *	into *rc, and releases the lock. store_read_begin()/store_read_end()
- *	use the calling thread's cached read transaction (reset and renewed,
- *	so the reader slot is kept); they are for short reads that call no
- *	user code. store_read_cursor() gives the thread's cursor on the
- *	entries, renewed in that transaction; the store owns it.
- *	store_key() lays a key out as domain NUL local NUL scope.
+ *	mk_store__txn_begin() begins a fresh transaction holding the map lock
+ *	(shared); mk_store__txn_done() commits or aborts it, maps a failed
+ *	commit into *rc, and releases the lock. mk_store__read_begin() and
+ *	mk_store__read_end() use the calling thread's cached read
+ *	transaction (reset and renewed, so the reader slot is kept); they are
+ *	for short reads that call no user code. mk_store__read_cursor() gives
+ *	the thread's cursor on the entries, renewed in that transaction; the
+ *	store owns it.
+ *	mk_store__key() lays a key out as domain NUL local NUL scope.
  *
  *	Record (value) layout, version 1, little-endian:
  *	  byte 0 version (1), byte 1 reason, bytes 2..9 created,
@@ -72,19 +75,20 @@ struct mk_store {
 	struct store_reader *readers;	/* every cached reader, for close */
 };
 
-int store_err(int code, const char *fmt, ...)
+int mk_store__err(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-int store_mdb_err(int rc, const struct mk_store *st, const char *what);
-int store_txn_begin(struct mk_store *st, int rdonly, MDB_txn **txn);
-void store_txn_done(struct mk_store *st, MDB_txn *txn, int commit, int *rc);
-int store_read_begin(struct mk_store *st, MDB_txn **txn);
-int store_read_cursor(struct mk_store *st, MDB_txn *txn, MDB_cursor **cur);
-void store_read_end(struct mk_store *st, MDB_txn *txn);
+int mk_store__mdb_err(int rc, const struct mk_store *st, const char *what);
+int mk_store__txn_begin(struct mk_store *st, int rdonly, MDB_txn **txn);
+void mk_store__txn_done(struct mk_store *st, MDB_txn *txn, int commit,
+    int *rc);
+int mk_store__read_begin(struct mk_store *st, MDB_txn **txn);
+int mk_store__read_cursor(struct mk_store *st, MDB_txn *txn,
+    MDB_cursor **cur);
+void mk_store__read_end(struct mk_store *st, MDB_txn *txn);
 
-int store_key(const char *scope, const char *target, char *buf, size_t *len);
-int store_entry_check(const struct mk_supp_entry *e);
-size_t store_val_pack(const struct mk_supp_entry *e, unsigned char *buf);
-int store_val_unpack(const void *p, size_t len, struct mk_supp_entry *e);
-int store_key_unpack(const void *p, size_t len, struct mk_supp_entry *e);
+int mk_store__key(const char *scope, const char *target, char *buf,
+    size_t *len);
+int mk_store__entry_check(const struct mk_supp_entry *e);
+size_t mk_store__val_pack(const struct mk_supp_entry *e, unsigned char *buf);
 
 #endif

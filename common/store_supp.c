@@ -63,11 +63,11 @@ get64(const unsigned char *p)
 	return (int64_t)u;
 }
 
-/* store_key - build domain NUL local NUL scope into buf (STORE_KEY_MAX
+/* mk_store__key - build domain NUL local NUL scope into buf (STORE_KEY_MAX
  * bytes); target is "local@domain" (split at the last '@': a quoted local
  * part may hold one) or "@domain", whose local part is empty. */
 int
-store_key(const char *scope, const char *target, char *buf, size_t *len)
+mk_store__key(const char *scope, const char *target, char *buf, size_t *len)
 {
 	const char *at;
 	size_t sl, tl, ll, dl;
@@ -75,18 +75,18 @@ store_key(const char *scope, const char *target, char *buf, size_t *len)
 	if (scope == NULL)
 		scope = "";
 	if (target == NULL || *target == '\0')
-		return store_err(MK_STORE_EINVAL, "empty target");
+		return mk_store__err(MK_STORE_EINVAL, "empty target");
 	sl = strnlen(scope, MK_SUPP_SCOPE_MAX + 1);
 	tl = strnlen(target, STORE_KEY_MAX + 1);
 	if (sl > MK_SUPP_SCOPE_MAX)
-		return store_err(MK_STORE_EINVAL, "scope longer than %d octets",
-		    MK_SUPP_SCOPE_MAX);
+		return mk_store__err(MK_STORE_EINVAL,
+		    "scope longer than %d octets", MK_SUPP_SCOPE_MAX);
 	if (sl + 1 + tl > STORE_KEY_MAX)
-		return store_err(MK_STORE_EINVAL, "key for \"%.40s...\" longer"
-		    " than %d octets", target, STORE_KEY_MAX);
+		return mk_store__err(MK_STORE_EINVAL, "key for \"%.40s...\""
+		    " longer than %d octets", target, STORE_KEY_MAX);
 	if ((at = memrchr(target, '@', tl)) == NULL || at[1] == '\0')
-		return store_err(MK_STORE_EINVAL, "target \"%.40s\" is neither"
-		    " an address nor @domain", target);
+		return mk_store__err(MK_STORE_EINVAL, "target \"%.40s\" is"
+		    " neither an address nor @domain", target);
 	ll = (size_t)(at - target);
 	dl = tl - ll - 1;
 	memcpy(buf, at + 1, dl);
@@ -99,25 +99,26 @@ store_key(const char *scope, const char *target, char *buf, size_t *len)
 }
 
 int
-store_entry_check(const struct mk_supp_entry *e)
+mk_store__entry_check(const struct mk_supp_entry *e)
 {
 	if (e == NULL)
-		return store_err(MK_STORE_EINVAL, "no entry");
+		return mk_store__err(MK_STORE_EINVAL, "no entry");
 	if (e->reason <= MK_REASON_ANY || e->reason >= MK_REASON_COUNT)
-		return store_err(MK_STORE_EINVAL, "bad reason %d", e->reason);
+		return mk_store__err(MK_STORE_EINVAL, "bad reason %d",
+		    e->reason);
 	if (strnlen(e->note, sizeof(e->note)) > MK_SUPP_NOTE_MAX)
-		return store_err(MK_STORE_EINVAL, "note longer than %d octets",
-		    MK_SUPP_NOTE_MAX);
+		return mk_store__err(MK_STORE_EINVAL,
+		    "note longer than %d octets", MK_SUPP_NOTE_MAX);
 	if (strnlen(e->scope, sizeof(e->scope)) > MK_SUPP_SCOPE_MAX ||
 	    strnlen(e->target, sizeof(e->target)) > MK_SUPP_TARGET_MAX)
-		return store_err(MK_STORE_EINVAL, "unterminated scope or target");
+		return mk_store__err(MK_STORE_EINVAL, "unterminated scope or target");
 	if (e->created < 0 || e->expires < 0)
-		return store_err(MK_STORE_EINVAL, "negative time");
+		return mk_store__err(MK_STORE_EINVAL, "negative time");
 	return 0;
 }
 
 size_t
-store_val_pack(const struct mk_supp_entry *e, unsigned char *buf)
+mk_store__val_pack(const struct mk_supp_entry *e, unsigned char *buf)
 {
 	size_t nl = strlen(e->note);
 
@@ -131,20 +132,21 @@ store_val_pack(const struct mk_supp_entry *e, unsigned char *buf)
 	return STORE_VAL_HDR + nl;
 }
 
-int
-store_val_unpack(const void *p, size_t len, struct mk_supp_entry *e)
+/* Read a record into e's reason, times and note; 0 or MK_STORE_ECORRUPT. */
+static int
+val_unpack(const void *p, size_t len, struct mk_supp_entry *e)
 {
 	const unsigned char *b = p;
 	size_t nl;
 
 	if (len < STORE_VAL_HDR || b[0] != STORE_VAL_VERSION)
-		return store_err(MK_STORE_ECORRUPT, "bad record (size %zu,"
+		return mk_store__err(MK_STORE_ECORRUPT, "bad record (size %zu,"
 		    " version %d)", len, len ? b[0] : -1);
 	nl = (size_t)b[18] | (size_t)b[19] << 8;
 	if (b[1] <= MK_REASON_ANY || b[1] >= MK_REASON_COUNT ||
 	    nl > MK_SUPP_NOTE_MAX || len != STORE_VAL_HDR + nl ||
 	    memchr(b + STORE_VAL_HDR, '\0', nl) != NULL)
-		return store_err(MK_STORE_ECORRUPT, "bad record (size %zu,"
+		return mk_store__err(MK_STORE_ECORRUPT, "bad record (size %zu,"
 		    " reason %d, note %zu)", len, b[1], nl);
 	e->reason = b[1];
 	e->created = get64(b + 2);
@@ -154,21 +156,24 @@ store_val_unpack(const void *p, size_t len, struct mk_supp_entry *e)
 	return 0;
 }
 
-int
-store_key_unpack(const void *p, size_t len, struct mk_supp_entry *e)
+/* Read a key back into e's scope and target; 0 or MK_STORE_ECORRUPT. */
+static int
+key_unpack(const void *p, size_t len, struct mk_supp_entry *e)
 {
 	const char *k = p, *z1 = memchr(k, '\0', len), *z2;
 	size_t dl, ll, sl;
 
 	if (z1 == NULL || (z2 = memchr(z1 + 1, '\0', len - (size_t)(z1 - k) -
 	    1)) == NULL)
-		return store_err(MK_STORE_ECORRUPT, "bad key (no separator)");
+		return mk_store__err(MK_STORE_ECORRUPT,
+		    "bad key (no separator)");
 	dl = (size_t)(z1 - k);
 	ll = (size_t)(z2 - z1 - 1);
 	sl = len - dl - ll - 2;
 	if (dl == 0 || sl > MK_SUPP_SCOPE_MAX ||
 	    dl + ll + 1 > MK_SUPP_TARGET_MAX || memchr(z2 + 1, '\0', sl) != NULL)
-		return store_err(MK_STORE_ECORRUPT, "bad key (size %zu)", len);
+		return mk_store__err(MK_STORE_ECORRUPT, "bad key (size %zu)",
+		    len);
 	memcpy(e->target, z1 + 1, ll);
 	e->target[ll] = '@';
 	memcpy(e->target + ll + 1, k, dl);
@@ -187,17 +192,17 @@ mk_supp_add(struct mk_store *st, const struct mk_supp_entry *e)
 	MDB_txn *txn;
 	int rc;
 
-	if ((rc = store_entry_check(e)) != 0 ||
-	    (rc = store_key(e->scope, e->target, kbuf, &k.mv_size)) != 0)
+	if ((rc = mk_store__entry_check(e)) != 0 ||
+	    (rc = mk_store__key(e->scope, e->target, kbuf, &k.mv_size)) != 0)
 		return rc;
 	k.mv_data = kbuf;
 	v.mv_data = vbuf;
-	v.mv_size = store_val_pack(e, vbuf);
-	if ((rc = store_txn_begin(st, 0, &txn)) != 0)
+	v.mv_size = mk_store__val_pack(e, vbuf);
+	if ((rc = mk_store__txn_begin(st, 0, &txn)) != 0)
 		return rc;
 	if ((rc = mdb_put(txn, st->supp, &k, &v, 0)) != 0)
-		rc = store_mdb_err(rc, st, "add entry");
-	store_txn_done(st, txn, 1, &rc);
+		rc = mk_store__mdb_err(rc, st, "add entry");
+	mk_store__txn_done(st, txn, 1, &rc);
 	return rc;
 }
 
@@ -209,13 +214,13 @@ mk_supp_remove(struct mk_store *st, const char *scope, const char *target)
 	MDB_txn *txn;
 	int rc;
 
-	if ((rc = store_key(scope, target, kbuf, &k.mv_size)) != 0)
+	if ((rc = mk_store__key(scope, target, kbuf, &k.mv_size)) != 0)
 		return rc;
-	if ((rc = store_txn_begin(st, 0, &txn)) != 0)
+	if ((rc = mk_store__txn_begin(st, 0, &txn)) != 0)
 		return rc;
 	if ((rc = mdb_del(txn, st->supp, &k, NULL)) != 0)
-		rc = store_mdb_err(rc, st, "remove entry");
-	store_txn_done(st, txn, 1, &rc);
+		rc = mk_store__mdb_err(rc, st, "remove entry");
+	mk_store__txn_done(st, txn, 1, &rc);
 	return rc;
 }
 
@@ -230,10 +235,10 @@ store_fetch(struct mk_store *st, MDB_txn *txn, const char *key, size_t klen,
 	if ((rc = mdb_get(txn, st->supp, &k, &v)) == MDB_NOTFOUND)
 		return MK_STORE_ENOTFOUND;
 	if (rc != 0)
-		return store_mdb_err(rc, st, "read entry");
-	if ((rc = store_val_unpack(v.mv_data, v.mv_size, out)) != 0)
+		return mk_store__mdb_err(rc, st, "read entry");
+	if ((rc = val_unpack(v.mv_data, v.mv_size, out)) != 0)
 		return rc;
-	return store_key_unpack(key, klen, out);
+	return key_unpack(key, klen, out);
 }
 
 int
@@ -245,11 +250,11 @@ mk_supp_get(struct mk_store *st, const char *scope, const char *target,
 	MDB_txn *txn;
 	int rc;
 
-	if ((rc = store_key(scope, target, kbuf, &klen)) != 0 ||
-	    (rc = store_read_begin(st, &txn)) != 0)
+	if ((rc = mk_store__key(scope, target, kbuf, &klen)) != 0 ||
+	    (rc = mk_store__read_begin(st, &txn)) != 0)
 		return rc;
 	rc = store_fetch(st, txn, kbuf, klen, out);
-	store_read_end(st, txn);
+	mk_store__read_end(st, txn);
 	return rc;
 }
 
@@ -274,7 +279,7 @@ store_probe(struct mk_store *st, MDB_cursor *cur, const char *key, size_t plen,
 		if ((rc = mdb_cursor_get(cur, &k, &v, op)) == MDB_NOTFOUND)
 			return 0;
 		if (rc != 0)
-			return store_mdb_err(rc, st, "read entry");
+			return mk_store__mdb_err(rc, st, "read entry");
 		if (k.mv_size < plen || memcmp(k.mv_data, key, plen) != 0)
 			return 0;
 		const char *rest = (const char *)k.mv_data + plen;
@@ -289,8 +294,8 @@ store_probe(struct mk_store *st, MDB_cursor *cur, const char *key, size_t plen,
 			return 0;	/* past the scope asked for */
 		else
 			continue;
-		if ((rc = store_val_unpack(v.mv_data, v.mv_size, e)) != 0 ||
-		    (rc = store_key_unpack(k.mv_data, k.mv_size, e)) != 0)
+		if ((rc = val_unpack(v.mv_data, v.mv_size, e)) != 0 ||
+		    (rc = key_unpack(k.mv_data, k.mv_size, e)) != 0)
 			return rc;
 		if (e->expires != 0 && e->expires <= now)
 			continue;
@@ -313,18 +318,19 @@ mk_supp_lookup(struct mk_store *st, const char *rcpt, const char *sender_domain,
 	int rc;
 
 	if (rcpt == NULL || (at = strrchr(rcpt, '@')) == NULL || at[1] == '\0')
-		return store_err(MK_STORE_EINVAL, "recipient without a domain");
+		return mk_store__err(MK_STORE_EINVAL,
+		    "recipient without a domain");
 	if ((slen = strnlen(scope, MK_SUPP_SCOPE_MAX + 1)) > MK_SUPP_SCOPE_MAX)
-		return store_err(MK_STORE_EINVAL, "scope longer than %d octets",
-		    MK_SUPP_SCOPE_MAX);
+		return mk_store__err(MK_STORE_EINVAL,
+		    "scope longer than %d octets", MK_SUPP_SCOPE_MAX);
 	/* The key prefixes: "domain NUL local NUL" and "domain NUL NUL". */
-	if ((rc = store_key("", rcpt, akey, &alen)) != 0 ||
-	    (rc = store_key("", at, dkey, &dlen)) != 0)
+	if ((rc = mk_store__key("", rcpt, akey, &alen)) != 0 ||
+	    (rc = mk_store__key("", at, dkey, &dlen)) != 0)
 		return rc;
-	if ((rc = store_read_begin(st, &txn)) != 0)
+	if ((rc = mk_store__read_begin(st, &txn)) != 0)
 		return rc;
-	if ((rc = store_read_cursor(st, txn, &cur)) != 0) {
-		store_read_end(st, txn);
+	if ((rc = mk_store__read_cursor(st, txn, &cur)) != 0) {
+		mk_store__read_end(st, txn);
 		return rc;
 	}
 	/* Precedence: scoped address, scoped domain, global address, global
@@ -333,7 +339,7 @@ mk_supp_lookup(struct mk_store *st, const char *rcpt, const char *sender_domain,
 	rc = store_probe(st, cur, akey, alen, scope, slen, now, &pa);
 	if (rc == 0 && !pa.scoped && !(pa.global && slen == 0))
 		rc = store_probe(st, cur, dkey, dlen, scope, slen, now, &pd);
-	store_read_end(st, txn);
+	mk_store__read_end(st, txn);
 	if (rc != 0)
 		return rc;
 	if (pa.scoped)
@@ -359,18 +365,18 @@ store_walk(struct mk_store *st, MDB_txn *txn, MDB_cursor **curp,
 	int rc, op = MDB_FIRST;
 
 	if ((rc = mdb_cursor_open(txn, st->supp, curp)) != 0)
-		return store_mdb_err(rc, st, "open cursor");
+		return mk_store__mdb_err(rc, st, "open cursor");
 	for (;; op = MDB_NEXT) {
 		if ((rc = mdb_cursor_get(*curp, &k, &v, op)) == MDB_NOTFOUND) {
 			rc = 0;
 			break;
 		}
 		if (rc != 0) {
-			rc = store_mdb_err(rc, st, "walk entries");
+			rc = mk_store__mdb_err(rc, st, "walk entries");
 			break;
 		}
-		if ((rc = store_key_unpack(k.mv_data, k.mv_size, &e)) != 0 ||
-		    (rc = store_val_unpack(v.mv_data, v.mv_size, &e)) != 0 ||
+		if ((rc = key_unpack(k.mv_data, k.mv_size, &e)) != 0 ||
+		    (rc = val_unpack(v.mv_data, v.mv_size, &e)) != 0 ||
 		    (rc = fn(*curp, &e, arg)) != 0)
 			break;
 	}
@@ -414,13 +420,14 @@ mk_supp_list(struct mk_store *st, const struct mk_supp_filter *f,
 	int rc;
 
 	if (fn == NULL)
-		return store_err(MK_STORE_EINVAL, "mk_supp_list: no callback");
-	if ((rc = store_txn_begin(st, 1, &txn)) != 0)
+		return mk_store__err(MK_STORE_EINVAL,
+		    "mk_supp_list: no callback");
+	if ((rc = mk_store__txn_begin(st, 1, &txn)) != 0)
 		return rc;
 	rc = store_walk(st, txn, &cur, list_one, &c);
 	if (rc == STORE_STOP)
 		rc = 0;
-	store_txn_done(st, txn, 0, &rc);
+	mk_store__txn_done(st, txn, 0, &rc);
 	return rc;
 }
 
@@ -439,7 +446,7 @@ purge_one(MDB_cursor *cur, const struct mk_supp_entry *e, void *arg)
 	if (e->expires == 0 || e->expires > c->now)
 		return 0;
 	if ((rc = mdb_cursor_del(cur, 0)) != 0)
-		return store_mdb_err(rc, c->st, "purge entry");
+		return mk_store__mdb_err(rc, c->st, "purge entry");
 	c->removed++;
 	return 0;
 }
@@ -452,10 +459,10 @@ mk_supp_purge(struct mk_store *st, int64_t now, size_t *removed)
 	MDB_txn *txn;
 	int rc;
 
-	if ((rc = store_txn_begin(st, 0, &txn)) != 0)
+	if ((rc = mk_store__txn_begin(st, 0, &txn)) != 0)
 		return rc;
 	rc = store_walk(st, txn, &cur, purge_one, &c);
-	store_txn_done(st, txn, 1, &rc);
+	mk_store__txn_done(st, txn, 1, &rc);
 	if (removed != NULL)
 		*removed = rc == 0 ? c.removed : 0;
 	return rc;
@@ -557,16 +564,16 @@ mk_store_info(struct mk_store *st, int64_t now, struct mk_store_info *info)
 	info->now = now;
 	info->schema_version = st->schema_version;
 	info->addr = st->addr;
-	if ((rc = store_txn_begin(st, 1, &txn)) != 0)
+	if ((rc = mk_store__txn_begin(st, 1, &txn)) != 0)
 		return rc;
 	rc = store_walk(st, txn, &cur, info_one, &c);
-	store_txn_done(st, txn, 0, &rc);
+	mk_store__txn_done(st, txn, 0, &rc);
 	scope_set_free(&c.scopes);
 	if (rc != 0)
 		return rc;
 	if ((rc = mdb_env_info(st->env, &ei)) != 0 ||
 	    (rc = mdb_env_stat(st->env, &ms)) != 0)
-		return store_mdb_err(rc, st, "environment info");
+		return mk_store__mdb_err(rc, st, "environment info");
 	info->map_size = (long long)ei.me_mapsize;
 	info->used_bytes = (long long)(ei.me_last_pgno + 1) * ms.ms_psize;
 	snprintf(file, sizeof(file), "%s/data.mdb", st->path);

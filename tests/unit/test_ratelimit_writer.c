@@ -155,48 +155,48 @@ mono_ms(void)
 static void
 test_overlay_entries(void **st)
 {
-	struct rl_overlay *ov = rl_ov_new();
+	struct rl_overlay *ov = mk_rl__ov_new();
 	int64_t a[2] = { 10, 20 }, b[2] = { 30, 40 }, got[4];
 	char k[32];
 
 	(void)st;
-	rl_ov_put(ov, "r\0k1", 4, a, 2, 1);
-	rl_ov_put(ov, "r\0k2", 4, b, 2, 2);
+	mk_rl__ov_put(ov, "r\0k1", 4, a, 2, 1);
+	mk_rl__ov_put(ov, "r\0k2", 4, b, 2, 2);
 	a[0] = 11;
-	rl_ov_put(ov, "r\0k1", 4, a, 2, 3);	/* k1 now last updated by 3 */
-	assert_int_equal(rl_ov_size(ov), 2);
-	assert_true(rl_ov_get(ov, "r\0k1", 4, got, 4));
+	mk_rl__ov_put(ov, "r\0k1", 4, a, 2, 3);	/* k1 now last updated by 3 */
+	assert_int_equal(mk_rl__ov_size(ov), 2);
+	assert_true(mk_rl__ov_get(ov, "r\0k1", 4, got, 4));
 	assert_int_equal(got[0], 11);
 	assert_int_equal(got[1], 20);
 	assert_int_equal(got[2], 0);		/* zeros beyond what it holds */
 	assert_int_equal(got[3], 0);
-	assert_false(rl_ov_get(ov, "r\0k3", 4, got, 2));
-	assert_false(rl_ov_get(ov, "r\0k", 3, got, 2));
+	assert_false(mk_rl__ov_get(ov, "r\0k3", 4, got, 2));
+	assert_false(mk_rl__ov_get(ov, "r\0k", 3, got, 2));
 	/* update 2 done: k2 goes, k1 waits for its update 3 */
-	rl_ov_prune(ov, 2);
-	assert_int_equal(rl_ov_size(ov), 1);
-	assert_false(rl_ov_get(ov, "r\0k2", 4, got, 2));
-	assert_true(rl_ov_get(ov, "r\0k1", 4, got, 2));
-	rl_ov_prune(ov, 3);
-	assert_int_equal(rl_ov_size(ov), 0);
-	assert_false(rl_ov_get(ov, "r\0k1", 4, got, 2));
+	mk_rl__ov_prune(ov, 2);
+	assert_int_equal(mk_rl__ov_size(ov), 1);
+	assert_false(mk_rl__ov_get(ov, "r\0k2", 4, got, 2));
+	assert_true(mk_rl__ov_get(ov, "r\0k1", 4, got, 2));
+	mk_rl__ov_prune(ov, 3);
+	assert_int_equal(mk_rl__ov_size(ov), 0);
+	assert_false(mk_rl__ov_get(ov, "r\0k1", 4, got, 2));
 	/* many keys share buckets: pruning the older half keeps the rest */
 	for (int i = 1; i <= 20000; i++) {
 		int n = snprintf(k, sizeof(k), "r%cs%d", 0, i);
 		a[0] = i;
-		rl_ov_put(ov, k, (size_t)n, a, 2, 100 + (uint64_t)i);
+		mk_rl__ov_put(ov, k, (size_t)n, a, 2, 100 + (uint64_t)i);
 	}
-	rl_ov_prune(ov, 100 + 10000);
-	assert_int_equal(rl_ov_size(ov), 10000);
+	mk_rl__ov_prune(ov, 100 + 10000);
+	assert_int_equal(mk_rl__ov_size(ov), 10000);
 	for (int i = 1; i <= 20000; i++) {
 		int n = snprintf(k, sizeof(k), "r%cs%d", 0, i);
-		int have = rl_ov_get(ov, k, (size_t)n, got, 2);
+		int have = mk_rl__ov_get(ov, k, (size_t)n, got, 2);
 		if (have != (i > 10000) || (have && got[0] != i))
 			fail_msg("key %d: have %d, tat %lld", i, have,
 			    (long long)got[0]);
 	}
-	rl_ov_free(ov);
-	rl_ov_free(NULL);
+	mk_rl__ov_free(ov);
+	mk_rl__ov_free(NULL);
 }
 
 static void
@@ -208,22 +208,22 @@ test_queued_counts_seen_before_commit(void **st)
 	assert_int_equal(message(f, "m1", "a@x.example"), MK_RL_DUNNO);
 	flush_ok(f);
 	assert_int_equal(other_used(f, "a@x.example"), 1);
-	rl_wr_pause(f->e->wr, 1);
+	mk_rl__wr_pause(f->e->wr, 1);
 	assert_int_equal(message(f, "m2", "a@x.example"), MK_RL_DUNNO);
 	assert_int_equal(message(f, "m3", "a@x.example"), MK_RL_DUNNO);
-	assert_int_equal(rl_wr_pending(f->e->wr), 2);
+	assert_int_equal(mk_rl__wr_pending(f->e->wr), 2);
 	/* not committed: another process does not see them yet */
 	assert_int_equal(other_used(f, "a@x.example"), 1);
 	/* this engine does: the fourth message does not fit */
 	assert_int_equal(message(f, "m4", "a@x.example"), MK_RL_DEFER);
-	rl_wr_pause(f->e->wr, 0);
+	mk_rl__wr_pause(f->e->wr, 0);
 	flush_ok(f);
-	assert_int_equal(rl_wr_pending(f->e->wr), 0);
+	assert_int_equal(mk_rl__wr_pending(f->e->wr), 0);
 	assert_int_equal(other_used(f, "a@x.example"), 3);
 	/* committed: the next read drops the overlay's entry */
-	assert_int_equal(rl_ov_size(f->e->ov), 1);
+	assert_int_equal(mk_rl__ov_size(f->e->ov), 1);
 	assert_int_equal(message(f, "m5", "a@x.example"), MK_RL_DEFER);
-	assert_int_equal(rl_ov_size(f->e->ov), 0);
+	assert_int_equal(mk_rl__ov_size(f->e->ov), 0);
 }
 
 static void
@@ -235,12 +235,12 @@ test_commits_merge_with_other_processes(void **st)
 	engine(f, "[ratelimit r]\nkey = sender\nmessages = 10/1h\n", MAP);
 	assert_int_equal(message(f, "m1", "a@x.example"), MK_RL_DUNNO);
 	flush_ok(f);
-	rl_wr_pause(f->e->wr, 1);
+	mk_rl__wr_pause(f->e->wr, 1);
 	assert_int_equal(message(f, "m2", "a@x.example"), MK_RL_DUNNO);
 	/* meanwhile another process counts 3 and commits */
 	assert_int_equal(other(f, "a@x.example", 3, 0, MAP), 0);
 	assert_int_equal(other_used(f, "a@x.example"), 4);
-	rl_wr_pause(f->e->wr, 0);
+	mk_rl__wr_pause(f->e->wr, 0);
 	flush_ok(f);
 	/* m2 adds to the 4, it does not overwrite them with its 2 */
 	assert_int_equal(other_used(f, "a@x.example"), 5);
@@ -258,7 +258,7 @@ unpause_later(void *arg)
 	struct timespec ts = { 0, 100 * 1000000L };
 
 	nanosleep(&ts, NULL);
-	rl_wr_pause(arg, 0);
+	mk_rl__wr_pause(arg, 0);
 	return NULL;
 }
 
@@ -275,28 +275,28 @@ test_full_queue_waits_and_stop_commits(void **st)
 	engine(f, "[ratelimit r]\nkey = sender\nmessages = 10/1h\n", MAP);
 	assert_int_equal(message(f, "m1", "a@x.example"), MK_RL_DUNNO);
 	flush_ok(f);				/* the environment is open */
-	assert_int_equal(rl_wr_start(&w, f->e->env, f->e->dbi, f->e->dir,
+	assert_int_equal(mk_rl__wr_start(&w, f->e->env, f->e->dbi, f->e->dir,
 	    MAP, 2), 0);
-	rl_wr_pause(w, 1);
-	assert_int_equal(rl_wr_push(w, k, sizeof(k) - 1, T0, add, 1), 1);
-	assert_int_equal(rl_wr_push(w, k, sizeof(k) - 1, T0, add, 1), 2);
-	assert_int_equal(rl_wr_pending(w), 2);
-	assert_int_equal(rl_wr_committed(w), 0);
+	mk_rl__wr_pause(w, 1);
+	assert_int_equal(mk_rl__wr_push(w, k, sizeof(k) - 1, T0, add, 1), 1);
+	assert_int_equal(mk_rl__wr_push(w, k, sizeof(k) - 1, T0, add, 1), 2);
+	assert_int_equal(mk_rl__wr_pending(w), 2);
+	assert_int_equal(mk_rl__wr_committed(w), 0);
 	/* the ring is full: the third push waits until the writer runs */
 	assert_int_equal(pthread_create(&tid, NULL, unpause_later, w), 0);
 	t = mono_ms();
-	assert_int_equal(rl_wr_push(w, k, sizeof(k) - 1, T0, add, 1), 3);
+	assert_int_equal(mk_rl__wr_push(w, k, sizeof(k) - 1, T0, add, 1), 3);
 	assert_true(mono_ms() - t >= 80);
-	assert_true(rl_wr_committed(w) >= 2);
+	assert_true(mk_rl__wr_committed(w) >= 2);
 	assert_int_equal(pthread_join(tid, NULL), 0);
-	assert_int_equal(rl_wr_flush(w), 0);
-	assert_int_equal(rl_wr_committed(w), 3);
-	assert_int_equal(rl_wr_pending(w), 0);
+	assert_int_equal(mk_rl__wr_flush(w), 0);
+	assert_int_equal(mk_rl__wr_committed(w), 3);
+	assert_int_equal(mk_rl__wr_pending(w), 0);
 	assert_int_equal(other_used(f, "q@x.example"), 3);
 	/* stopping commits what is queued, paused or not */
-	rl_wr_pause(w, 1);
-	assert_int_equal(rl_wr_push(w, k, sizeof(k) - 1, T0, add, 1), 4);
-	rl_wr_stop(w);
+	mk_rl__wr_pause(w, 1);
+	assert_int_equal(mk_rl__wr_push(w, k, sizeof(k) - 1, T0, add, 1), 4);
+	mk_rl__wr_stop(w);
 	assert_int_equal(other_used(f, "q@x.example"), 4);
 }
 
@@ -312,7 +312,7 @@ test_failed_commit_is_reported(void **st)
 	engine(f, "[ratelimit r]\nkey = sender\nmessages = 10/1h\n", 1LL << 16);
 	assert_int_equal(message(f, "m1", "a@x.example"), MK_RL_DUNNO);
 	flush_ok(f);
-	rl_wr_pause(f->e->wr, 1);
+	mk_rl__wr_pause(f->e->wr, 1);
 	for (int i = 0; i < 250; i++) {
 		snprintf(inst, sizeof(inst), "b%d", i);
 		snprintf(sender, sizeof(sender), "%d@%060d.%060d.%060d.example",
@@ -320,7 +320,7 @@ test_failed_commit_is_reported(void **st)
 		assert_int_equal(check(f->e, &f->tx, "END-OF-MESSAGE", inst,
 		    sender, &v), 0);
 	}
-	rl_wr_pause(f->e->wr, 0);
+	mk_rl__wr_pause(f->e->wr, 0);
 	assert_int_equal(mk_rl_flush(f->e, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "is full (map_size 65536): raise [store]"
 	    " map_size"));
@@ -330,12 +330,12 @@ test_failed_commit_is_reported(void **st)
 	/* the lost counts are gone from this engine's view too */
 	assert_int_equal(mk_rl_state_get(f->e, "r", sender, T0, &u), 1);
 	/* until a commit succeeds, counted requests are errors... */
-	rl_wr_pause(f->e->wr, 1);
+	mk_rl__wr_pause(f->e->wr, 1);
 	assert_int_equal(check(f->e, &f->tx, "END-OF-MESSAGE", "c1",
 	    "a@x.example", &v), -1);
 	assert_non_null(strstr(v.reply, "(counters not saved)"));
 	/* ...but the request is queued, and this small commit succeeds */
-	rl_wr_pause(f->e->wr, 0);
+	mk_rl__wr_pause(f->e->wr, 0);
 	flush_ok(f);
 	assert_int_equal(check(f->e, &f->tx, "END-OF-MESSAGE", "c2",
 	    "a@x.example", &v), 0);
@@ -380,14 +380,14 @@ test_map_grown_elsewhere_writer_side(void **st)
 	engine(f, "[ratelimit r]\nkey = sender\nmessages = 10/1h\n", 1LL << 20);
 	assert_int_equal(message(f, "m1", "a@x.example"), MK_RL_DUNNO);
 	flush_ok(f);
-	rl_wr_pause(f->e->wr, 1);
+	mk_rl__wr_pause(f->e->wr, 1);
 	assert_int_equal(message(f, "m2", "a@x.example"), MK_RL_DUNNO);
 	grow_elsewhere(f);
 	/* the writer meets MDB_MAP_RESIZED; the flush adopts the size and
 	 * the writer commits */
-	rl_wr_pause(f->e->wr, 0);
+	mk_rl__wr_pause(f->e->wr, 0);
 	flush_ok(f);
-	assert_int_equal(rl_wr_pending(f->e->wr), 0);
+	assert_int_equal(mk_rl__wr_pending(f->e->wr), 0);
 	assert_int_equal(other_used(f, "a@x.example"), 2);
 }
 
