@@ -71,7 +71,7 @@ cmd_config(struct tool *t, int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return CLI_EXIT_USAGE;
 	}
-	printf("%s: ok\n", path != NULL ? path : MK_CONF_DEFAULT_PATH);
+	printf("%s: configuration OK\n", path != NULL ? path : MK_CONF_DEFAULT_PATH);
 	if (verbose)
 		mk_cfg_schema_dump(&mk_conf_schema, conf, stdout);
 	mk_conf_free(conf);

@@ -1,6 +1,6 @@
 /*
  * NAME
- *	cmd_store.c - `milterkit store info`
+ *	cmd_store.c - `milterkit store info` and `milterkit store init`
  * SYNOPSIS
  *	int	cmd_store(struct tool *t, int argc, char **argv);
  * DESCRIPTION
@@ -9,6 +9,11 @@
  *	@domain entries, expired), map size, bytes used, file size, bytes per
  *	entry and the address normalization the store recorded. --json
  *	prints the same as one JSON object.
+ *
+ *	init creates an empty suppression store with the configuration's
+ *	normalization, so that the milters find one from their first
+ *	message (they tempfail without it); a store that exists is left as
+ *	it is. The packages run it at installation.
  * DIAGNOSTICS
  *	Exit 0, 2 for usage errors, 3 when the store cannot be opened.
  * SEE ALSO
@@ -25,6 +30,7 @@ static void
 store_usage(FILE *fp)
 {
 	fprintf(fp, "usage: milterkit store info [--json]\n"
+	    "       milterkit store init\n"
 	    "exit status: 0 ok, 2 usage error, 3 store error\n");
 }
 
@@ -80,6 +86,32 @@ info_json(const struct tool *t, const struct mk_store_info *in)
 	    in->addr.subaddress_delim ? in->addr.subaddress_delim : '+');
 }
 
+/* store init: create the store if it is not there; 0 either way. */
+static int
+store_init(struct tool *t, int argc, char **argv)
+{
+	struct mk_store *st;
+	int rc;
+
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)) {
+		store_usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "milterkit: unexpected argument %.60s for store"
+		    " init\n", argv[1]);
+		store_usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if ((rc = tool_open_store(t, TOOL_CREATE, &st)) != 0)
+		return rc;
+	mk_store_close(st);
+	printf("%s: %s\n", t->store_dir, t->created ? "store created" :
+	    "store exists, left as it is");
+	return CLI_EXIT_OK;
+}
+
 int
 cmd_store(struct tool *t, int argc, char **argv)
 {
@@ -92,6 +124,8 @@ cmd_store(struct tool *t, int argc, char **argv)
 		store_usage(argc < 1 ? stderr : stdout);
 		return argc < 1 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
 	}
+	if (strcmp(argv[0], "init") == 0)
+		return store_init(t, argc, argv);
 	if (strcmp(argv[0], "info") != 0) {
 		fprintf(stderr, "milterkit: unknown verb \"store %.40s\"\n",
 		    argv[0]);

@@ -40,6 +40,7 @@ usage(FILE *fp)
 	    "  suppress list                  suppress export\n"
 	    "  suppress import FILE|-         suppress purge\n"
 	    "  suppress check RECIPIENT       store info\n"
+	    "  store init\n"
 	    "  ratelimit show KEY             ratelimit reset KEY\n"
 	    "  ratelimit top [N]\n"
 	    "  config check\n"

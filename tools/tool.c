@@ -12,8 +12,10 @@
  */
 #include "config.h"
 
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mk_log.h"
 #include "tool.h"
@@ -52,6 +54,24 @@ tool_as_owner(struct tool *t)
 	return 0;
 }
 
+/* Root created a store that stays root's: say whom the daemons run as,
+ * since they cannot open it. */
+static void
+warn_root_store(const struct tool *t)
+{
+	const struct mk_conf_daemon *d = mk_conf_daemon(t->conf, "suppress");
+	const char *user = d != NULL ? d->user : NULL;
+	struct passwd *pw;
+
+	if (geteuid() != 0 || user == NULL || *user == '\0' ||
+	    (pw = getpwnam(user)) == NULL || pw->pw_uid == 0)
+		return;			/* no such user: no daemon to warn of */
+	fprintf(stderr, "milterkit: warning: %s was created by root and"
+	    " belongs to root, but the daemons run as %s ([suppress] user)"
+	    " and cannot open it: chown -R %s: %s\n", t->store_dir, user,
+	    user, t->store_dir);
+}
+
 int
 tool_open_store(struct tool *t, int mode, struct mk_store **st)
 {
@@ -79,6 +99,7 @@ tool_open_store(struct tool *t, int mode, struct mk_store **st)
 		mk_store_close(probe);
 		if (mode != TOOL_CREATE)
 			return rc;
+		t->created = 1;
 	} else {
 		rc = tool_store_fail(t, probe, rc, "cannot open store");
 		mk_store_close(probe);
@@ -92,6 +113,8 @@ tool_open_store(struct tool *t, int mode, struct mk_store **st)
 		*st = NULL;
 		return rc;
 	}
+	if (t->created)
+		warn_root_store(t);
 	return 0;
 }
 

@@ -27,7 +27,10 @@
  *	from the configuration; a new store gets the configuration's
  *	normalization. It returns 0, or an exit code after printing why
  *	(MK_STORE_ENOENT is returned as is for callers that accept a store
- *	that does not exist yet). tool_store_fail() prints a store error with
+ *	that does not exist yet). A store it creates sets t->created; created
+ *	by root and left to root (see tool_as_owner()) while the daemons run
+ *	as another user, it is reported with a warning naming that user and
+ *	the chown that fixes it. tool_store_fail() prints a store error with
  *	its detail and returns CLI_EXIT_STORE.
  *
  *	tool_as_owner() runs before anything under the store directory is
@@ -58,6 +61,7 @@ struct tool {
 	const char *store_dir;
 	int64_t now;
 	int as_owner;		/* tool_as_owner() done */
+	int created;		/* tool_open_store() created the store */
 };
 
 int tool_open_store(struct tool *t, int mode, struct mk_store **st);

@@ -69,4 +69,27 @@ run suppress add dave@example.com
 tap_like "a group-writable store directory is refused" "$rc:$err" \
     "^3:.*writable by its group.*chmod go-w"
 tap_is "nothing was created in it" "$(ls -A "$S")" ""
+# store init: creates an empty store as its owner, leaves an existing one.
+fresh
+run store init
+tap_is "store init into nobody's directory" "$rc:$out" "0:$S: store created"
+tap_is "the new store belongs to nobody" "$(owner "$S/suppress/data.mdb")" nobody
+run store info
+tap_like "the new store is empty" "$(printf '%s' "$rc:$out" | tr '\n' ' ')" "^0:.*entries: 0 "
+run suppress add erin@example.com
+run store init
+tap_is "store init again leaves it as it is" "$rc:$out" \
+    "0:$S: store exists, left as it is"
+run suppress check erin@example.com
+tap_is "the entry is still there" "$rc" 0
+
+# Root creating a store of root's while the daemons run as nobody: a warning
+# names the user and the fix.
+rm -rf "$S"
+printf '[suppress]\nuser = nobody\n' >>"$CONF"
+run store init
+tap_like "root's new store: a warning names the daemons' user" "$rc:$err" \
+    "^0:milterkit: warning: $S was created by root .* run as nobody .*chown -R nobody: $S"
+run store init
+tap_is "no warning for a store that exists" "$err" ""
 tap_done

@@ -63,6 +63,10 @@ contents=$(dpkg-deb -c "$deb" | awk '{ print $NF }')
 tap_like "ships /usr/sbin/milterkit" "$contents" '^\./usr/sbin/milterkit$'
 tap_like "ships the sample configuration" "$contents" '^\./etc/milterkit/milterkit\.conf$'
 tap_like "ships a manual page" "$contents" '^\./usr/share/man/man[0-9]/milterkit'
+tap_like "ships the README under /usr/share/doc/milterkit" "$contents" \
+	'^\./usr/share/doc/milterkit/README\.md(\.gz)?$'
+tap_like "ships the sample configuration under /usr/share/doc/milterkit/examples" \
+	"$contents" '^\./usr/share/doc/milterkit/examples/milterkit\.conf(\.gz)?$'
 tap_like "ships the tmpfiles.d entry for /run/milterkit" "$contents" \
 	'^\./usr/lib/tmpfiles\.d/milterkit\.conf$'
 tap_like "ships the store directory" "$contents" '^\./var/lib/milterkit/$'
@@ -83,6 +87,7 @@ for d in $daemons; do
 	tap_is "milterkit-$d.service: start-up keys" "$keys" "Type=forking
 PIDFile=/run/milterkit/$d.pid
 ExecStart=/usr/sbin/milterkit-$d -P /run/milterkit/$d.pid
+ExecReload=/usr/sbin/milterkit-$d -t
 ExecReload=/bin/kill -HUP \$MAINPID
 Restart=on-failure
 Group=milterkit"
@@ -112,6 +117,18 @@ tap_is "milterkit's home is the store" \
 	"$(getent passwd milterkit | cut -d: -f6)" /var/lib/milterkit
 tap_is "the store belongs to milterkit, mode 0750" \
 	"$(stat -c '%U:%G %a' /var/lib/milterkit 2>&1)" "milterkit:milterkit 750"
+if [ -d /var/spool/postfix ]; then
+	tap_is "the sockets' directory in Postfix's queue directory" \
+		"$(stat -c '%U:%G %a' /var/spool/postfix/milterkit 2>&1)" "milterkit:milterkit 750"
+else
+	tap_fail "the sockets' directory in Postfix's queue directory" "no /var/spool/postfix: postfix not installed"
+fi
+tap_is "the installation created an empty store, owned by milterkit" \
+	"$(stat -c '%U:%G' /var/lib/milterkit/suppress/data.mdb 2>&1)" \
+	"milterkit:milterkit"
+tap_like "the store is empty and readable" \
+	"$(runuser -u milterkit -- /usr/sbin/milterkit store info 2>&1)" \
+	"entries: *0"
 tap_like "milterkit --version names the version" \
 	"$(/usr/sbin/milterkit --version 2>&1)" "$version"
 
@@ -219,6 +236,17 @@ exercise() {
 	fi
 	kill -HUP "$daemon_pid" 2>/dev/null; sleep 1
 	tap_check "milterkit-$d: SIGHUP (ExecReload) keeps it running" kill -0 "$daemon_pid"
+	# The unit's reload checks the file first: with a bad file its first
+	# ExecReload command fails (so does `systemctl reload`), naming the
+	# line, and the second (the SIGHUP) is never reached.
+	check=$(sed -n 's/^ExecReload=\(.*-t\)$/\1/p' \
+		"/lib/systemd/system/milterkit-$d.service")
+	cp -p "$conf" "$tmp/conf.good"
+	printf '\n[%s]\nno_such_key = 1\n' "$d" >>"$conf"
+	out=$($check 2>&1); rc=$?
+	tap_like "milterkit-$d: reload with a bad file fails, naming FILE:LINE" \
+		"$rc:$out" "^2:$conf:[0-9]+: .*no_such_key"
+	mv -f "$tmp/conf.good" "$conf"
 	if [ "$d" = policyd ]; then
 		if getent passwd postfix >/dev/null; then
 			policyd_reload "$sock"
@@ -267,3 +295,4 @@ tap_check "purge removes the store" test ! -e /var/lib/milterkit
 tap_check "purge removes the user" sh -c '! getent passwd milterkit'
 tap_check "purge removes the group" sh -c '! getent group milterkit'
 tap_check "purge removes /run/milterkit" test ! -e /run/milterkit
+tap_check "purge removes /var/spool/postfix/milterkit" test ! -e /var/spool/postfix/milterkit

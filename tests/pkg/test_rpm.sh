@@ -37,6 +37,10 @@ files=$(rpm -qpl "$rpm" 2>&1)
 tap_like "ships /usr/sbin/milterkit" "$files" '^/usr/sbin/milterkit$'
 tap_like "ships the sample configuration" "$files" '^/etc/milterkit/milterkit\.conf$'
 tap_like "ships a manual page" "$files" '^/usr/share/man/man[0-9]/milterkit'
+tap_like "ships the README under /usr/share/doc/milterkit" "$files" \
+	'^/usr/share/doc/milterkit/README\.md$'
+tap_like "ships the sample configuration under /usr/share/doc/milterkit/examples" \
+	"$files" '^/usr/share/doc/milterkit/examples/milterkit\.conf$'
 tap_like "ships the tmpfiles.d entry for /run/milterkit" "$files" \
 	'^/usr/lib/tmpfiles\.d/milterkit\.conf$'
 tap_like "ships the store directory" "$files" '^/var/lib/milterkit$'
@@ -55,6 +59,8 @@ tap_like "%post puts postfix in group milterkit" "$scripts" \
 tap_like "%post creates /run/milterkit" "$scripts" \
 	'systemd-tmpfiles --create /usr/lib/tmpfiles\.d/milterkit\.conf'
 (cd "$tmp" && rpm2cpio "$rpm" | cpio -id --quiet './usr/lib/systemd/system/*') 2>/dev/null
+tap_like "%post creates an empty store (milterkit store init)" "$scripts" \
+	'milterkit store init'
 # Each daemon (7 points each): binary, manual page, unit, the unit's
 # ExecStart, preset on installation, stopped on erase, restarted on upgrade.
 for d in $daemons; do
