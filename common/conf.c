@@ -56,9 +56,10 @@ static const char *const local_part[] = { "fold", "exact", NULL };
 	    NULL, sec.pidfile, NULL, "pid file (empty: none)"),		\
 	ROW(#sec, "on_error", MK_CFG_ENUM, onerr_def, 0, 0, onerr,		\
 	    sec.on_error, NULL, "answer when the daemon itself is in trouble"),	\
-	ROW(#sec, "timeout", MK_CFG_DURATION, "300", 1, 86400, NULL,		\
+	ROW(#sec, "timeout", MK_CFG_DURATION, "7210", 1, 86400, NULL,		\
 	    sec.timeout, NULL,							\
-	    "seconds of MTA silence before a connection is dropped")
+	    "seconds of MTA silence before a connection is dropped (longer "	\
+	    "than the MTA's own timeouts)")
 
 /* The milters also choose which sessions they look at. */
 #define MILTER_ROWS(sec)							\

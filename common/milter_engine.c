@@ -7,10 +7,10 @@
  *	(EPOLLEXCLUSIVE: one loop wakes per new connection), a shared
  *	eventfd that says "stop", and the connections it accepted. Reads
  *	feed the protocol decoder (milter_conn.c); its answers are written
- *	at once and, when the socket is full, on EPOLLOUT. Once a second a
- *	loop closes connections silent for longer than the timeout and
- *	re-arms the listening socket if it had to pause accepting (out of
- *	descriptors).
+ *	at once and, when the socket is full, on EPOLLOUT. Once a second, on
+ *	the monotonic clock, a loop closes connections silent for the
+ *	timeout and re-arms the listening socket if it had to pause
+ *	accepting (out of descriptors).
  */
 #include "config.h"
 
@@ -32,12 +32,13 @@
 
 #define MAX_LOOPS	64
 #define EVENTS		64
+#define SWEEP_MS	1000	/* how often silent connections are looked for */
 
 struct econn {
 	int fd;
 	int closing;			/* QUIT seen: close once flushed */
 	int want_out;			/* EPOLLOUT armed */
-	time_t last;			/* last input */
+	long long last;			/* last input, monotonic ms */
 	struct mk_mconn *mc;
 	struct econn *prev, *next;
 };
@@ -75,6 +76,17 @@ mk_mengine_stop(void)
 	}
 }
 
+/* Milliseconds on the monotonic clock: a step of the wall clock must not
+ * make every connection look silent (or none). */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void
 conn_close(struct loop *l, struct econn *c)
 {
@@ -98,7 +110,7 @@ conn_flush(struct loop *l, struct econn *c)
 	int want;
 
 	while (len > 0) {
-		ssize_t n = write(c->fd, p, len);
+		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -143,7 +155,7 @@ conn_input(struct loop *l, struct econn *c)
 		conn_close(l, c);	/* the MTA went away */
 		return;
 	}
-	c->last = time(NULL);
+	c->last = now_ms();
 	rc = mk_mconn_received(c->mc, (size_t)n);
 	if (rc == MK_MCONN_ERROR) {
 		conn_close(l, c);
@@ -180,7 +192,7 @@ do_accept(struct loop *l)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c = mk_calloc(1, sizeof(*c));
 	c->fd = fd;
-	c->last = time(NULL);
+	c->last = now_ms();
 	c->mc = mk_mconn_new(the_ops, __atomic_add_fetch(&next_id, 1,
 	    __ATOMIC_RELAXED));
 	ev.events = EPOLLIN;
@@ -212,13 +224,13 @@ arm_listen(struct loop *l)
 
 /* Once a second: drop silent connections, resume accepting. */
 static void
-sweep(struct loop *l, time_t now)
+sweep(struct loop *l, long long now)
 {
 	struct econn *c = l->conns, *next;
 
 	for (; c != NULL; c = next) {
 		next = c->next;
-		if (now - c->last > (time_t)conn_timeout) {
+		if (now - c->last >= (long long)conn_timeout * 1000) {
 			mk_warn("milter connection %lu: no command for %u s;"
 			    " connection closed", mk_mconn_id(c->mc), conn_timeout);
 			conn_close(l, c);
@@ -233,11 +245,11 @@ loop_main(void *arg)
 {
 	struct loop *l = arg;
 	struct epoll_event evs[EVENTS];
-	time_t last_sweep = time(NULL);
+	long long last_sweep = now_ms();
 
 	for (;;) {
-		int n = epoll_wait(l->ep, evs, EVENTS, 1000);
-		time_t now;
+		int n = epoll_wait(l->ep, evs, EVENTS, SWEEP_MS);
+		long long now;
 
 		for (int i = 0; i < n; i++) {
 			void *tag = evs[i].data.ptr;
@@ -254,7 +266,7 @@ loop_main(void *arg)
 			else if ((evs[i].events & EPOLLOUT) && conn_flush(l, c) < 0)
 				conn_close(l, c);
 		}
-		if ((now = time(NULL)) != last_sweep) {
+		if ((now = now_ms()) - last_sweep >= SWEEP_MS) {
 			sweep(l, now);
 			last_sweep = now;
 		}

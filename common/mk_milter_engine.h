@@ -17,8 +17,11 @@
  *	ends: no thread per connection and no hand-over between threads
  *	per command, so a connection costs a few system calls per stage.
  *	tcp says the socket is inet/inet6 (accepted connections then get
- *	TCP_NODELAY). A connection silent for timeout seconds is closed
- *	with a log line. Returns 0 once the loops run, or -1 if they cannot
+ *	TCP_NODELAY). A connection silent for timeout seconds, measured on
+ *	the monotonic clock, is closed with a log line; timeout must outlast
+ *	the MTA's own waits, since a filter that negotiated stages away
+ *	hears nothing during them (the configured default is 7210 s, as
+ *	libmilter's). Returns 0 once the loops run, or -1 if they cannot
  *	start (logged; nothing is left running). Call it with signals
  *	blocked: its threads inherit the mask. mk_mengine_stop() (any
  *	thread) tells the loops to close their connections (their close
