@@ -252,16 +252,29 @@ pd_parser_feed(struct pd_parser *p, const char *buf, size_t len, size_t *used,
 	while (off < len) {
 		const char *nl = memchr(buf + off, '\n', len - off);
 		size_t n = (nl != NULL ? (size_t)(nl - buf) + 1 : len) - off;
-		size_t linelen = p->len - p->line + n - (nl != NULL);
+		size_t have = p->len - p->line;
+		size_t linelen = have + n - (nl != NULL);
+		size_t over_line = SIZE_MAX, over_req = SIZE_MAX, scan = n;
 		int rc;
 
-		if (memchr(buf + off, '\0', n) != NULL)
-			return FAIL(p, "NUL byte");
-		/* One more for the CR of a CRLF, checked once the line ends. */
+		/*
+		 * The first octet past a bound ends the request, and the
+		 * reason is that of the first offending octet, as if they came
+		 * one at a time: octets after it are not looked at. One more
+		 * on a line for the CR of a CRLF, checked once the line ends.
+		 */
 		if (linelen > p->lim.max_line + 1)
+			over_line = p->lim.max_line + 1 - have;
+		if (p->len + n > p->lim.max_request)
+			over_req = p->lim.max_request - p->len;
+		if (over_line < scan || over_req < scan)
+			scan = (over_line < over_req ? over_line : over_req) + 1;
+		if (memchr(buf + off, '\0', scan) != NULL)
+			return FAIL(p, "NUL byte");
+		if (over_line != SIZE_MAX && over_line <= over_req)
 			return FAIL(p, "line longer than %zu octets",
 			    p->lim.max_line);
-		if (p->len + n > p->lim.max_request)
+		if (over_req != SIZE_MAX)
 			return FAIL(p, "request larger than %zu octets",
 			    p->lim.max_request);
 		append(p, buf + off, n);

@@ -295,6 +295,61 @@ test_limits_from_configuration_are_exact(void **state)
 	mk_conf_free(conf);
 }
 
+/*
+ * The reason for a malformed request is that of its first offending octet,
+ * however the bytes are cut: a NUL past the end of an over-long line, and
+ * an over-long line past the end of the request, are not what is reported.
+ */
+static void
+test_reason_is_the_first_offence(void **state)
+{
+	static const struct pd_limits lim = { 64, 8, 256 };
+	static const struct {
+		size_t line;	/* octets of the offending line, NUL excluded */
+		size_t before;	/* octets of earlier lines */
+		int nul;	/* NUL at the end of the line */
+		const char *want;
+	} cases[] = {
+		{ 80, 0, 1, "malformed: line longer than 64 octets\n" },
+		{ 65, 0, 1, "malformed: NUL byte\n" },	/* 65: a CR may follow */
+		{ 64, 0, 1, "malformed: NUL byte\n" },
+		{ 80, 250, 0, "malformed: request larger than 256 octets\n" },
+		{ 80, 180, 1, "malformed: line longer than 64 octets\n" },
+	};
+	const size_t steps[] = { 0, 1, 7 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct out o = { NULL, 0, 0 };
+
+		out_add(&o, "%s", "");
+		/* earlier lines of 50 octets ("xN=ppp...\n"), then the rest */
+		for (size_t k = 0, left = cases[i].before; left > 0; k++) {
+			size_t n = left < 50 ? left : 50;
+
+			out_add(&o, "x%zu=%.*s\n", k % 10, (int)(n - 4),
+			    "pppppppppppppppppppppppppppppppppppppppppppppppppp");
+			left -= n;
+		}
+		assert_int_equal(o.len, cases[i].before);
+		out_add(&o, "sender=");
+		while (o.len < cases[i].before + cases[i].line)
+			out_add(&o, "a");
+		if (cases[i].nul)
+			out_add(&o, "%c", 0);
+		out_add(&o, "\n\n");
+		for (size_t s = 0; s < 3; s++) {
+			char *got = run(o.s, o.len, steps[s], &lim);
+
+			if (strcmp(got, cases[i].want) != 0)
+				fail_msg("case %zu in pieces of %zu: want \"%s\", "
+				    "got \"%s\"", i, steps[s], cases[i].want, got);
+			free(got);
+		}
+		free(o.s);
+	}
+}
+
 static void
 test_malformed_is_final(void **state)
 {
@@ -340,6 +395,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden_files),
 		cmocka_unit_test(test_limits_from_configuration_are_exact),
+		cmocka_unit_test(test_reason_is_the_first_offence),
 		cmocka_unit_test(test_malformed_is_final),
 		cmocka_unit_test(test_pending_tracks_unfinished_request),
 	};
