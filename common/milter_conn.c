@@ -11,6 +11,9 @@
  *	strings without their NUL, a CONNECT without family or an OPTNEG
  *	of fewer than 12 bytes are protocol errors, logged with their cause.
  *	Nothing after QUIT is decoded, even what came in the same read.
+ *	Decoding pauses while MK_MCONN_OUT_HIGH octets of answers or more
+ *	wait to be sent, so a peer that sends without reading cannot grow
+ *	the output without bound.
  *	Macros are kept per stage; a message's (MAIL on) end with it (end of
  *	message, ABORT, the next MAIL), the connection's with the session.
  *	What goes back to the MTA (answers, header edits, the OPTNEG
@@ -419,7 +422,10 @@ mk_mconn_received(struct mk_mconn *mc, size_t n)
 	int rc = MK_MCONN_OK;
 
 	mc->in.len += n;
-	while (!mc->quit && rc == MK_MCONN_OK && mc->in.len - mc->in_off >= 4) {
+	/* Decoding pauses while the answers pile up unsent (the peer does not
+	 * read): the input waits in its buffer. */
+	while (!mc->quit && rc == MK_MCONN_OK && mc->out.len < MK_MCONN_OUT_HIGH &&
+	    mc->in.len - mc->in_off >= 4) {
 		const unsigned char *p = mc->in.p + mc->in_off;
 		uint32_t plen;
 

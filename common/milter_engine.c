@@ -7,10 +7,14 @@
  *	(EPOLLEXCLUSIVE: one loop wakes per new connection), a shared
  *	eventfd that says "stop", and the connections it accepted. Reads
  *	feed the protocol decoder (milter_conn.c); its answers are written
- *	at once and, when the socket is full, on EPOLLOUT. Once a second, on
- *	the monotonic clock, a loop closes connections silent for the
- *	timeout and re-arms the listening socket if it had to pause
- *	accepting (out of descriptors).
+ *	at once and, when the socket is full, on EPOLLOUT. A connection is
+ *	read only while fewer than MK_MCONN_OUT_HIGH octets of answers wait
+ *	(the decoder pauses there too) and until QUIT; when its output
+ *	drains below the bound, what the decoder left is decoded and reading
+ *	resumes, as policyd/conn.c does. Once a second, on the monotonic
+ *	clock, a loop closes connections silent for the timeout and re-arms
+ *	the listening socket if it had to pause accepting (out of
+ *	descriptors).
  */
 #include "config.h"
 
@@ -37,7 +41,8 @@
 struct econn {
 	int fd;
 	int closing;			/* QUIT seen: close once flushed */
-	int want_out;			/* EPOLLOUT armed */
+	int held;			/* decoding paused on a full output */
+	unsigned events;		/* epoll interest */
 	long long last;			/* last input, monotonic ms */
 	struct mk_mconn *mc;
 	struct econn *prev, *next;
@@ -101,13 +106,12 @@ conn_close(struct loop *l, struct econn *c)
 	free(c);
 }
 
-/* Write what is queued; arm EPOLLOUT for the rest. -1: close it. */
+/* Write what the socket takes now. -1: the MTA is gone. */
 static int
-conn_flush(struct loop *l, struct econn *c)
+conn_write(struct econn *c)
 {
 	size_t len;
 	const char *p = mk_mconn_output(c->mc, &len);
-	int want;
 
 	while (len > 0) {
 		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
@@ -124,47 +128,81 @@ conn_flush(struct loop *l, struct econn *c)
 		mk_mconn_sent(c->mc, (size_t)n);
 		p = mk_mconn_output(c->mc, &len);
 	}
-	if (len == 0 && c->closing)
-		return -1;
-	want = len > 0;
-	if (want != c->want_out) {
-		struct epoll_event ev = {
-			.events = EPOLLIN | (want ? EPOLLOUT : 0),
-			.data.ptr = c,
-		};
-		epoll_ctl(l->ep, EPOLL_CTL_MOD, c->fd, &ev);
-		c->want_out = want;
+	return 0;
+}
+
+/* Decode n new octets (and what decoding left while the output was full),
+ * write the answers, and wait for what comes next: input while fewer than
+ * MK_MCONN_OUT_HIGH octets wait to be sent and QUIT has not come, room in
+ * the socket while any wait. -1: close the connection. */
+static int
+conn_run(struct loop *l, struct econn *c, size_t n)
+{
+	struct epoll_event ev = { .data.ptr = c };
+	size_t len;
+
+	for (;;) {
+		if (!c->closing) {
+			int rc = mk_mconn_received(c->mc, n);
+
+			n = 0;
+			if (rc == MK_MCONN_ERROR)
+				return -1;
+			if (rc == MK_MCONN_DONE)
+				c->closing = 1;
+		}
+		if (conn_write(c) < 0)
+			return -1;
+		mk_mconn_output(c->mc, &len);
+		if (c->closing) {
+			if (len == 0)
+				return -1;
+			break;
+		}
+		if (len >= MK_MCONN_OUT_HIGH) {
+			c->held = 1;	/* the MTA is not reading */
+			break;
+		}
+		if (!c->held)
+			break;
+		c->held = 0;		/* drained: decode what is left */
+	}
+	ev.events = (!c->closing && !c->held ? EPOLLIN : 0) |
+	    (len > 0 ? EPOLLOUT : 0);
+	if (ev.events != c->events) {
+		if (epoll_ctl(l->ep, EPOLL_CTL_MOD, c->fd, &ev) < 0) {
+			mk_error("milter connection %lu: epoll_ctl: %s; connection"
+			    " closed", mk_mconn_id(c->mc), strerror(errno));
+			return -1;
+		}
+		c->events = ev.events;
 	}
 	return 0;
 }
 
-static void
-conn_input(struct loop *l, struct econn *c)
+/* Read if the connection is being read, else only write. -1: close it. */
+static int
+conn_event(struct loop *l, struct econn *c, unsigned events)
 {
 	size_t room;
-	void *buf = mk_mconn_inspace(c->mc, &room);
-	ssize_t n = read(c->fd, buf, room);
-	int rc;
+	void *buf;
+	ssize_t n;
 
+	if (!(c->events & EPOLLIN) ||
+	    !(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return conn_run(l, c, 0);
+	buf = mk_mconn_inspace(c->mc, &room);
+	n = read(c->fd, buf, room);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-		return;
+		return conn_run(l, c, 0);
 	if (n <= 0) {
 		if (n < 0)
 			mk_warn("milter connection %lu: read: %s",
 			    mk_mconn_id(c->mc), strerror(errno));
-		conn_close(l, c);	/* the MTA went away */
-		return;
+		return -1;		/* the MTA went away */
 	}
 	c->last = now_ms();
-	rc = mk_mconn_received(c->mc, (size_t)n);
-	if (rc == MK_MCONN_ERROR) {
-		conn_close(l, c);
-		return;
-	}
-	if (rc == MK_MCONN_DONE)
-		c->closing = 1;
-	if (conn_flush(l, c) < 0)
-		conn_close(l, c);
+	return conn_run(l, c, (size_t)n);
 }
 
 /* One connection per wake-up: the socket stays readable while more wait,
@@ -195,7 +233,7 @@ do_accept(struct loop *l)
 	c->last = now_ms();
 	c->mc = mk_mconn_new(the_ops, __atomic_add_fetch(&next_id, 1,
 	    __ATOMIC_RELAXED));
-	ev.events = EPOLLIN;
+	ev.events = c->events = EPOLLIN;
 	ev.data.ptr = c;
 	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		mk_error("epoll_ctl: %s", strerror(errno));
@@ -261,9 +299,7 @@ loop_main(void *arg)
 				do_accept(l);
 				continue;
 			}
-			if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-				conn_input(l, c);
-			else if ((evs[i].events & EPOLLOUT) && conn_flush(l, c) < 0)
+			if (conn_event(l, c, evs[i].events) < 0)
 				conn_close(l, c);
 		}
 		if ((now = now_ms()) - last_sweep >= SWEEP_MS) {

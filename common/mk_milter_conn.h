@@ -36,6 +36,11 @@
  *	the answers queue up as bytes to send (mk_mconn_output(), then
  *	mk_mconn_sent() with what was written). milter_engine.c moves the
  *	bytes; tests and the fuzz target drive a connection directly.
+ *	While MK_MCONN_OUT_HIGH octets or more wait to be sent, decoding
+ *	pauses: new input is kept, not decoded, and the caller should stop
+ *	reading; once mk_mconn_sent() has brought the output below the
+ *	bound, mk_mconn_received(mc, 0) decodes what waits. The output thus
+ *	stays under the bound plus the answers to one command.
  *
  *	The callbacks follow the protocol's stages. negotiate() gets the
  *	actions and steps the MTA offers and chooses ours (a subset), or
@@ -86,6 +91,10 @@
 /* Largest packet accepted: the protocol's biggest negotiable chunk (1 MiB)
  * plus room for a header field's name. */
 #define MK_MCONN_MAX_PACKET	((1U << 20) + 4096)
+
+/* Unsent answers past which decoding pauses (and the engine stops reading
+ * the connection) until they drain below. */
+#define MK_MCONN_OUT_HIGH	(256U * 1024)
 
 /* Longest macro list mk_mconn_setsymlist() takes. */
 #define MK_MCONN_SYMLIST_MAX	1024

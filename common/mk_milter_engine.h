@@ -21,7 +21,9 @@
  *	the monotonic clock, is closed with a log line; timeout must outlast
  *	the MTA's own waits, since a filter that negotiated stages away
  *	hears nothing during them (the configured default is 7210 s, as
- *	libmilter's). Returns 0 once the loops run, or -1 if they cannot
+ *	libmilter's). While MK_MCONN_OUT_HIGH octets of answers or more wait
+ *	for an MTA that does not read, its connection is not read until
+ *	they drain below. Returns 0 once the loops run, or -1 if they cannot
  *	start (logged; nothing is left running). Call it with signals
  *	blocked: its threads inherit the mask. mk_mengine_stop() (any
  *	thread) tells the loops to close their connections (their close

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -569,6 +570,43 @@ test_header_edit_bytes(void **state)
 	mk_mconn_free(mc);
 }
 
+/* A peer that sends without reading: decoding pauses once
+ * MK_MCONN_OUT_HIGH octets of answers wait, and goes on where it stopped
+ * when they have been sent. */
+static void
+test_output_bound_pauses_decoding(void **state)
+{
+	enum { N = MK_MCONN_OUT_HIGH / 5 + 1000 };	/* DATA: 5 octets each way */
+	unsigned char *many = malloc((size_t)N * 5);
+	struct mk_mconn *mc = mk_mconn_new(&ops, 14);
+	size_t len, answered = 0;
+
+	assert_non_null(many);
+	for (size_t i = 0; i < N; i++)
+		memcpy(many + i * 5, "\0\0\0\1T", 5);
+	add_optneg();
+	assert_int_equal(mk_mconn_feed(mc, in, inlen), MK_MCONN_OK);
+	assert_string_equal(replies(mc), "O");
+	assert_int_equal(mk_mconn_feed(mc, many, (size_t)N * 5), MK_MCONN_OK);
+	mk_mconn_output(mc, &len);
+	assert_true(len >= MK_MCONN_OUT_HIGH);
+	assert_true(len < MK_MCONN_OUT_HIGH + 5);	/* one answer past it */
+	/* Nothing more is decoded until the output is taken. */
+	assert_int_equal(mk_mconn_received(mc, 0), MK_MCONN_OK);
+	mk_mconn_output(mc, &len);
+	assert_true(len < MK_MCONN_OUT_HIGH + 5);
+	for (int round = 0; round < 10 && len > 0; round++) {
+		answered += len / 5;
+		mk_mconn_sent(mc, len);
+		assert_int_equal(mk_mconn_received(mc, 0), MK_MCONN_OK);
+		mk_mconn_output(mc, &len);
+	}
+	assert_int_equal(answered, N);
+	assert_int_equal(len, 0);
+	mk_mconn_free(mc);
+	free(many);
+}
+
 int
 main(void)
 {
@@ -585,6 +623,7 @@ main(void)
 		cmocka_unit_test_setup(test_nothing_after_quit, setup),
 		cmocka_unit_test_setup(test_message_macros_end_with_message, setup),
 		cmocka_unit_test_setup(test_header_edit_bytes, setup),
+		cmocka_unit_test_setup(test_output_bound_pauses_decoding, setup),
 	};
 
 	return cmocka_run_group_tests_name("milter_conn", tests, NULL, NULL);

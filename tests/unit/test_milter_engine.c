@@ -415,6 +415,56 @@ test_wall_clock_step_closes_nothing(void **state)
 	assert_false(log_has("connection closed"));
 }
 
+/* An MTA that sends and never reads: the engine stops reading it once
+ * MK_MCONN_OUT_HIGH octets of answers wait, so the output stays bounded;
+ * when the MTA reads, every answer arrives, in order. */
+static void
+test_output_bounded_when_mta_does_not_read(void **state)
+{
+	enum { N = 200000 };		/* 2.6 MB of HELO, 4.6 MB of answers */
+	unsigned char *out = malloc((size_t)N * HELO_LEN), *in;
+	size_t sent = 0, total = 0, count;
+	int fd, stalled = 0;
+
+	(void)state;
+	assert_non_null(out);
+	for (unsigned i = 0; i < N; i++)
+		total += helo_packet(out + total, i);
+	start_unix(30);
+	fd = mta_open(0);
+	while (sent < total) {
+		ssize_t n = send(fd, out + sent, total - sent,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n > 0) {
+			sent += (size_t)n;
+		} else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			/* A second without room: the engine stopped reading. */
+			if (!ready(fd, POLLOUT, 1000)) {
+				stalled = 1;
+				break;
+			}
+		} else {
+			fail_msg("send: %s", strerror(errno));
+		}
+	}
+	free(out);
+	assert_true(stalled);
+	assert_true(__atomic_load_n(&out_max, __ATOMIC_RELAXED) <= MK_MCONN_OUT_HIGH);
+	/* Now read: the engine resumes and answers every whole HELO sent. */
+	count = sent / HELO_LEN;
+	in = malloc(count * ANSWER_LEN);
+	assert_non_null(in);
+	assert_int_equal(read_full(fd, in, count * ANSWER_LEN, 65536),
+	    count * ANSWER_LEN);
+	for (size_t i = 0; i < count; i++)
+		if (!is_answer(in + i * ANSWER_LEN, (unsigned)i))
+			fail_msg("answer %zu missing or out of order", i);
+	free(in);
+	assert_int_equal(__atomic_load_n(&helos, __ATOMIC_RELAXED), count);
+	assert_true(__atomic_load_n(&out_max, __ATOMIC_RELAXED) <= MK_MCONN_OUT_HIGH);
+}
+
 int
 main(void)
 {
@@ -425,6 +475,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wall_clock_step_closes_nothing,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_output_bounded_when_mta_does_not_read, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("milter_engine", tests, NULL, NULL);
