@@ -227,6 +227,29 @@ start_unix(unsigned timeout)
 	fx.started = 1;
 }
 
+/* Serve 127.0.0.1 on a free port; sndbuf > 0 sets the listening socket's
+ * send buffer, which the connections it accepts inherit. */
+static void
+start_tcp(unsigned timeout, int sndbuf)
+{
+	socklen_t sl = sizeof(fx.sin);
+
+	fx.tcp = 1;
+	fx.lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	assert_true(fx.lfd >= 0);
+	if (sndbuf > 0)
+		assert_int_equal(setsockopt(fx.lfd, SOL_SOCKET, SO_SNDBUF,
+		    &sndbuf, sizeof(sndbuf)), 0);
+	fx.sin.sin_family = AF_INET;
+	fx.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fx.lfd, (struct sockaddr *)&fx.sin,
+	    sizeof(fx.sin)), 0);
+	assert_int_equal(getsockname(fx.lfd, (struct sockaddr *)&fx.sin, &sl), 0);
+	assert_int_equal(listen(fx.lfd, 16), 0);
+	assert_int_equal(mk_mengine_start(fx.lfd, 1, &eops, 1, timeout), 0);
+	fx.started = 1;
+}
+
 /* ---- the MTA's side ---------------------------------------------------------- */
 
 /* 1 if fd is ready for events within ms. */
@@ -465,6 +488,44 @@ test_output_bounded_when_mta_does_not_read(void **state)
 	assert_true(__atomic_load_n(&out_max, __ATOMIC_RELAXED) <= MK_MCONN_OUT_HIGH);
 }
 
+/* Answers larger than the socket holds (a small send buffer on the
+ * engine's side, a small receive buffer on the MTA's, an MTA that reads
+ * late and a little at a time) are written in parts as room comes: every
+ * answer arrives, whole and in order. */
+static void
+test_partial_writes_all_answers_arrive(void **state)
+{
+	enum { N = 8000 };		/* 104 kB of HELO, 184 kB of answers */
+	unsigned char *out = malloc((size_t)N * HELO_LEN);
+	unsigned char *in = malloc((size_t)N * ANSWER_LEN);
+	size_t total = 0;
+	int fd;
+
+	(void)state;
+	assert_non_null(out);
+	assert_non_null(in);
+	for (unsigned i = 0; i < N; i++)
+		total += helo_packet(out + total, i);
+	start_tcp(30, 4096);
+	fd = mta_open(4096);
+	send_all(fd, out, total);
+	/* Everything decoded before the MTA reads a byte. */
+	for (int i = 0; i < WAIT_MS / 10 &&
+	    __atomic_load_n(&helos, __ATOMIC_RELAXED) < N; i++)
+		usleep(10 * 1000);
+	assert_int_equal(__atomic_load_n(&helos, __ATOMIC_RELAXED), N);
+	/* Answers piled up unsent: the socket was full. */
+	assert_true(__atomic_load_n(&out_max, __ATOMIC_RELAXED) > 64 * 1024);
+	assert_int_equal(read_full(fd, in, (size_t)N * ANSWER_LEN, 1000),
+	    (size_t)N * ANSWER_LEN);
+	for (unsigned i = 0; i < N; i++)
+		if (!is_answer(in + (size_t)i * ANSWER_LEN, i))
+			fail_msg("answer %u missing or out of order", i);
+	assert_false(ready(fd, POLLIN, 0));	/* nothing more */
+	free(out);
+	free(in);
+}
+
 int
 main(void)
 {
@@ -477,6 +538,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_output_bounded_when_mta_does_not_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_partial_writes_all_answers_arrive, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("milter_engine", tests, NULL, NULL);
