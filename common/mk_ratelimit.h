@@ -35,7 +35,8 @@
  *			const char *key);
  *	int	mk_rl_state_top(struct mk_rl_engine *e, int64_t now, size_t n,
  *			struct mk_rl_usage *out, size_t *got);
- *	const char *mk_rl_strerror(void);
+ *	const char *mk_rl_strerror(int code);
+ *	const char *mk_rl_errdetail(void);
  * DESCRIPTION
  *	Rules come from the [ratelimit NAME] sections of milterkit.conf:
  *
@@ -77,8 +78,9 @@
  *	MK_RL_REJECT or MK_RL_WARN (the rule's action when exceeded: warn
  *	means log and let pass), with the rule, key, what was exceeded and
  *	v->reply, the policy reply line without "action=" (e.g.
- *	"DEFER 4.7.1 ..."). Returns 0, or -1 with v->reply naming the cause
- *	(store trouble): the caller applies its on_error.
+ *	"DEFER 4.7.1 ..."). Returns 0, or a negative MK_RL_E* code with
+ *	v->reply naming the cause (store trouble): the caller applies its
+ *	on_error.
  *
  *	Counts are committed by a thread of the engine, the writer, not by
  *	mk_rl_check(): it queues the update and returns, and later checks of
@@ -89,14 +91,16 @@
  *	processes see the counts about 1 to 2 ms later. What a process that
  *	dies had not committed is lost, as after a machine crash. When a
  *	commit fails, its updates are lost and, until a commit succeeds,
- *	mk_rl_check() returns -1 for requests it counts (they stay queued:
- *	the next commit may keep them). mk_rl_batch_end() is cheap: call it
- *	after each round of requests; it returns -1 when commits failed since
- *	the last call, with the cause and how many updates were lost in err.
- *	mk_rl_flush() commits everything queued and waits for it;
- *	mk_rl_engine_close() flushes and stops the writer. Both return 0, or
- *	-1 with the cause in err. One thread uses an engine (the writer is
- *	the engine's own business).
+ *	mk_rl_check() returns MK_RL_ESTORE for requests it counts (they stay
+ *	queued: the next commit may keep them). mk_rl_batch_end() is cheap:
+ *	call it after each round of requests; it returns MK_RL_ESTORE when
+ *	commits failed since the last call, with the cause and how many
+ *	updates were lost in err. mk_rl_flush() commits everything queued
+ *	and waits for it: 0, or MK_RL_ESTORE with the cause in err.
+ *	mk_rl_engine_close() flushes and stops the writer. One thread uses an
+ *	engine (the writer is the engine's own business).
+ *	mk_rl_engine_open() only records where the state is (the environment
+ *	opens on first use): 0, or MK_RL_EINVAL with a message in err.
  *
  *	now is nanoseconds on any clock that does not go back (tests inject
  *	their own); state stores absolute TATs, so processes sharing a store
@@ -109,11 +113,18 @@
  *	mk_rl_state_get/reset/top serve `milterkit ratelimit show|reset|top`:
  *	usage is reported per rate as units used in the current window
  *	(derived from the TAT) against the limit. mk_rl_state_get() returns
- *	0 (u filled), 1 when the rule has no state for the key, -1 on error;
- *	mk_rl_state_reset() 0, 1 (nothing to reset) or -1; mk_rl_state_top()
- *	fills out with the n keys closest to a limit, highest fill first.
- *	Errors are explained by mk_rl_strerror() (the last one of the
- *	calling thread).
+ *	0 (u filled), 1 when the rule has no state for the key, or an error
+ *	(MK_RL_ENORULE: the configuration has no such rule);
+ *	mk_rl_state_reset() 0, 1 (nothing to reset) or an error
+ *	(MK_RL_EINVAL: rule or key too long); mk_rl_state_top() fills out
+ *	with the n keys closest to a limit, highest fill first.
+ *
+ *	Errors are negative MK_RL_E* codes (mk_mem.h says how common/ reports
+ *	errors): mk_rl_strerror() explains a code, mk_rl_errdetail() gives
+ *	the particulars of the calling thread's last error (path, LMDB's or
+ *	the system's reason) for the log line. The checks of configuration
+ *	values, mk_rl_rule_finish() and mk_rl_rules_load() return -1 with a
+ *	message in err.
  */
 #ifndef MK_RATELIMIT_H
 #define MK_RATELIMIT_H
@@ -127,6 +138,14 @@
 #define MK_RL_KEYS_MAX 6
 #define MK_RL_KEY_MAX 320	/* one key value, octets */
 #define MK_RL_NS 1000000000LL
+
+enum {
+	MK_RL_OK = 0,
+	MK_RL_ESTORE = -1,	/* the state store failed: open, read, commit */
+	MK_RL_ENORULE = -2,	/* no [ratelimit NAME] of that name */
+	MK_RL_EINVAL = -3,	/* bad argument: path, rule or key too long */
+	MK_RL_ESYS = -4		/* the writer thread cannot start */
+};
 
 enum { MK_RL_DUNNO, MK_RL_DEFER, MK_RL_REJECT, MK_RL_WARN };
 enum { MK_RL_ACT_DEFER, MK_RL_ACT_REJECT, MK_RL_ACT_WARN };	/* config */
@@ -217,6 +236,7 @@ int mk_rl_state_reset(struct mk_rl_engine *e, const char *rule,
     const char *key);
 int mk_rl_state_top(struct mk_rl_engine *e, int64_t now, size_t n,
     struct mk_rl_usage *out, size_t *got);
-const char *mk_rl_strerror(void);
+const char *mk_rl_strerror(int code);
+const char *mk_rl_errdetail(void);
 
 #endif

@@ -64,7 +64,7 @@ mk_rl_engine_open(const char *dir, const struct mk_rl_rules *rules,
 	if (n < 0 || (size_t)n >= sizeof(e->dir)) {
 		snprintf(err, errlen, "%.80s...: path too long", dir);
 		free(e);
-		return -1;
+		return MK_RL_EINVAL;
 	}
 	snprintf(e->top, sizeof(e->top), "%s", dir);
 	e->rules = rules;
@@ -82,7 +82,8 @@ mk_rl_engine_close(struct mk_rl_engine *e)
 	free(e);
 }
 
-/* What one rule says of the request at this stage. */
+/* What one rule says of the request at this stage (eval_rule(): 0, or a
+ * negative MK_RL_E* code). */
 struct rule_eval {
 	int counts;		/* it counts something at this stage */
 	int fits;
@@ -97,15 +98,15 @@ eval_rule(struct mk_rl_engine *e, const struct rl_rule *r, const char *key,
 	const struct mk_rl_limits *lim = mk_rl__limits_for(r, key);
 	int64_t tat[2 * MK_RL_RATES_MAX], add[2 * MK_RL_RATES_MAX];
 	int rcptdom = r->keys[0] == MK_RL_KEY_RCPT_DOMAIN;
-	int n = lim->nmsg + lim->nrcpt;
+	int n = lim->nmsg + lim->nrcpt, rc;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->fits = 1;
 	ev->counts = eom ? !rcptdom : rcptdom;
 	if (eom && rcptdom)
 		return 0;		/* counted at RCPT */
-	if (mk_rl__state_read(e, r->name, key, tat, n) != 0)
-		return -1;
+	if ((rc = mk_rl__state_read(e, r->name, key, tat, n)) != 0)
+		return rc;
 	for (int i = 0; i < n; i++) {
 		int is_msg = i < lim->nmsg;
 		const struct mk_rl_rate *rate = is_msg ? &lim->msg[i] :
@@ -166,6 +167,7 @@ rules_pass(struct mk_rl_engine *e, const struct mk_rl_request *rq, int eom,
 {
 	char key[MK_RL_KEY_MAX];
 	struct rule_eval ev;
+	int rc;
 
 	for (size_t i = 0; i < e->rules->n; i++) {
 		const struct rl_rule *r = &e->rules->v[i];
@@ -173,8 +175,9 @@ rules_pass(struct mk_rl_engine *e, const struct mk_rl_request *rq, int eom,
 		if (!mk_rl__key_of(r, rq, key, sizeof(key)) ||
 		    mk_rl__exempt(r, key))
 			continue;
-		if (eval_rule(e, r, key, eom, rcpts, now, commit, &ev) != 0)
-			return -1;
+		if ((rc = eval_rule(e, r, key, eom, rcpts, now, commit,
+		    &ev)) != 0)
+			return rc;
 		if (commit || ev.fits)
 			continue;
 		if (v->action == MK_RL_DUNNO || r->action != MK_RL_ACT_WARN)
@@ -192,6 +195,7 @@ mk_rl_check(struct mk_rl_engine *e, const struct mk_rl_request *rq,
 	const char *state = rq->protocol_state ? rq->protocol_state : "";
 	int eom = strcasecmp(state, "END-OF-MESSAGE") == 0;
 	int64_t rcpts;
+	int rc;
 
 	memset(v, 0, sizeof(*v));
 	v->action = MK_RL_DUNNO;
@@ -205,12 +209,12 @@ mk_rl_check(struct mk_rl_engine *e, const struct mk_rl_request *rq,
 		return 0;
 	rcpts = eom ? (rq->recipient_count >= 0 ? rq->recipient_count :
 	    tx->rcpts) : tx->rcpts;
-	if (rules_pass(e, rq, eom, rcpts, now, 0, v) != 0 ||
+	if ((rc = rules_pass(e, rq, eom, rcpts, now, 0, v)) != 0 ||
 	    ((v->action == MK_RL_DUNNO || v->action == MK_RL_WARN) &&
-	    rules_pass(e, rq, eom, rcpts, now, 1, v) != 0)) {
+	    (rc = rules_pass(e, rq, eom, rcpts, now, 1, v)) != 0)) {
 		v->action = MK_RL_DUNNO;
-		snprintf(v->reply, sizeof(v->reply), "%s", mk_rl_strerror());
-		return -1;
+		snprintf(v->reply, sizeof(v->reply), "%s", mk_rl_errdetail());
+		return rc;
 	}
 	if (!eom && (v->action == MK_RL_DUNNO || v->action == MK_RL_WARN))
 		tx->rcpts++;

@@ -11,7 +11,7 @@
  *	int	mk_rl__exempt(const struct rl_rule *r, const char *key);
  *	const struct rl_rule *mk_rl__rule_named(
  *			const struct mk_rl_rules *rules, const char *name);
- *	int	mk_rl__err(const char *fmt, ...);
+ *	int	mk_rl__err(int code, const char *fmt, ...);
  *	int	mk_rl__state_read(struct mk_rl_engine *e, const char *rule,
  *			const char *key, int64_t *tat, int n);
  *	int	mk_rl__state_write(struct mk_rl_engine *e, const char *rule,
@@ -51,28 +51,30 @@
  * mk_rl__key_of() gives the key value of the first of the rule's key
  * attributes present in the request: 1 and key filled, 0 when none is.
  * mk_rl__limits_for() gives an override's limits or the rule's. mk_rl__err()
- * records the calling thread's error for mk_rl_strerror() and returns -1.
- * mk_rl__state_read() fills tat[0..n) (zeros where there is no state) from
- * the overlay when the key has counts not yet committed, else from a read
- * snapshot of the store. mk_rl__state_write() hands the update (for each
- * rate: TAT = max(TAT, now) + add[i]) to the engine's writer thread,
- * starting it, and records tat, the result, in the overlay; -1 also when the
- * writer's last commit failed (the update is queued all the same).
- * mk_rl__env_ready() opens the environment on first use (and again after a
- * failure, at most once a second); 0 or -1. mk_rl__decode() reads a state
- * value into tat[0..n) (zeros beyond what it holds); -1 when it is not a
- * state value. mk_rl__encode() writes one into buf (RL_VAL_MAX octets) and
- * returns its length. mk_rl__state_close() commits what is queued, stops the
- * writer and closes the environment.
+ * records the calling thread's detail for mk_rl_errdetail() and returns
+ * code. The other functions return 0 or a negative MK_RL_E* code with the
+ * detail recorded, unless said otherwise. mk_rl__state_read() fills
+ * tat[0..n) (zeros where there is no state) from the overlay when the key
+ * has counts not yet committed, else from a read snapshot of the store.
+ * mk_rl__state_write() hands the update (for each rate: TAT = max(TAT, now)
+ * + add[i]) to the engine's writer thread, starting it, and records tat, the
+ * result, in the overlay; MK_RL_ESTORE also when the writer's last commit
+ * failed (the update is queued all the same). mk_rl__env_ready() opens the
+ * environment on first use (and again after a failure, at most once a
+ * second); 0 or MK_RL_ESTORE. mk_rl__decode() reads a state value into
+ * tat[0..n) (zeros beyond what it holds); -1 when it is not a state value.
+ * mk_rl__encode() writes one into buf (RL_VAL_MAX octets) and returns its
+ * length. mk_rl__state_close() commits what is queued, stops the writer and
+ * closes the environment.
  *
  * The writer: mk_rl__wr_start() starts the thread with a ring of cap updates
- * (0, or -1 with mk_rl__err()); mk_rl__wr_stop() commits what is queued,
- * ends the thread and frees w (NULL is a no-op). mk_rl__wr_push() queues an
- * update, waiting while the ring is full, and returns its sequence number
- * (from 1 up); 0 when the writer waits for the map to be adopted (nothing
- * queued). mk_rl__wr_committed() is the sequence number of the last update
- * dealt with: committed, or lost with a failed commit; a read snapshot begun
- * after this call includes it. mk_rl__wr_flush() makes the writer commit
+ * (0, or MK_RL_ESYS); mk_rl__wr_stop() commits what is queued, ends the
+ * thread and frees w (NULL is a no-op). mk_rl__wr_push() queues an update,
+ * waiting while the ring is full, and returns its sequence number (from 1
+ * up); 0 when the writer waits for the map to be adopted (nothing queued).
+ * mk_rl__wr_committed() is the sequence number of the last update dealt
+ * with: committed, or lost with a failed commit; a read snapshot begun after
+ * this call includes it. mk_rl__wr_flush() makes the writer commit
  * everything pushed and waits for it: 0, or 1 when the writer waits for the
  * map to be adopted (adopt it, flush again). mk_rl__wr_pending() counts the
  * updates queued, including those being committed. mk_rl__wr_failing() is 1,
@@ -154,7 +156,8 @@ int mk_rl__key_of(const struct rl_rule *r, const struct mk_rl_request *rq,
 int mk_rl__exempt(const struct rl_rule *r, const char *key);
 const struct rl_rule *mk_rl__rule_named(const struct mk_rl_rules *rules,
     const char *name);
-int mk_rl__err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int mk_rl__err(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 int mk_rl__state_read(struct mk_rl_engine *e, const char *rule,
     const char *key, int64_t *tat, int n);
 int mk_rl__state_write(struct mk_rl_engine *e, const char *rule,

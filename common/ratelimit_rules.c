@@ -20,20 +20,39 @@
 static _Thread_local char rl_last_error[512];
 
 int
-mk_rl__err(const char *fmt, ...)
+mk_rl__err(int code, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(rl_last_error, sizeof(rl_last_error), fmt, ap);
 	va_end(ap);
-	return -1;
+	return code;
 }
 
 const char *
-mk_rl_strerror(void)
+mk_rl_errdetail(void)
 {
 	return rl_last_error;
+}
+
+const char *
+mk_rl_strerror(int code)
+{
+	switch (code) {
+	case MK_RL_OK:
+		return "no error";
+	case MK_RL_ESTORE:
+		return "the rate-limit state store failed";
+	case MK_RL_ENORULE:
+		return "no such rate-limit rule";
+	case MK_RL_EINVAL:
+		return "rule or key too long";
+	case MK_RL_ESYS:
+		return "out of system resources (threads)";
+	default:
+		return "unknown rate-limit error";
+	}
 }
 
 /* ---- checks of configuration values ------------------------------------ */

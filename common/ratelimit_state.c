@@ -68,7 +68,8 @@ env_open(struct mk_rl_engine *e)
 	int rc, dead;
 
 	if (mkdir_p(e->dir) != 0)
-		return mk_rl__err("ratelimit store %s: %s", e->dir, strerror(errno));
+		return mk_rl__err(MK_RL_ESTORE, "ratelimit store %s: %s",
+		    e->dir, strerror(errno));
 	if ((rc = mdb_env_create(&e->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(e->env, 4)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(e->env, 256)) != 0 ||
@@ -89,27 +90,26 @@ env_open(struct mk_rl_engine *e)
 	}
 	return 0;
 fail:
-	mk_rl__err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
 	if (e->env != NULL)
 		mdb_env_close(e->env);
 	e->env = NULL;
-	return -1;
+	return mk_rl__err(MK_RL_ESTORE, "ratelimit store %s: %s", e->dir,
+	    mdb_strerror(rc));
 }
 
 int
 mk_rl__env_ready(struct mk_rl_engine *e)
 {
 	time_t now = time(NULL);
+	int rc;
 
 	if (e->env != NULL)
 		return 0;
 	if (e->failed_at == now)
-		return -1;		/* the last failure's message stands */
-	if (env_open(e) != 0) {
+		return MK_RL_ESTORE;	/* the last failure's message stands */
+	if ((rc = env_open(e)) != 0)
 		e->failed_at = now;
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 static size_t
@@ -170,8 +170,9 @@ remap(struct mk_rl_engine *e)
 	rc = mdb_env_set_mapsize(e->env, 0);
 	mk_rl__wr_hold(e->wr, 0);
 	if (rc != 0)
-		return mk_rl__err("ratelimit store %s: cannot adopt the map grown by "
-		    "another process: %s", e->dir, mdb_strerror(rc));
+		return mk_rl__err(MK_RL_ESTORE, "ratelimit store %s: cannot"
+		    " adopt the map grown by another process: %s", e->dir,
+		    mdb_strerror(rc));
 	return 0;
 }
 
@@ -205,27 +206,29 @@ mk_rl__state_read(struct mk_rl_engine *e, const char *rule, const char *key,
 	int rc;
 
 	memset(tat, 0, (size_t)n * sizeof(*tat));
-	if (mk_rl__env_ready(e) != 0)
-		return -1;
+	if ((rc = mk_rl__env_ready(e)) != 0)
+		return rc;
 	k.mv_data = kbuf;
 	k.mv_size = make_key(rule, key, kbuf);
 	if (e->wr != NULL) {
 		/* Counts not committed yet are in the overlay; the snapshot
 		 * begun below includes every commit pruned here. */
-		if (mk_rl__wr_remap_wanted(e->wr) && remap(e) != 0)
-			return -1;
+		if (mk_rl__wr_remap_wanted(e->wr) && (rc = remap(e)) != 0)
+			return rc;
 		mk_rl__ov_prune(e->ov, mk_rl__wr_committed(e->wr));
 		if (mk_rl__ov_get(e->ov, kbuf, k.mv_size, tat, n))
 			return 0;
 	}
 	if ((rc = read_begin(e, &txn)) != 0)
-		return mk_rl__err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
+		return mk_rl__err(MK_RL_ESTORE, "ratelimit store %s: %s",
+		    e->dir, mdb_strerror(rc));
 	rc = mdb_get(txn, e->dbi, &k, &v);
 	if (rc == 0 && mk_rl__decode(&v, tat, n) != 0)
 		memset(tat, 0, (size_t)n * sizeof(*tat));	/* start afresh */
 	mdb_txn_reset(txn);
 	if (rc != 0 && rc != MDB_NOTFOUND)
-		return mk_rl__err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
+		return mk_rl__err(MK_RL_ESTORE, "ratelimit store %s: %s",
+		    e->dir, mdb_strerror(rc));
 	return 0;
 }
 
@@ -236,26 +239,28 @@ mk_rl__state_write(struct mk_rl_engine *e, const char *rule, const char *key,
 	char kbuf[RL_KEY_BUF], cause[256];
 	size_t klen;
 	uint64_t seq;
+	int rc;
 
-	if (mk_rl__env_ready(e) != 0)
-		return -1;
+	if ((rc = mk_rl__env_ready(e)) != 0)
+		return rc;
 	if (e->wr == NULL) {
-		if (mk_rl__wr_start(&e->wr, e->env, e->dbi, e->dir, e->map_size,
-		    RL_QUEUE_MAX) != 0)
-			return -1;
+		if ((rc = mk_rl__wr_start(&e->wr, e->env, e->dbi, e->dir,
+		    e->map_size, RL_QUEUE_MAX)) != 0)
+			return rc;
 		e->ov = mk_rl__ov_new();
 	}
 	klen = make_key(rule, key, kbuf);
 	while ((seq = mk_rl__wr_push(e->wr, kbuf, klen, now, add, n)) == 0)
-		if (remap(e) != 0)
-			return -1;
+		if ((rc = remap(e)) != 0)
+			return rc;
 	mk_rl__ov_put(e->ov, kbuf, klen, tat, n, seq);
 	if (mk_rl__wr_failing(e->wr, cause, sizeof(cause)))
-		return mk_rl__err("%s (counters not saved)", cause);
+		return mk_rl__err(MK_RL_ESTORE, "%s (counters not saved)",
+		    cause);
 	return 0;
 }
 
-/* Errors of the writer since the last call: 0, or -1 and err. */
+/* Errors of the writer since the last call: 0, or MK_RL_ESTORE and err. */
 static int
 report(struct mk_rl_engine *e, char *err, size_t errlen)
 {
@@ -265,18 +270,20 @@ report(struct mk_rl_engine *e, char *err, size_t errlen)
 	if (lost == 0)
 		return 0;
 	snprintf(err, errlen, "%s (%zu counter updates lost)", cause, lost);
-	return -1;
+	return MK_RL_ESTORE;
 }
 
 int
 mk_rl_flush(struct mk_rl_engine *e, char *err, size_t errlen)
 {
+	int rc;
+
 	if (e->wr == NULL)
 		return 0;
 	while (mk_rl__wr_flush(e->wr) != 0) {
-		if (remap(e) != 0) {
-			snprintf(err, errlen, "%s", mk_rl_strerror());
-			return -1;
+		if ((rc = remap(e)) != 0) {
+			snprintf(err, errlen, "%s", mk_rl_errdetail());
+			return rc;
 		}
 	}
 	return report(e, err, errlen);
@@ -285,11 +292,13 @@ mk_rl_flush(struct mk_rl_engine *e, char *err, size_t errlen)
 int
 mk_rl_batch_end(struct mk_rl_engine *e, char *err, size_t errlen)
 {
+	int rc;
+
 	if (e->wr == NULL)
 		return 0;
-	if (mk_rl__wr_remap_wanted(e->wr) && remap(e) != 0) {
-		snprintf(err, errlen, "%s", mk_rl_strerror());
-		return -1;
+	if (mk_rl__wr_remap_wanted(e->wr) && (rc = remap(e)) != 0) {
+		snprintf(err, errlen, "%s", mk_rl_errdetail());
+		return rc;
 	}
 	return report(e, err, errlen);
 }

@@ -50,13 +50,14 @@ mk_rl_state_get(struct mk_rl_engine *e, const char *rule, const char *key,
 {
 	const struct rl_rule *r = mk_rl__rule_named(e->rules, rule);
 	int64_t tat[2 * MK_RL_RATES_MAX];
-	int n;
+	int n, rc;
 
 	if (r == NULL)
-		return mk_rl__err("no rule [ratelimit %s] in the configuration", rule);
+		return mk_rl__err(MK_RL_ENORULE, "no rule [ratelimit %s] in the"
+		    " configuration", rule);
 	n = mk_rl__limits_for(r, key)->nmsg + mk_rl__limits_for(r, key)->nrcpt;
-	if (mk_rl__state_read(e, rule, key, tat, n) != 0)
-		return -1;
+	if ((rc = mk_rl__state_read(e, rule, key, tat, n)) != 0)
+		return rc;
 	for (int i = 0; i < n; i++) {
 		if (tat[i] != 0) {
 			usage_of(r, key, tat, now, u);
@@ -76,16 +77,17 @@ mk_rl_state_reset(struct mk_rl_engine *e, const char *rule, const char *key)
 	int rc;
 
 	if (rl > RL_NAME_MAX || kl >= MK_RL_KEY_MAX)
-		return mk_rl__err("rule or key too long");
-	if (mk_rl__env_ready(e) != 0)
-		return -1;
+		return mk_rl__err(MK_RL_EINVAL, "rule or key too long");
+	if ((rc = mk_rl__env_ready(e)) != 0)
+		return rc;
 	memcpy(kbuf, rule, rl);
 	kbuf[rl] = '\0';
 	memcpy(kbuf + rl + 1, key, kl);
 	k.mv_data = kbuf;
 	k.mv_size = rl + 1 + kl;
 	if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0)
-		return mk_rl__err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
+		return mk_rl__err(MK_RL_ESTORE, "ratelimit store %s: %s",
+		    e->dir, mdb_strerror(rc));
 	rc = mdb_del(txn, e->dbi, &k, NULL);
 	if (rc == MDB_NOTFOUND) {
 		mdb_txn_abort(txn);
@@ -94,7 +96,8 @@ mk_rl_state_reset(struct mk_rl_engine *e, const char *rule, const char *key)
 	if (rc != 0 || (rc = mdb_txn_commit(txn)) != 0) {
 		if (rc != 0 && txn != NULL)
 			mdb_txn_abort(txn);
-		return mk_rl__err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
+		return mk_rl__err(MK_RL_ESTORE, "ratelimit store %s: %s",
+		    e->dir, mdb_strerror(rc));
 	}
 	return 0;
 }
@@ -133,13 +136,15 @@ mk_rl_state_top(struct mk_rl_engine *e, int64_t now, size_t n,
 	if (n == 0)
 		return 0;
 	memset(out, 0, n * sizeof(*out));
-	if (mk_rl__env_ready(e) != 0)
-		return -1;
+	if ((rc = mk_rl__env_ready(e)) != 0)
+		return rc;
 	if ((rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return mk_rl__err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
+		return mk_rl__err(MK_RL_ESTORE, "ratelimit store %s: %s",
+		    e->dir, mdb_strerror(rc));
 	if ((rc = mdb_cursor_open(txn, e->dbi, &cur)) != 0) {
 		mdb_txn_abort(txn);
-		return mk_rl__err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
+		return mk_rl__err(MK_RL_ESTORE, "ratelimit store %s: %s",
+		    e->dir, mdb_strerror(rc));
 	}
 	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
 		const char *z = memchr(k.mv_data, '\0', k.mv_size);
@@ -168,6 +173,7 @@ mk_rl_state_top(struct mk_rl_engine *e, int64_t now, size_t n,
 	mdb_cursor_close(cur);
 	mdb_txn_abort(txn);
 	if (rc != MDB_NOTFOUND)
-		return mk_rl__err("ratelimit store %s: %s", e->dir, mdb_strerror(rc));
+		return mk_rl__err(MK_RL_ESTORE, "ratelimit store %s: %s",
+		    e->dir, mdb_strerror(rc));
 	return 0;
 }

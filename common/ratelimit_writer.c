@@ -247,8 +247,8 @@ mk_rl__wr_start(struct rl_writer **out, MDB_env *env, MDB_dbi dbi,
 		pthread_mutex_destroy(&w->mu);
 		free(w->q);
 		free(w);
-		return mk_rl__err("cannot start the rate-limit writer thread:"
-		    " %s", strerror(rc));
+		return mk_rl__err(MK_RL_ESYS, "cannot start the rate-limit"
+		    " writer thread: %s", strerror(rc));
 	}
 	*out = w;
 	return 0;

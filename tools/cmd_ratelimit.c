@@ -369,7 +369,7 @@ rl_show(struct tool *t, const struct rl_opts *o, const char **names,
 		case 1:
 			break;
 		default:
-			rc = rl_fail("cannot read state", mk_rl_strerror());
+			rc = rl_fail("cannot read state", mk_rl_errdetail());
 		}
 	}
 	rl_close(rules, e);
@@ -418,7 +418,7 @@ rl_reset(struct tool *t, const struct rl_opts *o, const char **names,
 				break;
 			default:
 				rc = rl_fail("cannot reset state",
-				    mk_rl_strerror());
+				    mk_rl_errdetail());
 			}
 		}
 		rl_close(rules, e);
@@ -448,7 +448,7 @@ rl_top(struct tool *t, const struct rl_opts *o)
 		return rc;
 	out = mk_calloc(o->n, sizeof(*out));
 	if (mk_rl_state_top(e, now_ns(), o->n, out, &got) < 0) {
-		rc = rl_fail("cannot read state", mk_rl_strerror());
+		rc = rl_fail("cannot read state", mk_rl_errdetail());
 	} else {
 		for (size_t i = 0; i < got; i++) {
 			if (o->json)

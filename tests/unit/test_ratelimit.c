@@ -250,7 +250,7 @@ test_state_survives_reopen_and_is_shared(void **st)
 	struct mk_rl_engine *e2;
 	struct mk_rl_usage u[4];
 	size_t got = 0;
-	char err[128];
+	char err[128], big[MK_RL_KEY_MAX + 1];
 	const char *rules = "[ratelimit r]\nkey = sender\nmessages = 2/1h\n";
 
 	engine(f, rules);
@@ -268,8 +268,8 @@ test_state_survives_reopen_and_is_shared(void **st)
 	assert_true(u[0].fill >= 1.0);
 	assert_int_equal(mk_rl_state_get(e2, "r", "b@x.example", T0, &u[0]), 1);
 	assert_int_equal(mk_rl_state_get(e2, "nope", "a@x.example", T0, &u[0]),
-	    -1);
-	assert_non_null(strstr(mk_rl_strerror(), "no rule"));
+	    MK_RL_ENORULE);
+	assert_non_null(strstr(mk_rl_errdetail(), "no rule [ratelimit nope]"));
 	assert_int_equal(message(f, "s3", "c@x.example", 1, T0), MK_RL_DUNNO);
 	assert_int_equal(mk_rl_flush(f->e, err, sizeof(err)), 0);
 	assert_int_equal(mk_rl_state_top(e2, T0, 4, u, &got), 0);
@@ -278,6 +278,10 @@ test_state_survives_reopen_and_is_shared(void **st)
 	assert_string_equal(u[1].key, "c@x.example");
 	assert_int_equal(mk_rl_state_reset(e2, "r", "a@x.example"), 0);
 	assert_int_equal(mk_rl_state_reset(e2, "r", "a@x.example"), 1);
+	memset(big, 'k', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(mk_rl_state_reset(e2, "r", big), MK_RL_EINVAL);
+	assert_non_null(strstr(mk_rl_errdetail(), "too long"));
 	mk_rl_engine_close(e2);
 	/* e2 re-made the lock table f->e uses (LMDB does not want one
 	 * environment open twice in a process): start afresh */
@@ -329,6 +333,8 @@ test_store_trouble_is_reported(void **st)
 	struct fx *f = *st;
 	struct mk_rl_request rq;
 	struct mk_rl_verdict v;
+	struct mk_rl_usage u;
+	size_t got;
 	char err[128];
 
 	engine(f, "[ratelimit r]\nkey = sender\nmessages = 1/1h\n");
@@ -340,12 +346,33 @@ test_store_trouble_is_reported(void **st)
 	rq.protocol_state = "RCPT";
 	rq.sender = "a@x.example";
 	rq.recipient_count = -1;
-	assert_int_equal(mk_rl_check(f->e, &rq, &f->tx, T0, &v), -1);
+	assert_int_equal(mk_rl_check(f->e, &rq, &f->tx, T0, &v), MK_RL_ESTORE);
 	assert_non_null(strstr(v.reply, "/dev/null/ratelimit"));
+	assert_string_equal(mk_rl_errdetail(), v.reply);
+	/* tools read state through the same codes and detail */
+	assert_int_equal(mk_rl_state_top(f->e, T0, 1, &u, &got), MK_RL_ESTORE);
+	assert_non_null(strstr(mk_rl_errdetail(), "/dev/null/ratelimit"));
 	/* other stages are not looked at */
 	rq.protocol_state = "CONNECT";
 	assert_int_equal(mk_rl_check(f->e, &rq, &f->tx, T0, &v), 0);
 	assert_string_equal(v.reply, "DUNNO");
+}
+
+static void
+test_strerror_explains_each_code(void **st)
+{
+	static const int codes[] = { MK_RL_OK, MK_RL_ESTORE, MK_RL_ENORULE,
+		MK_RL_EINVAL, MK_RL_ESYS };
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		const char *s = mk_rl_strerror(codes[i]);
+
+		assert_null(strstr(s, "unknown"));
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(s, mk_rl_strerror(codes[j]));
+	}
+	assert_non_null(strstr(mk_rl_strerror(-99), "unknown"));
 }
 
 int
@@ -366,6 +393,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_state_survives_reopen_and_is_shared, setup, teardown),
 		cmocka_unit_test(test_rule_errors),
+		cmocka_unit_test(test_strerror_explains_each_code),
 		cmocka_unit_test_setup_teardown(test_store_trouble_is_reported,
 		    setup, teardown),
 	};

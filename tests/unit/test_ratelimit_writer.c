@@ -321,7 +321,7 @@ test_failed_commit_is_reported(void **st)
 		    sender, &v), 0);
 	}
 	mk_rl__wr_pause(f->e->wr, 0);
-	assert_int_equal(mk_rl_flush(f->e, err, sizeof(err)), -1);
+	assert_int_equal(mk_rl_flush(f->e, err, sizeof(err)), MK_RL_ESTORE);
 	assert_non_null(strstr(err, "is full (map_size 65536): raise [store]"
 	    " map_size"));
 	assert_non_null(strstr(err, "(250 counter updates lost)"));
@@ -332,7 +332,7 @@ test_failed_commit_is_reported(void **st)
 	/* until a commit succeeds, counted requests are errors... */
 	mk_rl__wr_pause(f->e->wr, 1);
 	assert_int_equal(check(f->e, &f->tx, "END-OF-MESSAGE", "c1",
-	    "a@x.example", &v), -1);
+	    "a@x.example", &v), MK_RL_ESTORE);
 	assert_non_null(strstr(v.reply, "(counters not saved)"));
 	/* ...but the request is queued, and this small commit succeeds */
 	mk_rl__wr_pause(f->e->wr, 0);
