@@ -4,12 +4,14 @@
  *	milter skeleton (mk_milter.h)
  * SYNOPSIS
  *	mk_milter_macro(), mk_milter_setreply(), mk_milter_on_error(),
+ *	mk_milter_error_action(), mk_milter_refuse(),
  *	mk_milter_qid(), mk_milter_ops(), mk_milter_snap_install(),
  *	mk_milter_snap_release_current(), mk_milter_no_steps()
  * DESCRIPTION
  *	The protocol callbacks here (struct mk_mconn_ops, called by
  *	milter_conn.c) only manage contexts and dispatch to the program's
- *	callbacks. Configuration snapshots are reference
+ *	callbacks, noting the stage each runs in (conn->stage: on_error's
+ *	answer depends on it). Configuration snapshots are reference
  *	counted: the current one holds a reference, every connection holds
  *	one from connect to close, so a reload swaps in a new snapshot while
  *	connections in progress finish with the one they started with; the
@@ -118,16 +120,26 @@ mk_milter_qid(const struct mk_conn *conn, const struct mk_msg *msg)
 	return "NOQUEUE";
 }
 
+/* Reply texts are bounded where they are configured (MK_REPLY_TEXT_MAX);
+ * a longer one here is a bug to report, never a text to cut. */
 int
 mk_milter_setreply(const struct mk_conn *conn, const char *rcode,
     const char *xcode, const char *fmt, ...)
 {
-	char raw[512], text[512];
+	char raw[MK_REPLY_TEXT_MAX + 1], text[MK_REPLY_TEXT_MAX + 1];
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(raw, sizeof(raw), fmt, ap);
+	n = vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(raw)) {
+		mk_log_event(MK_LOG_ERROR, mk_milter_qid(conn, conn->msg),
+		    "reply %s %s: text of %d octets, at most %d: invariant "
+		    "broken, reply not set", rcode, xcode != NULL ? xcode : "",
+		    n, MK_REPLY_TEXT_MAX);
+		return -1;
+	}
 	mk_printable(text, sizeof(text), raw, (size_t)-1);
 	/* '%' would be taken as a format by the MTA. */
 	for (char *p = text; *p; p++)
@@ -141,11 +153,15 @@ mk_milter_setreply(const struct mk_conn *conn, const char *rcode,
 	return 0;
 }
 
+/* on_error's answer in the stage running: an accept at RCPT would accept
+ * the whole message (the MTA stops calling the milter for it), so there
+ * only this recipient goes unchecked. */
 sfsistat
 mk_milter_error_action(struct mk_conn *conn)
 {
 	if (conn->daemon != NULL && conn->daemon->on_error == MK_ON_ERROR_ACCEPT)
-		return SMFIS_ACCEPT;
+		return conn->stage == MK_STAGE_RCPT ? SMFIS_CONTINUE :
+		    SMFIS_ACCEPT;
 	mk_milter_setreply(conn, "451", "4.3.0",
 	    "Temporary local problem, please try again later");
 	return SMFIS_TEMPFAIL;
@@ -165,7 +181,7 @@ mk_milter_on_error(struct mk_conn *conn, struct mk_msg *msg, const char *fmt, ..
 		va_end(ap);
 		mk_log_event(MK_LOG_ERROR, mk_milter_qid(conn, msg),
 		    "error client=%s[%s]: %s; on_error=%s", conn->name, conn->addr,
-		    cause, action == SMFIS_ACCEPT ? "accept" : "tempfail");
+		    cause, action == SMFIS_TEMPFAIL ? "tempfail" : "accept");
 		*logged = 1;
 	}
 	return action;
@@ -202,34 +218,76 @@ msg_of(struct mk_mconn *mc)
 
 /* ---- protocol callbacks -------------------------------------------------- */
 
-/* A refusal of the skeleton's own, with its reply; in a no-reply stage it
- * waits for the next stage that answers (see deferred()). */
-static sfsistat
-refuse(struct mk_conn *conn, unsigned long stage, sfsistat rc,
-    const char *rcode, const char *xcode, const char *text)
+/* The SMFIP_NR_* flag of a stage; 0: always answered. */
+static unsigned long
+stage_nr(enum mk_milter_stage stage)
 {
-	mk_milter_setreply(conn, rcode, xcode, "%s", text);
-	if (!(conn->nr & stage))
-		return rc;
-	if (conn->deferred == SMFIS_CONTINUE) {
-		conn->deferred = rc;
-		conn->deferred_mail = stage == SMFIP_NR_MAIL;
-		snprintf(conn->dreply[0], sizeof(conn->dreply[0]), "%s", rcode);
-		snprintf(conn->dreply[1], sizeof(conn->dreply[1]), "%s", xcode);
-		snprintf(conn->dreply[2], sizeof(conn->dreply[2]), "%s", text);
+	switch (stage) {
+	case MK_STAGE_CONNECT:
+		return SMFIP_NR_CONN;
+	case MK_STAGE_HELO:
+		return SMFIP_NR_HELO;
+	case MK_STAGE_MAIL:
+		return SMFIP_NR_MAIL;
+	case MK_STAGE_RCPT:
+		return SMFIP_NR_RCPT;
+	case MK_STAGE_HEADER:
+		return SMFIP_NR_HDR;
+	case MK_STAGE_EOH:
+		return SMFIP_NR_EOH;
+	case MK_STAGE_BODY:
+		return SMFIP_NR_BODY;
+	default:
+		return 0;
 	}
+}
+
+/* A refusal with its reply; in a no-reply stage it waits, reply and all,
+ * for the next stage that answers (see deferred()). */
+sfsistat
+mk_milter_refuse(struct mk_conn *conn, sfsistat rc, const char *rcode,
+    const char *xcode, const char *text)
+{
+	struct mk_reply *d = &conn->dreply;
+
+	if (xcode == NULL)
+		xcode = "";
+	if (text == NULL)
+		text = "";
+	if (!(conn->nr & stage_nr(conn->stage))) {
+		mk_milter_setreply(conn, rcode, xcode, "%s", text);
+		return rc;
+	}
+	if (conn->deferred != SMFIS_CONTINUE)	/* the first one stands */
+		return SMFIS_NOREPLY;
+	conn->deferred = rc;
+	conn->deferred_msg = conn->stage >= MK_STAGE_MAIL;
+	d->rcode[0] = '\0';
+	if (rcode == NULL || strlen(rcode) >= sizeof(d->rcode) ||
+	    strlen(xcode) >= sizeof(d->xcode) || strlen(text) >= sizeof(d->text)) {
+		mk_log_event(MK_LOG_ERROR, mk_milter_qid(conn, conn->msg),
+		    "refusal %s %s: reply text of %zu octets, at most %d: "
+		    "invariant broken, refused without the reply",
+		    rcode != NULL ? rcode : "-", xcode, strlen(text),
+		    MK_REPLY_TEXT_MAX);
+		return SMFIS_NOREPLY;
+	}
+	memcpy(d->rcode, rcode, strlen(rcode) + 1);
+	memcpy(d->xcode, xcode, strlen(xcode) + 1);
+	memcpy(d->text, text, strlen(text) + 1);
 	return SMFIS_NOREPLY;
 }
 
 /* The answer of a program's callback in a stage: none in a no-reply stage
- * (the program promised it never refuses there; an accept, leaving the
- * session or message alone, is its own business then). */
+ * (the program promised it never refuses there but through
+ * mk_milter_refuse(); an accept, leaving the session or message alone, is
+ * its own business then). */
 static sfsistat
 answer(struct mk_conn *conn, unsigned long stage, sfsistat rc)
 {
 	if (!(conn->nr & stage))
 		return rc;
-	if (rc != SMFIS_CONTINUE && rc != SMFIS_ACCEPT)
+	if (rc != SMFIS_CONTINUE && rc != SMFIS_ACCEPT && rc != SMFIS_NOREPLY)
 		mk_error("%s refused in a stage negotiated without reply;"
 		    " ignored", the_desc->name);
 	return SMFIS_NOREPLY;
@@ -275,8 +333,9 @@ looked_at(struct mk_conn *conn)
 static sfsistat
 deferred(struct mk_conn *conn)
 {
-	mk_milter_setreply(conn, conn->dreply[0], conn->dreply[1], "%s",
-	    conn->dreply[2]);
+	if (conn->dreply.rcode[0] != '\0')
+		mk_milter_setreply(conn, conn->dreply.rcode, conn->dreply.xcode,
+		    "%s", conn->dreply.text);
 	return conn->deferred;
 }
 
@@ -300,10 +359,11 @@ cb_connect(struct mk_mconn *mc, const char *hostname, const char *addr)
 
 	if (conn == NULL)	/* a new session after QUIT_NC */
 		conn = conn_new(mc);
+	conn->stage = MK_STAGE_CONNECT;
 	snap_put(conn->snap);	/* a second CONNECT replaces the first */
 	conn->snap = snap_get();
 	if (conn->snap == NULL)
-		return refuse(conn, SMFIP_NR_CONN, SMFIS_TEMPFAIL, "451", "4.3.0",
+		return mk_milter_refuse(conn, SMFIS_TEMPFAIL, "451", "4.3.0",
 		    "Temporary local problem, please try again later");
 	conn->conf = conn->snap->conf;
 	conn->state = conn->snap->state;
@@ -328,6 +388,7 @@ cb_helo(struct mk_mconn *mc, const char *helo)
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
+	conn->stage = MK_STAGE_HELO;
 	mk_printable(conn->helo, sizeof(conn->helo), helo, (size_t)-1);
 	return the_desc->helo != NULL ? the_desc->helo(conn, helo) : SMFIS_CONTINUE;
 }
@@ -341,9 +402,10 @@ cb_envfrom(struct mk_mconn *mc, char **argv)
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
-	if (conn->deferred_mail) {	/* the last message's refusal is over */
+	conn->stage = MK_STAGE_MAIL;
+	if (conn->deferred_msg) {	/* the last message's refusal is over */
 		conn->deferred = SMFIS_CONTINUE;
-		conn->deferred_mail = 0;
+		conn->deferred_msg = 0;
 	}
 	if (conn->snap == NULL)
 		return conn->nr & SMFIP_NR_MAIL ? SMFIS_NOREPLY : SMFIS_TEMPFAIL;
@@ -356,7 +418,7 @@ cb_envfrom(struct mk_mconn *mc, char **argv)
 		mk_log_event(MK_LOG_WARN, mk_milter_qid(conn, msg),
 		    "reject: sender address of %zu bytes client=%s[%s]",
 		    strlen(from), conn->name, conn->addr);
-		return refuse(conn, SMFIP_NR_MAIL, SMFIS_REJECT, "553", "5.1.7",
+		return mk_milter_refuse(conn, SMFIS_REJECT, "553", "5.1.7",
 		    "Sender address too long");
 	}
 	strcpy(msg->sender, from);
@@ -378,6 +440,7 @@ cb_envrcpt(struct mk_mconn *mc, char **argv)
 
 	if (msg == NULL)
 		return SMFIS_TEMPFAIL;
+	msg->conn->stage = MK_STAGE_RCPT;
 	if (msg->conn->deferred != SMFIS_CONTINUE)	/* else at the end */
 		return (msg->conn->nr & SMFIP_NR_RCPT) ? SMFIS_NOREPLY :
 		    deferred(msg->conn);
@@ -394,6 +457,7 @@ cb_header(struct mk_mconn *mc, const char *name, const char *value)
 
 	if (msg == NULL)
 		return SMFIS_TEMPFAIL;
+	msg->conn->stage = MK_STAGE_HEADER;
 	return answer(msg->conn, SMFIP_NR_HDR, msg->left_alone ?
 	    SMFIS_CONTINUE : the_desc->header(msg, name, value));
 }
@@ -403,8 +467,10 @@ cb_eoh(struct mk_mconn *mc)
 {
 	struct mk_msg *msg = msg_of(mc);
 
-	return msg == NULL ? SMFIS_TEMPFAIL :
-	    msg->left_alone ? SMFIS_CONTINUE : the_desc->eoh(msg);
+	if (msg == NULL)
+		return SMFIS_TEMPFAIL;
+	msg->conn->stage = MK_STAGE_EOH;
+	return msg->left_alone ? SMFIS_CONTINUE : the_desc->eoh(msg);
 }
 
 static sfsistat
@@ -412,8 +478,11 @@ cb_body(struct mk_mconn *mc, const unsigned char *chunk, size_t len)
 {
 	struct mk_msg *msg = msg_of(mc);
 
-	return msg == NULL ? SMFIS_TEMPFAIL :
-	    msg->left_alone ? SMFIS_CONTINUE : the_desc->body(msg, chunk, len);
+	if (msg == NULL)
+		return SMFIS_TEMPFAIL;
+	msg->conn->stage = MK_STAGE_BODY;
+	return msg->left_alone ? SMFIS_CONTINUE :
+	    the_desc->body(msg, chunk, len);
 }
 
 static sfsistat
@@ -424,9 +493,11 @@ cb_eom(struct mk_mconn *mc)
 
 	if (msg == NULL)
 		return SMFIS_TEMPFAIL;
+	msg->conn->stage = MK_STAGE_EOM;
 	rc = msg->conn->deferred != SMFIS_CONTINUE ? deferred(msg->conn) :
 	    msg->left_alone || the_desc->eom == NULL ? SMFIS_CONTINUE :
 	    the_desc->eom(msg);
+	msg->conn->stage = MK_STAGE_NONE;
 	msg_end(msg->conn);
 	return rc;
 }
@@ -436,8 +507,10 @@ cb_abort(struct mk_mconn *mc)
 {
 	struct mk_conn *conn = mk_mconn_priv(mc);
 
-	if (conn != NULL)
-		msg_end(conn);
+	if (conn == NULL)
+		return;
+	conn->stage = MK_STAGE_NONE;
+	msg_end(conn);
 }
 
 /* close may be the only callback of a connection: its data may be NULL. */

@@ -14,6 +14,11 @@
  *	sfsistat mk_milter_on_error(struct mk_conn *conn, struct mk_msg *msg,
  *			const char *fmt, ...);
  *	sfsistat mk_milter_error_action(struct mk_conn *conn);
+sfsistat mk_milter_refuse(struct mk_conn *conn, sfsistat rc, const char *rcode,
+    const char *xcode, const char *text);
+ *	sfsistat mk_milter_refuse(struct mk_conn *conn, sfsistat rc,
+ *			const char *rcode, const char *xcode,
+ *			const char *text);
  *	const char *mk_milter_qid(const struct mk_conn *conn,
  *			const struct mk_msg *msg);
  *
@@ -37,9 +42,12 @@
  *	no_reply (SMFIP_NR_CONN, _MAIL, _RCPT, _HDR): the MTA then does not
  *	wait for an answer there, a round trip fewer per stage (per header
  *	field: about twenty per message). Should the skeleton itself have to
- *	refuse in such a stage, the refusal is given at the next stage that
- *	answers (RCPT, end of message); a program refuses at end of message
- *	what it found earlier.
+ *	refuse in such a stage (a sender address longer than
+ *	MK_MILTER_ADDR_MAX: "553 5.1.7 Sender address too long"), the
+ *	refusal and its reply are given at the next stage that answers
+ *	(RCPT, end of message); a program refuses at end of message what it
+ *	found earlier, or through mk_milter_refuse(), which defers the same
+ *	way.
  *	A program leaves a session or a message alone by answering
  *	SMFIS_ACCEPT at CONNECT or MAIL: the MTA then stops calling the
  *	milter for it (Postfix closes the milter connection after an accept
@@ -62,7 +70,8 @@
  *	computing and sending its default lists at every stage.
  *
  *	Callbacks get skeleton contexts. struct mk_conn lives from connect
- *	to close and carries the client address (from the connect callback's
+ *	to close and carries the stage being called back (conn->stage), the
+ *	client address (from the connect callback's
  *	hostaddr, which Postfix sends while it does not send {client_addr}),
  *	the client name, the HELO name, the configuration snapshot and
  *	program state current when the connection began (a SIGHUP reload
@@ -79,10 +88,24 @@
  *	current step, making the text printable; 0 or -1.
  *	mk_milter_on_error() handles an internal failure: it logs the cause
  *	once for the message (or connection) with the queue id and returns
- *	the section's on_error action: SMFIS_TEMPFAIL with the reply
- *	"451 4.3.0 ..." or SMFIS_ACCEPT. mk_milter_error_action() is the
- *	same answer without the log line, for milters that log each decision
- *	themselves.
+ *	the section's on_error action for the stage the callback runs in
+ *	(conn->stage, kept by the skeleton): on_error = tempfail gives
+ *	SMFIS_TEMPFAIL with the reply "451 4.3.0 ..." (at RCPT for that
+ *	recipient only); on_error = accept gives SMFIS_CONTINUE at RCPT
+ *	(this recipient passes unchecked, the next ones are still checked:
+ *	an accept there would accept the whole message, and the MTA would
+ *	stop calling the milter for its later recipients) and SMFIS_ACCEPT
+ *	elsewhere. mk_milter_error_action() is the same answer without the
+ *	log line, for milters that log each decision themselves.
+ *	mk_milter_refuse() refuses in the current stage with the reply
+ *	rcode xcode text and returns what the callback returns: rc, or in a
+ *	stage negotiated without reply SMFIS_NOREPLY, the refusal then
+ *	waiting with its reply for the next stage that answers (the first
+ *	one of a message stands). The reply text is at most
+ *	MK_REPLY_TEXT_MAX octets, the bound of configured reply texts
+ *	(mk_reply.h); a longer one is an invariant broken: logged at error
+ *	level, and the refusal goes without its reply rather than with a
+ *	cut one. mk_milter_setreply() holds texts to the same bound.
  *	mk_milter_qid() returns the queue id known so far, or "NOQUEUE".
  *	Header edits at end of message go through the protocol connection:
  *	mk_mconn_addheader(conn->mc, ...), mk_mconn_insheader(),
@@ -99,6 +122,7 @@
 
 #include "mk_conf.h"
 #include "mk_log.h"
+#include "mk_reply.h"
 #include "mk_session.h"
 
 #define MK_MILTER_ADDR_MAX	512	/* envelope address, with brackets */
@@ -106,6 +130,13 @@
 #define MK_MILTER_NAME_MAX	256	/* client name, HELO name */
 
 struct mk_milter_snap;
+
+/* The stage a program's callback runs in (struct mk_conn's stage). */
+enum mk_milter_stage {
+	MK_STAGE_NONE, MK_STAGE_CONNECT, MK_STAGE_HELO, MK_STAGE_MAIL,
+	MK_STAGE_RCPT, MK_STAGE_HEADER, MK_STAGE_EOH, MK_STAGE_BODY,
+	MK_STAGE_EOM
+};
 
 struct mk_conn {
 	struct mk_mconn *mc;		/* the protocol connection */
@@ -119,10 +150,11 @@ struct mk_conn {
 	struct mk_msg *msg;		/* message in progress or NULL */
 	struct mk_milter_snap *snap;	/* skeleton's: reference on conf */
 	int error_logged;
+	enum mk_milter_stage stage;	/* of the callback running */
 	unsigned long nr;		/* SMFIP_NR_* the MTA agreed to */
 	sfsistat deferred;		/* refusal of a no-reply stage */
-	int deferred_mail;		/* it came from MAIL: this message */
-	char dreply[3][128];		/* its reply: code, status, text */
+	int deferred_msg;		/* it came from MAIL on: this message */
+	struct mk_reply dreply;		/* its reply; rcode "": none */
 };
 
 struct mk_msg {
@@ -173,6 +205,8 @@ int mk_milter_setreply(const struct mk_conn *conn, const char *rcode,
 sfsistat mk_milter_on_error(struct mk_conn *conn, struct mk_msg *msg,
     const char *fmt, ...) MK_PRINTF(3, 4);
 sfsistat mk_milter_error_action(struct mk_conn *conn);
+sfsistat mk_milter_refuse(struct mk_conn *conn, sfsistat rc, const char *rcode,
+    const char *xcode, const char *text);
 const char *mk_milter_qid(const struct mk_conn *conn, const struct mk_msg *msg);
 
 const struct mk_mconn_ops *mk_milter_ops(const struct mk_milter_desc *desc);

@@ -77,8 +77,10 @@ su_rcpt(struct mk_msg *msg, char **argv)
 	case SUPP_ERROR: {
 		sfsistat action = mk_milter_error_action(conn);
 
+		/* on_error = accept passes this recipient only (CONTINUE):
+		 * the next ones of the message are still checked. */
 		mk_log_event(MK_LOG_ERROR, qid, "%s rcpt=%s from=%s client=%s[%s]"
-		    " cause=%s", action == SMFIS_ACCEPT ? "accept" : "tempfail",
+		    " cause=%s", action == SMFIS_TEMPFAIL ? "tempfail" : "accept",
 		    rcpt, from, conn->name, conn->addr, r.cause);
 		return action;
 	}

@@ -4,6 +4,10 @@
 # root-started, privilege-dropped (nobody) daemon on a unix socket in a
 # temp dir; each miltertest scenario (tests/milter/tm_*.lua) is one TAP
 # point; then -t, pid file, SIGHUP reload (good and broken), SIGTERM.
+# A second instance negotiates MAIL without reply (TESTMILTER_NO_REPLY):
+# the skeleton's refusals there are given at RCPT and end of message with
+# their whole reply, seen through the probes of the suppress and headers
+# tests (su_probe.py, hm_probe.py), which show reply texts.
 # Loopback only; every process started here is stopped by its pid.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
@@ -16,12 +20,16 @@ MT="${MILTERTEST:-}"
 
 dir=$(mktemp -d /tmp/mk_skeleton.XXXXXX) || tap_bail "mktemp failed"
 pid=
+pid2=
 cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null
-		sleep 1
-		kill -KILL "$pid" 2>/dev/null
-	fi
+	local p
+	for p in $pid $pid2; do
+		if kill -0 "$p" 2>/dev/null; then
+			kill -TERM "$p" 2>/dev/null
+			sleep 1
+			kill -KILL "$p" 2>/dev/null
+		fi
+	done
 	rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -116,6 +124,61 @@ wait_for log_has "4Q2x3: accept rcpt=<dave@example.com>"
 tap_like "macros: {i} is the queue id of the decision line" "$(cat "$log")" \
     "4Q2x3: accept rcpt=<dave@example.com>"
 tap_is "negotiate: unused stages skipped, used ones kept" "$(scenario tm_negotiate)" 0
+
+# ---- refusals in a stage without reply -------------------------------------
+# The second instance's MAIL is negotiated without reply: a refusal there
+# (the skeleton's own for a sender longer than its bound, the program's
+# through mk_milter_refuse()) waits for RCPT, and end of message when RCPT
+# was not reached, with its reply whole; the next message is not refused.
+sock2="$dir/tm2.sock"
+log2="$dir/log2"
+printf '[log]\nlevel = debug\n\n[suppress]\nsocket = unix:%s\nuser = nobody\npidfile =\n' \
+    "$sock2" > "$dir/nr.conf"
+TESTMILTER_NO_REPLY=mail "$MILTER" -f -c "$dir/nr.conf" 2> "$log2" &
+pid2=$!
+wait_for test -S "$sock2"
+PY=/usr/bin/python3
+su_probe() { timeout 20 "$PY" "$top_srcdir/tests/milter/suppress/su_probe.py" "unix:$sock2" 192.0.2.1 "$@" 2>&1; }
+hm_probe() { printf 'Subject: x\n' | timeout 20 "$PY" "$top_srcdir/tests/milter/headers/hm_probe.py" "unix:$sock2" - "$@" 2>&1; }
+# The reply text of testmilter's refusal at MAIL: 300 octets.
+long="Sender refused "
+for i in $(seq 15 294); do long="$long$((i % 10))"; done
+long="$long(end)"
+out=$(hm_probe --from '<refuse@example.org>' --rcpt '<bob@example.com>')
+tap_like "no-reply MAIL: negotiated so (SMFIP_NR_MAIL) and MAIL not answered" \
+    "$(printf '%s\n' "$out" | sed -n 's/^NEGOTIATED .* protocol=\(0x[0-9a-f]*\) .*/\1/p' |
+    { read -r p; echo $(( (${p:-0} & 0x4000) != 0 )); })|$(printf '%s\n' "$out" | grep '^MAIL ')" \
+    '^1\|MAIL => continue$'
+tap_is "a refusal at MAIL without reply is given at RCPT with its 300-octet text whole" \
+    "$(printf '%s\n' "$out" | sed -n 's/^RCPT <bob@example.com> => //p')" "550 5.7.1 $long"
+tap_is "... and again at end of message" "$(printf '%s\n' "$out" | sed -n 's/^EOM => //p')" \
+    "550 5.7.1 $long"
+longfrom="<$(printf 'x%.0s' $(seq 1 600))@example.org>"
+out=$(su_probe "$longfrom" '<bob@example.com>' '<carol@example.com>' \
+    --mail '<sender@example.org>' '<dave@example.com>')
+tap_is "a sender past the skeleton's bound: 553 5.1.7 at each RCPT, next message not refused" \
+    "$(printf '%s\n' "$out" | sed -n 's/^RCPT <\([a-z]*\)@example.com> => /\1 /p' | tr '\n' '|')" \
+    "bob 553 5.1.7 Sender address too long|carol 553 5.1.7 Sender address too long|dave continue|"
+tap_is "... and at the end of its message" "$(printf '%s\n' "$out" | sed -n 's/^EOM => //p')" \
+    "553 5.1.7 Sender address too long"
+wait_for grep -q "reject: sender address of ${#longfrom} bytes" "$log2"
+tap_like "the long sender is logged once with its length" \
+    "$(grep -c "reject: sender address of ${#longfrom} bytes" "$log2")" '^1$'
+tap_like "no reply was cut or dropped (no error logged)" "$(grep -c 'error:' "$log2")" '^0$'
+# A text past MK_REPLY_TEXT_MAX cannot reach a refusal legally: the refusal
+# stands without its reply, and the broken invariant is logged; never a cut.
+out=$(su_probe '<overlong@example.org>' '<bob@example.com>')
+tap_is "a refusal text past the bound: refused without a reply text, not cut" \
+    "$(printf '%s\n' "$out" | sed -n 's/^RCPT <bob@example.com> => //p')" reject
+wait_for grep -q "invariant broken" "$log2"
+tap_like "... and the broken invariant is logged at error level with the length" \
+    "$(grep 'invariant broken' "$log2")" \
+    'error: SUPROBE: refusal 550 5\.7\.1: reply text of 401 octets, at most 400: invariant broken'
+kill -TERM "$pid2"
+( sleep 15; kill -KILL "$pid2" 2>/dev/null ) & dog=$!
+wait "$pid2" 2>/dev/null
+kill "$dog" 2>/dev/null; wait "$dog" 2>/dev/null
+pid2=
 
 # What reaches the socket is not always an MTA: bad packets and silent
 # clients are logged and dropped, and the milter goes on serving.

@@ -4,9 +4,17 @@
  * SYNOPSIS
  *	testmilter [-ftVh] [-c FILE] [-p SOCKET] [-P PIDFILE] [-u USER]
  * DESCRIPTION
- *	Reads section [suppress]. At RCPT, by the recipient's local part:
+ *	Reads section [suppress]. At MAIL, a sender whose local part is
+ *	"refuse" is refused through mk_milter_refuse() with 550 5.7.1 and a
+ *	reply text of TM_LONG_TEXT_LEN octets (more than 128, to see it
+ *	whole), given at RCPT when MAIL is negotiated without reply: that is
+ *	the case when the environment has TESTMILTER_NO_REPLY=mail; local
+ *	part "overlong" is refused so with a text one octet past
+ *	MK_REPLY_TEXT_MAX, which the skeleton must not cut. At RCPT,
+ *	by the recipient's local part:
  *	"reject" gets 550 5.7.1, "error" goes through mk_milter_on_error()
- *	(451 4.3.0 or accept, per on_error), anything else is accepted; one
+ *	(451 4.3.0, or with on_error = accept this recipient passes and the
+ *	next ones are still decided), anything else is accepted; one
  *	decision line per recipient, with the queue id. At end-of-message it
  *	adds "X-Test-Auth: USER" when {auth_authen} is set, and a sender
  *	whose local part is "error" goes through mk_milter_on_error() there,
@@ -25,7 +33,9 @@
 #include "mk_mem.h"
 #include "mk_milter.h"
 
-enum tm_verdict { TM_ACCEPT, TM_REJECT, TM_ERROR };
+enum tm_verdict { TM_ACCEPT, TM_REJECT, TM_ERROR, TM_REFUSE, TM_OVERLONG };
+
+#define TM_LONG_TEXT_LEN 300
 
 struct tm_state {
 	unsigned generation;
@@ -48,6 +58,10 @@ tm_decide(const char *addr)
 		return TM_REJECT;
 	if (len == 5 && strncasecmp(addr, "error", 5) == 0)
 		return TM_ERROR;
+	if (len == 6 && strncasecmp(addr, "refuse", 6) == 0)
+		return TM_REFUSE;
+	if (len == 8 && strncasecmp(addr, "overlong", 8) == 0)
+		return TM_OVERLONG;
 	return TM_ACCEPT;
 }
 
@@ -73,6 +87,30 @@ tm_helo(struct mk_conn *conn, const char *helo)
 {
 	mk_debug("helo %s from %s[%s]", conn->helo, conn->name, conn->addr);
 	return SMFIS_CONTINUE;
+}
+
+/* "Sender refused 0123456789012...(end)": TM_LONG_TEXT_LEN octets, or
+ * MK_REPLY_TEXT_MAX + 1 for "overlong". */
+static sfsistat
+tm_mail(struct mk_msg *msg, char **argv)
+{
+	static const char head[] = "Sender refused ", tail[] = "(end)";
+	enum tm_verdict v = tm_decide(msg->sender);
+	char text[MK_REPLY_TEXT_MAX + 2];
+	size_t i, n;
+
+	(void)argv;
+	if (v != TM_REFUSE && v != TM_OVERLONG)
+		return SMFIS_CONTINUE;
+	n = (v == TM_REFUSE ? TM_LONG_TEXT_LEN : MK_REPLY_TEXT_MAX + 1) -
+	    (sizeof(tail) - 1);
+	memcpy(text, head, sizeof(head) - 1);
+	for (i = sizeof(head) - 1; i < n; i++)
+		text[i] = (char)('0' + i % 10);
+	memcpy(text + n, tail, sizeof(tail));
+	mk_log_event(MK_LOG_INFO, mk_milter_qid(msg->conn, msg),
+	    "refuse from=%s", msg->sender);
+	return mk_milter_refuse(msg->conn, SMFIS_REJECT, "550", "5.7.1", text);
 }
 
 static sfsistat
@@ -118,7 +156,7 @@ tm_eom(struct mk_msg *msg)
 	return SMFIS_CONTINUE;
 }
 
-static const struct mk_milter_desc tm_desc = {
+static struct mk_milter_desc tm_desc = {
 	.name = "testmilter",
 	.section = "suppress",
 	.version = PACKAGE_VERSION,
@@ -126,6 +164,7 @@ static const struct mk_milter_desc tm_desc = {
 	.init = tm_init,
 	.fini = tm_fini,
 	.helo = tm_helo,
+	.mail = tm_mail,
 	.rcpt = tm_rcpt,
 	.eom = tm_eom,
 };
@@ -133,5 +172,9 @@ static const struct mk_milter_desc tm_desc = {
 int
 main(int argc, char **argv)
 {
+	const char *nr = getenv("TESTMILTER_NO_REPLY");
+
+	if (nr != NULL && strcmp(nr, "mail") == 0)
+		tm_desc.no_reply = SMFIP_NR_MAIL;
 	return mk_milter_main(&tm_desc, argc, argv);
 }
