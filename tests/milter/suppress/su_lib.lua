@@ -5,8 +5,9 @@
 dofile(os.getenv("MT_DIR") .. "/../tm_lib.lua")
 
 -- MAIL FROM with queue id qid (macro {i}) and, when auth is given, the SASL
--- login {auth_authen}, both sent with MAIL as Postfix does. Returns the reply.
-function su_mail(conn, from, qid, auth)
+-- login {auth_authen}, both sent with MAIL as Postfix does; the reply must
+-- be want (default: continue). Returns the reply.
+function su_mail(conn, from, qid, auth, want)
 	if qid then
 		assert(mt.macro(conn, SMFIC_MAIL, "i", qid) == nil, "macro i")
 	end
@@ -14,8 +15,9 @@ function su_mail(conn, from, qid, auth)
 		assert(mt.macro(conn, SMFIC_MAIL, "{auth_authen}", auth) == nil, "macro auth")
 	end
 	local r = tm_send(conn, mt.mailfrom, from)
-	assert(r == SMFIR_CONTINUE or r == SMFIR_ACCEPT,
-	    "MAIL " .. from .. " answered " .. string.char(r))
+	want = want or SMFIR_CONTINUE
+	assert(r == want, "MAIL " .. from .. " answered '" .. string.char(r)
+	    .. "', want '" .. string.char(want) .. "'")
 	return r
 end
 
@@ -26,26 +28,42 @@ function su_rejected(conn, rcpt)
 	    .. string.char(r) .. "'")
 end
 
--- The recipient passes: the milter continues (or accepts the message).
+-- The recipient passes: the milter continues. Only CONTINUE: an accept at
+-- RCPT would accept the whole message, and the MTA would not ask the milter
+-- about the message's later recipients.
 function su_passes(conn, rcpt)
 	local r = tm_send(conn, mt.rcptto, rcpt)
-	assert(r == SMFIR_CONTINUE or r == SMFIR_ACCEPT, "RCPT " .. rcpt
-	    .. " did not pass, got '" .. string.char(r) .. "'")
+	assert(r == SMFIR_CONTINUE, "RCPT " .. rcpt
+	    .. " did not pass (continue), got '" .. string.char(r) .. "'")
 end
 
--- One message on a fresh connection: from, then recipients checked in order.
--- spec: { ip=, from=, qid=, auth=, accept=, reject={...}, pass={...} };
--- accept = true: MAIL must be answered accept (the message left alone).
+-- The recipients of one message checked in order: each step is
+-- { "reject", addr } or { "pass", addr }.
+function su_rcpts(conn, steps)
+	for _, st in ipairs(steps) do
+		if st[1] == "reject" then
+			su_rejected(conn, st[2])
+		else
+			assert(st[1] == "pass", "unknown step " .. tostring(st[1]))
+			su_passes(conn, st[2])
+		end
+	end
+end
+
+-- One message on a fresh connection: from, then recipients checked: those
+-- of rcpts in their order, then those of reject, then those of pass.
+-- spec: { ip=, from=, qid=, auth=, accept=, rcpts={ {"pass", a}, ... },
+-- reject={...}, pass={...} }; accept = true: MAIL must be answered accept
+-- (the message left alone), and is never answered so otherwise.
 function su_message(spec)
 	local conn = tm_connect(spec.ip)
-	local r = su_mail(conn, spec.from, spec.qid, spec.auth)
-	assert(not spec.accept or r == SMFIR_ACCEPT, "MAIL " .. spec.from
-	    .. " not answered accept, got '" .. string.char(r) .. "'")
-	if r == SMFIR_ACCEPT then
-		-- The whole message was accepted at MAIL: nothing can be rejected.
-		assert(spec.reject == nil or #spec.reject == 0,
-		    "MAIL accepted the message, but rejects were expected")
+	su_mail(conn, spec.from, spec.qid, spec.auth,
+	    spec.accept and SMFIR_ACCEPT or SMFIR_CONTINUE)
+	if spec.accept then
+		assert(not spec.rcpts and not spec.reject and not spec.pass,
+		    "MAIL left the message alone, but recipients were to be checked")
 	else
+		su_rcpts(conn, spec.rcpts or {})
 		for _, a in ipairs(spec.reject or {}) do su_rejected(conn, a) end
 		for _, a in ipairs(spec.pass or {}) do su_passes(conn, a) end
 	end

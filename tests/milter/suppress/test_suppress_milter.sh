@@ -2,11 +2,12 @@
 # tests/milter/suppress/test_suppress_milter.sh - milterkit-suppress through
 # the milter protocol.
 #
-# A temporary store is filled with the milterkit command; six instances of the
-# milter run in the foreground on unix sockets in a temp dir, each with its
-# own configuration (A: defaults; B: check = authenticated; C: check =
+# A temporary store is filled with the milterkit command; seven instances of
+# the milter run in the foreground on unix sockets in a temp dir, each with
+# its own configuration (A: defaults; B: check = authenticated; C: check =
 # networks; D: store missing, on_error tempfail; E: store missing, on_error
-# accept; F: custom reply template and exempt list). Each miltertest scenario
+# accept; F: custom reply template and exempt list; G: reloaded with SIGHUP,
+# good and broken files). Each miltertest scenario
 # (su_*.lua, helpers in su_lib.lua) is one TAP point; miltertest cannot show
 # the text of a reply set at RCPT (mt.getreply only gives SMFIR_REPLYCODE), so
 # su_probe.py speaks the protocol itself to check reply codes and texts. The
@@ -69,8 +70,10 @@ conf D "$T/nostore"
 conf E "$T/nostore" "on_error = accept"
 conf F "$S" "reply_bounce = 550 5.1.1 custom %a %r" \
 	"exempt = info@, vip@blocked.example, @partner.example"
-for i in A B C D E F; do start $i; done
-instances_up A B C D E F
+conf G "$S" "reply_bounce = 550 5.1.1 before reload %a"
+for i in A B C D E F G; do start $i; done
+pidG=${pids[6]}
+instances_up A B C D E F G
 
 # probe INSTANCE IP FROM [--auth U] RCPT...: su_probe.py's transcript
 probe() {
@@ -139,6 +142,25 @@ tap_like "malformed recipient: a warning is logged with the queue id" \
     "$(grep -E 'warn: .*SU0011' "$T/A.log" | head -1)" 'warn: .*SU0011'
 tap_is "negotiation: only CONNECT, MAIL and RCPT; header call raises" "$(scenario A su_negotiate)" 0
 
+# Several messages on one connection, an aborted one among them.
+tap_is "one connection, several messages: each RCPT scoped by its own MAIL FROM; fresh after an abort" \
+    "$(scenario A su_reset)" 0
+wait_for log_has A 'SU0030e: reject'
+tap_like "log: the second message's lookup used its own sender's scope" \
+    "$(grep 'SU0030b: pass' "$T/A.log")" \
+    'SU0030b: pass rcpt=<carol@example\.net> from=<list@other\.example> scope=other\.example$'
+tap_like "log: after the abort, the new message has its own sender and scope" \
+    "$(grep 'SU0030e: pass' "$T/A.log")" \
+    'SU0030e: pass rcpt=<carol@example\.net> from=<list@other\.example> scope=other\.example$'
+# MAIL is negotiated without reply: the skeleton's refusal of a sender past
+# its bound comes at each RCPT of that message, with its reply.
+longfrom="<$(printf 'x%.0s' $(seq 1 600))@example.org>"
+out=$(probe A 192.0.2.1 "$longfrom" '<fine@example.com>' '<bounced@example.com>' \
+    --mail '<sender@example.org>' '<fine@example.com>' '<bounced@example.com>')
+tap_is "sender past the bound: 553 5.1.7 at each RCPT of its message; the next message checked" \
+    "$(printf '%s\n' "$out" | sed -n 's/^RCPT \(<[a-z]*@example.com>\) => /\1 /p' | tr '\n' '|')" \
+    "<fine@example.com> 553 5.1.7 Sender address too long|<bounced@example.com> 553 5.1.7 Sender address too long|<fine@example.com> continue|<bounced@example.com> 550 5.1.1 <bounced@example.com>: recipient address suppressed (bounce)|"
+
 wait_for log_has A 'SU0001: reject'
 tap_is "log: exactly one decision line for the one reject of SU0001" \
     "$(grep -c 'SU0001: reject' "$T/A.log")" 1
@@ -164,8 +186,16 @@ wait_for log_has D 'SU0015: tempfail'
 tap_like "store missing: tempfail line with rcpt, from and cause" \
     "$(grep 'SU0015: tempfail' "$T/D.log" | head -1)" \
     'SU0015: tempfail rcpt=<bounced@example\.com> from=<sender@example\.org> .*cause=.'
-tap_is "store missing, on_error = accept: RCPT passes" \
+tap_is "store missing, on_error = accept: each RCPT continues (not accept)" \
     "$(scenario E su_store_error MT_EXPECT=accept MT_QID=SU0016)" 0
+wait_for log_has E 'SU0016: accept rcpt=<other@example\.com>'
+tap_is "on_error = accept: the recipient after a failed one is still looked up (a line each)" \
+    "$(grep -oE 'SU0016: accept rcpt=<[a-z]+@example\.com>' "$T/E.log" | tr '\n' '|')" \
+    "SU0016: accept rcpt=<bounced@example.com>|SU0016: accept rcpt=<other@example.com>|"
+out=$(probe E 192.0.2.1 '<sender@example.org>' '<bounced@example.com>' '<other@example.com>')
+tap_is "on_error = accept (probe): continue for each recipient" \
+    "$(reply_of "$out" '<bounced@example.com>')|$(reply_of "$out" '<other@example.com>')" \
+    "continue|continue"
 
 # The missing store of D appears: picked up without a reload (bounded 5 s).
 S2=$S
@@ -196,6 +226,30 @@ tap_is "custom reply template is used (%a %r expanded)" \
     "$(reply_of "$out" '<bounced@example.com>')" "550 5.1.1 custom bounced@example.com bounce"
 tap_is "configured exempt list: local@, address and @domain forms" \
     "$(scenario F su_exempt_list)" 0
+
+# ---- G: SIGHUP reload --------------------------------------------------------
+bounce_reply() {
+	reply_of "$(probe G 192.0.2.1 '<sender@example.org>' '<bounced@example.com>')" \
+	    '<bounced@example.com>'
+}
+tap_is "before the reload: the configured reply" "$(bounce_reply)" \
+    "550 5.1.1 before reload bounced@example.com"
+conf G "$S" "reply_bounce = 550 5.1.1 after reload %a"
+kill -HUP "$pidG"
+if wait_for log_has G "reloaded $T/G.conf"; then tap_ok "SIGHUP with a good file logs reloaded"
+else tap_fail "SIGHUP with a good file logs reloaded" "$(tail -3 "$T/G.log")"; fi
+tap_is "after SIGHUP the next connection uses the new reply template" "$(bounce_reply)" \
+    "550 5.1.1 after reload bounced@example.com"
+conf G "$S" "reply_bounce = 250 2.0.0 not a refusal"
+kill -HUP "$pidG"
+if wait_for log_has G "error: reload failed, keeping the running configuration: $T/G.conf:[0-9]+: "; then
+	tap_ok "SIGHUP with a bad file logs the error with FILE:LINE"
+else
+	tap_fail "SIGHUP with a bad file logs the error with FILE:LINE" "$(tail -3 "$T/G.log")"
+fi
+tap_is "a bad file on SIGHUP keeps the running configuration" "$(bounce_reply)" \
+    "550 5.1.1 after reload bounced@example.com"
+tap_check "the milter runs on after the bad reload" kill -0 "$pidG"
 
 stop_all
 
