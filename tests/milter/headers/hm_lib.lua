@@ -9,12 +9,14 @@ local function rname(r)
 	return r and string.char(r) or "nil"
 end
 
--- One message on a fresh connection. spec: { ip=, from=, args={ESMTP...},
--- auth= (false: none; default MT_AUTH), qid=, rcpts={...}, headers={ {name, value}, ... } }.
--- Returns conn (still open, for eom_check/getheader) and the reply to
--- end of message; MAIL answered accept returns conn and SMFIR_ACCEPT.
-function hm_message(spec)
-	local conn = tm_connect(spec.ip)
+-- One message on the open connection conn. spec: { from=, args={ESMTP...},
+-- auth= (false: none; default MT_AUTH), qid=, rcpts={...},
+-- headers={ {name, value}, ... }, accept= }. MAIL, each RCPT and each
+-- header must be answered continue; returns the reply to end of message.
+-- accept = true: MAIL must be answered accept (the message left alone),
+-- and SMFIR_ACCEPT is returned at once; an accept at MAIL is a failure
+-- otherwise (nothing after it would be looked at).
+function hm_send_message(conn, spec)
 	assert(mt.macro(conn, SMFIC_MAIL, "i", spec.qid or "HM0000") == nil, "macro i")
 	local auth = spec.auth
 	if auth == nil then auth = os.getenv("MT_AUTH") end
@@ -23,8 +25,9 @@ function hm_message(spec)
 	end
 	local r = tm_send(conn, mt.mailfrom, spec.from or "<sender@example.org>",
 	    (table.unpack or unpack)(spec.args or {}))
-	if r == SMFIR_ACCEPT then
-		return conn, r
+	if spec.accept then
+		assert(r == SMFIR_ACCEPT, "MAIL answered " .. rname(r) .. ", not accept")
+		return r
 	end
 	assert(r == SMFIR_CONTINUE, "MAIL answered " .. rname(r))
 	for _, a in ipairs(spec.rcpts or { "<rcpt@example.com>" }) do
@@ -33,12 +36,18 @@ function hm_message(spec)
 	end
 	for _, h in ipairs(spec.headers) do
 		r = tm_send(conn, mt.header, h[1], h[2])
-		if r ~= SMFIR_CONTINUE then
-			return conn, r
-		end
+		assert(r == SMFIR_CONTINUE, "header " .. h[1] .. " answered " .. rname(r))
 	end
-	r = tm_send(conn, mt.eom)
-	return conn, r
+	return tm_send(conn, mt.eom)
+end
+
+-- One message on a fresh connection from spec.ip (spec as for
+-- hm_send_message()). Returns conn (still open, for eom_check/getheader)
+-- and the reply to end of message (SMFIR_ACCEPT: MAIL, as spec.accept
+-- asked).
+function hm_message(spec)
+	local conn = tm_connect(spec.ip)
+	return conn, hm_send_message(conn, spec)
 end
 
 -- A complete, clean header block; extra fields are appended, fields named
@@ -64,10 +73,11 @@ function hm_block(extra, drop)
 	return out
 end
 
--- The message went through: end of message continued (or accepted).
+-- The message went through the milter: end of message was answered
+-- continue. Not accept: that is what a message left alone at MAIL gets,
+-- which the milter never looked at.
 function hm_passed(r)
-	assert(r == SMFIR_CONTINUE or r == SMFIR_ACCEPT,
-	    "message not passed, reply '" .. rname(r) .. "'")
+	assert(r == SMFIR_CONTINUE, "message not passed, reply '" .. rname(r) .. "'")
 end
 
 function hm_rejected(r)

@@ -13,7 +13,7 @@ tm_run(function()
 		conn, r = hm_message{ qid = "HM0013b", ip = "127.0.0.1", headers = block }
 	else
 		conn, r = hm_message{ qid = "HM0013", ip = "192.0.2.1", auth = false,
-		    headers = block }
+		    headers = block, accept = true }
 		assert(r == SMFIR_ACCEPT, "unchecked MAIL not answered accept")
 		mt.disconnect(conn)
 		conn, r = hm_message{ qid = "HM0013b", auth = "alice", headers = block }

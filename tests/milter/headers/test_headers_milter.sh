@@ -2,7 +2,7 @@
 # tests/milter/headers/test_headers_milter.sh - milterkit-headers through the
 # milter protocol.
 #
-# Five instances run in the foreground on unix sockets in a temp dir, each
+# Six instances run in the foreground on unix sockets in a temp dir, each
 # with its own [headers] section:
 #   A  defaults, internal_networks = 10.0.0.0/8, internal_hosts = .corp.example
 #   B  every rule off (message_id, date, mime_version = no; missing_from,
@@ -13,6 +13,7 @@
 #      check = authenticated
 #   D  feedback_id, unsubscribe_domains/secret/url
 #   E  max_headers = 10, max_header_size = 1000, check = networks
+#   F  date = no, then reloaded with SIGHUP: date = yes, then a bad file
 # Each miltertest scenario (hm_*.lua, helpers in hm_lib.lua) is one TAP point
 # and checks the edits (MT_HDRADD/INSERT/CHANGE/DELETE, mt.getheader) and
 # whether the message passed. miltertest shows neither reply texts at end of
@@ -61,8 +62,10 @@ conf D "feedback_id = %d:%u:milterkit" "unsubscribe_domains = news.example" \
 	"unsubscribe_url = https://unsub.example/%d/%t"
 conf E "max_headers = 10" "max_header_size = 1000" "check = networks" \
 	"networks = 127.0.0.0/8"
-for i in A B C D E; do start $i; done
-instances_up A B C D E
+conf F "date = no"
+for i in A B C D E F; do start $i; done
+pidF=${pids[5]}
+instances_up A B C D E F
 
 # probe INSTANCE [hm_probe.py args...] < HEADERS: the probe's transcript
 probe() {
@@ -157,6 +160,23 @@ out=$(without Subject | { cat; printf 'Subject: Gr\303\274\303\237e\n'; } | prob
 tap_like "probe: the 8-bit Subject becomes an RFC 2047 UTF-8 encoded word" \
     "$(edits_of "$out")" "^CHANGE 1 Subject:' =\\?(UTF|utf)-8\\?[BbQq]\\?[^ ]+\\?='\\|$"
 
+tap_is "one connection, several messages: each edited on its own; fresh after an abort" \
+    "$(scenario A hm_reset)" 0
+wait_for log_has A 'HM0020: add Message-ID='
+tap_is "log: edits for the first message only, none for the later ones" \
+    "$(grep -oE 'HM0020[a-z]?: (add|insert|change|delete|reject) [A-Za-z-]+' "$T/A.log" | sort | tr '\n' '|')" \
+    "HM0020: add Date|HM0020: add Message-ID|"
+# MAIL and RCPT are negotiated without reply: the skeleton's refusal of a
+# sender past its bound comes at end of message, with its reply.
+longfrom="<$(printf 'x%.0s' $(seq 1 600))@example.org>"
+out=$(printf '%s\n' "$CLEAN" | probe A --from "$longfrom" --qid HMP007)
+tap_is "sender past the bound: no answer at MAIL and RCPT, 553 5.1.7 at end of message, no edit" \
+    "$(printf '%s\n' "$out" | grep -E '^(MAIL|RCPT) ' | tr '\n' '|')$(edits_of "$out")$(eom_of "$out")" \
+    "MAIL => continue|RCPT <rcpt@example.com> => continue|553 5.1.7 Sender address too long"
+wait_for log_has A 'HMP007: reject: sender address'
+tap_like "log: the long sender is logged with its length and queue id" \
+    "$(grep 'HMP007: ' "$T/A.log")" "HMP007: reject: sender address of ${#longfrom} bytes"
+
 # ---- B: every rule off ------------------------------------------------------------
 tap_is "off: message_id = no adds and replaces nothing" "$(scenario B hm_msgid MT_EXPECT=off)" 0
 tap_is "off: date = no adds nothing" "$(scenario B hm_date MT_EXPECT=off)" 0
@@ -242,6 +262,24 @@ tap_like "probe: 11 header fields: 552 5.3.4 at end of message, no header answer
 wait_for log_has E 'HMP006: reject'
 tap_like "log: the limit rejection names the limit" \
     "$(grep 'HMP006: reject' "$T/E.log")" 'HMP006: reject .*too many header fields'
+
+# ---- F: SIGHUP reload -----------------------------------------------------------
+date_edit() { without Date | probe F | grep -c '^ADD Date:'; }
+tap_is "before the reload: date = no adds no Date" "$(date_edit)" 0
+conf F "date = yes"
+kill -HUP "$pidF"
+if wait_for log_has F "reloaded $T/F.conf"; then tap_ok "SIGHUP with a good file logs reloaded"
+else tap_fail "SIGHUP with a good file logs reloaded" "$(tail -3 "$T/F.log")"; fi
+tap_is "after SIGHUP the next connection uses the new rule (Date added)" "$(date_edit)" 1
+conf F "date = yes" "duplicates = sometimes"
+kill -HUP "$pidF"
+if wait_for log_has F "error: reload failed, keeping the running configuration: $T/F.conf:[0-9]+: "; then
+	tap_ok "SIGHUP with a bad file logs the error with FILE:LINE"
+else
+	tap_fail "SIGHUP with a bad file logs the error with FILE:LINE" "$(tail -3 "$T/F.log")"
+fi
+tap_is "a bad file on SIGHUP keeps the running configuration (Date still added)" "$(date_edit)" 1
+tap_check "the milter runs on after the bad reload" kill -0 "$pidF"
 
 stop_all
 
