@@ -1,7 +1,8 @@
 /*
  * test_headers.c - the rule pipeline of milterkit-headers' header logic
- * (every .c file of milters/headers but main.c) against golden files; the
- * parts one by one are in test_headers_parts.c.
+ * (every .c file of milters/headers but main.c) against golden files, one
+ * test point per case, named after its file; the parts one by one are in
+ * test_headers_parts.c.
  *
  * Golden files: tests/headers/golden/NAME.case, sections
  *	[config]	lines of [headers] ("@SECRET@" names a secret file)
@@ -262,6 +263,18 @@ compare(const char *want, const char *got)
 	return 0;
 }
 
+/* Prints text as TAP diagnostics, "# " before each line. */
+static void
+print_lines(const char *text)
+{
+	for (const char *p = text ? text : ""; *p != '\0';) {
+		size_t n = strcspn(p, "\n");
+
+		print_message("#   %.*s\n", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+}
+
 static int
 run_case(const char *dir, const char *name)
 {
@@ -297,10 +310,12 @@ run_case(const char *dir, const char *name)
 	for (size_t i = 0; i < r.ne; i++)
 		if (r.e[i].why == NULL || r.e[i].why[0] == '\0')
 			bad = 1;
-	if (bad || getenv("HDR_GOLDEN_SHOW") != NULL)
-		print_message("# %s %s\n# want:\n%s# got:\n%s", name,
-		    bad ? "FAILED" : "ok", g.expect.p ? g.expect.p : "",
-		    out.p ? out.p : "");
+	if (bad || getenv("HDR_GOLDEN_SHOW") != NULL) {
+		print_message("# %s %s\n# want:\n", name, bad ? "FAILED" : "ok");
+		print_lines(g.expect.p);
+		print_message("# got:\n");
+		print_lines(out.p);
+	}
 	hdr_result_free(&r);
 	hdr_rules_free(rules);
 	for (size_t i = 0; i < g.n; i++) {
@@ -321,42 +336,65 @@ is_case(const struct dirent *d)
 	return n > 5 && strcmp(d->d_name + n - 5, ".case") == 0;
 }
 
-/* Every golden case gives exactly its expected edits or reply. */
-static void
-test_golden_files(void **st)
-{
-	const char *top = getenv("top_srcdir");
-	const char *only = getenv("HDR_GOLDEN_ONLY");
-	char dir[1024];
-	struct dirent **ents;
-	int n, failed = 0, ran = 0;
+static char golden_dir[1024];
+static int golden_cases;		/* found in golden_dir */
 
-	snprintf(dir, sizeof(dir), "%s/tests/headers/golden", top ? top : "..");
-	n = scandir(dir, &ents, is_case, alphasort);
-	assert_true(n > 0);
-	for (int i = 0; i < n; i++) {
-		if (only == NULL || strstr(ents[i]->d_name, only) != NULL) {
-			failed += run_case(dir, ents[i]->d_name);
-			ran++;
-		}
-		free(ents[i]);
-	}
-	free(ents);
-	print_message("# %d golden cases, %d failed\n", ran, failed);
-	assert_int_equal(failed, 0);
-	if (only == NULL)
-		assert_true(ran >= 40);
+/* A golden case (file name in *st) gives exactly its expected edits or
+ * reply. */
+static void
+test_golden_case(void **st)
+{
+	const char *name = *st;
+
+	if (run_case(golden_dir, name) != 0)
+		fail_msg("%s: result differs from [expect]", name);
+}
+
+/* The golden directory holds the cases (so that a missing directory is a
+ * failure, not an empty pass). */
+static void
+test_golden_cases_found(void **st)
+{
+	(void)st;
+	if (getenv("HDR_GOLDEN_ONLY") == NULL)
+		assert_true(golden_cases >= 40);
+	else
+		assert_true(golden_cases > 0);
 }
 
 /* ---- the token ---- */
 
+/* One test point per golden case, named after its file
+ * (HDR_GOLDEN_ONLY=TEXT: the cases whose name holds TEXT). */
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_golden_files),
-	};
+	const char *top = getenv("top_srcdir");
+	const char *only = getenv("HDR_GOLDEN_ONLY");
+	struct CMUnitTest *tests;
+	struct dirent **ents = NULL;
+	size_t nt = 0;
+	int n, rc;
 
-	return cmocka_run_group_tests_name("headers", tests, group_setup,
+	snprintf(golden_dir, sizeof(golden_dir), "%s/tests/headers/golden",
+	    top ? top : "..");
+	n = scandir(golden_dir, &ents, is_case, alphasort);
+	tests = mk_calloc((size_t)(n > 0 ? n : 0) + 1, sizeof(*tests));
+	tests[nt].name = "golden cases found";
+	tests[nt++].test_func = test_golden_cases_found;
+	for (int i = 0; i < n; i++) {
+		if (only != NULL && strstr(ents[i]->d_name, only) == NULL)
+			continue;
+		tests[nt].name = ents[i]->d_name;
+		tests[nt].test_func = test_golden_case;
+		tests[nt++].initial_state = ents[i]->d_name;
+		golden_cases++;
+	}
+	rc = _cmocka_run_group_tests("headers", tests, nt, group_setup,
 	    group_teardown);
+	for (int i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+	free(tests);
+	return rc;
 }
