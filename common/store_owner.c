@@ -191,6 +191,10 @@ mk_store_as_owner(const char *dir, struct mk_store_who *who, char *err,
 			SETERR("%s: %s", path, strerror(errno));
 			return -1;
 		}
+		/* Not a directory: nothing can be opened below it; the open
+		 * will say so. */
+		if (!S_ISDIR(sb.st_mode))
+			continue;
 		if (check_dir(path, &sb, 0, err, errlen) < 0 ||
 		    note_owner(path, &sb, &w, err, errlen) < 0)
 			return -1;
