@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mk_conf.h"
 #include "mk_log.h"
@@ -180,11 +181,35 @@ mk_milter_on_error(struct mk_conn *conn, struct mk_msg *msg, const char *fmt, ..
 		vsnprintf(cause, sizeof(cause), fmt, ap);
 		va_end(ap);
 		mk_log_event(MK_LOG_ERROR, mk_milter_qid(conn, msg),
-		    "error client=%s[%s]: %s; on_error=%s", conn->name, conn->addr,
+		    "error client=%s: %s; on_error=%s", conn->client,
 		    cause, action == SMFIS_TEMPFAIL ? "tempfail" : "accept");
 		*logged = 1;
 	}
 	return action;
+}
+
+char *
+mk_milter_client_text(const char *name, const char *addr, char *out,
+    size_t outlen)
+{
+	size_t n = strlen(name);
+	const char *in = name;
+
+	/* Postfix names a client without a name "[addr]" ("[IPv6:addr]"). */
+	if (n >= 2 && name[0] == '[' && name[n - 1] == ']') {
+		in = name + 1;
+		n -= 2;
+		if (n > 5 && strncasecmp(in, "IPv6:", 5) == 0) {
+			in += 5;
+			n -= 5;
+		}
+	}
+	if ((n == strlen(addr) && strncasecmp(in, addr, n) == 0) ||
+	    *name == '\0')
+		snprintf(out, outlen, "[%s]", addr);
+	else
+		snprintf(out, outlen, "%s[%s]", name, addr);
+	return out;
 }
 
 /* ---- contexts ---------------------------------------------------------- */
@@ -371,10 +396,13 @@ cb_connect(struct mk_mconn *mc, const char *hostname, const char *addr)
 	snprintf(conn->addr, sizeof(conn->addr), "%s", addr);
 	mk_printable(conn->name, sizeof(conn->name),
 	    *hostname != '\0' ? hostname : "unknown", (size_t)-1);
+	mk_milter_client_text(conn->name, conn->addr, conn->client,
+	    sizeof(conn->client));
+	conn->local = mk_mconn_client_port(mc) == 0;
 	sc = the_desc->sessions != NULL ? the_desc->sessions(conn->state) : NULL;
 	if (sc != NULL && mk_session_never(sc->which, &sc->networks, conn->addr)) {
-		mk_log_event(MK_LOG_DEBUG, NULL, "release client=%s[%s]: session"
-		    " not checked", conn->name, conn->addr);
+		mk_log_event(MK_LOG_DEBUG, NULL, "release client=%s: session"
+		    " not checked", conn->client);
 		return answer(conn, SMFIP_NR_CONN, SMFIS_ACCEPT);
 	}
 	return answer(conn, SMFIP_NR_CONN, the_desc->connect != NULL ?
@@ -416,17 +444,26 @@ cb_envfrom(struct mk_mconn *mc, char **argv)
 	msg_of(mc);
 	if (strlen(from) >= sizeof(msg->sender)) {
 		mk_log_event(MK_LOG_WARN, mk_milter_qid(conn, msg),
-		    "reject: sender address of %zu bytes client=%s[%s]",
-		    strlen(from), conn->name, conn->addr);
+		    "reject: sender address of %zu bytes client=%s",
+		    strlen(from), conn->client);
 		return mk_milter_refuse(conn, SMFIS_REJECT, "553", "5.1.7",
 		    "Sender address too long");
 	}
 	strcpy(msg->sender, from);
+	if (the_desc->smtp_only && conn->local) {
+		char shown[MK_LOG_CLIENT_MAX];
+
+		msg->left_alone = 1;
+		mk_log_event(MK_LOG_INFO, mk_milter_qid(conn, msg),
+		    "skip from=%s client=%s: local submission (not SMTP),"
+		    " not checked", mk_printable(shown, sizeof(shown), from,
+		    (size_t)-1), conn->client);
+		return answer(conn, SMFIP_NR_MAIL, SMFIS_ACCEPT);
+	}
 	if (!looked_at(conn)) {
 		msg->left_alone = 1;
 		mk_log_event(MK_LOG_DEBUG, mk_milter_qid(conn, msg),
-		    "skip client=%s[%s]: session not checked", conn->name,
-		    conn->addr);
+		    "skip client=%s: session not checked", conn->client);
 		return answer(conn, SMFIP_NR_MAIL, SMFIS_ACCEPT);
 	}
 	return answer(conn, SMFIP_NR_MAIL, the_desc->mail != NULL ?

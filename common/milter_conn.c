@@ -51,6 +51,7 @@ mk_mconn_new(const struct mk_mconn_ops *ops, unsigned long id)
 
 	mc->ops = ops;
 	mc->id = id;
+	mc->port = -1;
 	return mc;
 }
 
@@ -89,6 +90,7 @@ void *mk_mconn_priv(const struct mk_mconn *mc) { return mc->priv; }
 void mk_mconn_setpriv(struct mk_mconn *mc, void *priv) { mc->priv = priv; }
 unsigned long mk_mconn_id(const struct mk_mconn *mc) { return mc->id; }
 unsigned long mk_mconn_proto(const struct mk_mconn *mc) { return mc->steps; }
+int mk_mconn_client_port(const struct mk_mconn *mc) { return mc->port; }
 
 /* ---- macros ------------------------------------------------------------------ */
 
@@ -282,11 +284,13 @@ do_connect(struct mk_mconn *mc, const char *d, size_t len)
 	if (rest >= end)
 		return proto_error(mc, SMFIC_CONNECT, "no address family");
 	family = *rest++;
+	mc->port = -1;
 	if (family == 'U') {
 		addr_of(family, "", addr, sizeof(addr));
 	} else {
 		if (end - rest < 3 || end[-1] != '\0')
 			return proto_error(mc, SMFIC_CONNECT, "truncated address");
+		mc->port = ((unsigned char)rest[0] << 8) | (unsigned char)rest[1];
 		addr_of(family, rest + 2, addr, sizeof(addr));
 	}
 	mk_mconn_answer(mc, SMFIP_NR_CONN, mc->ops->connect != NULL ?

@@ -25,6 +25,7 @@ struct mk_mconn {
 	int negotiated;
 	int in_eom;			/* header edits allowed */
 	int quit;			/* QUIT seen: decode nothing more */
+	int port;			/* client port of CONNECT, -1: none */
 	unsigned long actions;		/* agreed SMFIF_* */
 	unsigned long steps;		/* agreed SMFIP_* */
 	char *macros[MACRO_STAGES];	/* name\0value\0... */

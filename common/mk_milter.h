@@ -107,6 +107,17 @@ sfsistat mk_milter_refuse(struct mk_conn *conn, sfsistat rc, const char *rcode,
  *	level, and the refusal goes without its reply rather than with a
  *	cut one. mk_milter_setreply() holds texts to the same bound.
  *	mk_milter_qid() returns the queue id known so far, or "NOQUEUE".
+ *	mk_milter_client_text() writes the client as log lines show it,
+ *	"name[addr]", or "[addr]" alone when the MTA had no name for it
+ *	(Postfix sends "[addr]" as the name then); returns out. The
+ *	skeleton keeps it in conn->client.
+ *
+ *	Mail that did not come through the MTA's SMTP server (Postfix's
+ *	sendmail(1) and pickup path: its cleanup emulates a connection from
+ *	localhost, port 0) sets conn->local. A program with smtp_only set
+ *	has such messages left alone at MAIL, with an info line saying so:
+ *	Postfix cannot refuse one recipient of a local submission (it keeps
+ *	the whole message in the maildrop and retries it for ever).
  *	Header edits at end of message go through the protocol connection:
  *	mk_mconn_addheader(conn->mc, ...), mk_mconn_insheader(),
  *	mk_mconn_chgheader() (mk_milter_conn.h).
@@ -145,6 +156,10 @@ struct mk_conn {
 	void *state;			/* program state built by init() */
 	char addr[64];			/* "192.0.2.1", "2001:db8::1", "local" */
 	char name[MK_MILTER_NAME_MAX];	/* client name ("[192.0.2.1]" if none) */
+	char client[MK_MILTER_NAME_MAX + 72]; /* for logs: "name[addr]", or
+					 * "[addr]" when the name is none */
+	int local;			/* not from SMTP: Postfix's sendmail(1)
+					 * and pickup (CONNECT from port 0) */
 	char helo[MK_MILTER_NAME_MAX];
 	void *data;			/* program data, freed by conn_free() */
 	struct mk_msg *msg;		/* message in progress or NULL */
@@ -179,6 +194,9 @@ struct mk_milter_desc {
 	const char *macros[SMFIM_COUNT]; /* macros read, by SMFIM_ stage;
 					 * all NULL: take what the MTA
 					 * sends */
+	int smtp_only;			/* leave alone every message that
+					 * did not come through SMTP
+					 * (conn->local) */
 	int (*init)(const struct mk_conf *conf, void **state, char *err,
 	    size_t errlen);
 	void (*fini)(void *state);
@@ -208,6 +226,8 @@ sfsistat mk_milter_error_action(struct mk_conn *conn);
 sfsistat mk_milter_refuse(struct mk_conn *conn, sfsistat rc, const char *rcode,
     const char *xcode, const char *text);
 const char *mk_milter_qid(const struct mk_conn *conn, const struct mk_msg *msg);
+char *mk_milter_client_text(const char *name, const char *addr, char *out,
+    size_t outlen);
 
 const struct mk_mconn_ops *mk_milter_ops(const struct mk_milter_desc *desc);
 void mk_milter_snap_install(struct mk_conf *conf, void *state);

@@ -17,6 +17,7 @@
  *	void	mk_mconn_setpriv(struct mk_mconn *mc, void *priv);
  *	unsigned long mk_mconn_id(const struct mk_mconn *mc);
  *	unsigned long mk_mconn_proto(const struct mk_mconn *mc);
+ *	int	mk_mconn_client_port(const struct mk_mconn *mc);
  *	const char *mk_mconn_macro(const struct mk_mconn *mc,
  *			const char *name);
  *	int	mk_mconn_setsymlist(struct mk_mconn *mc, int stage,
@@ -47,7 +48,11 @@
  *	returns -1 to drop the connection. connect() gets the client's host
  *	name and address as text ("192.0.2.1", "2001:db8::1", "local" for a
  *	local or unknown family, "unknown" when the MTA sent something that
- *	is not an address). MAIL and RCPT get their arguments as a
+ *	is not an address); mk_mconn_client_port() then gives the client's
+ *	port (0 to 65535; -1 before CONNECT or for a local family). Postfix
+ *	sends port 0 for mail that did not come through smtpd(8) (sendmail(1)
+ *	and the pickup service: its cleanup emulates a connection from
+ *	localhost). MAIL and RCPT get their arguments as a
  *	NULL-terminated argv (address first). A NULL callback means
  *	"continue". Strings are borrowed for the call. A stage the MTA
  *	agreed not to wait for (SMFIP_NR_*) gets no answer whatever its
@@ -137,6 +142,7 @@ void *mk_mconn_priv(const struct mk_mconn *mc);
 void mk_mconn_setpriv(struct mk_mconn *mc, void *priv);
 unsigned long mk_mconn_id(const struct mk_mconn *mc);
 unsigned long mk_mconn_proto(const struct mk_mconn *mc);
+int mk_mconn_client_port(const struct mk_mconn *mc);
 const char *mk_mconn_macro(const struct mk_mconn *mc, const char *name);
 int mk_mconn_setsymlist(struct mk_mconn *mc, int stage, const char *names);
 int mk_mconn_setreply(struct mk_mconn *mc, const char *rcode,

@@ -112,8 +112,8 @@ hm_too_big(struct mk_msg *msg, const char *name, const char *what)
 	mk_printable(pname, sizeof(pname), name, (size_t)-1);
 	mk_printable(from, sizeof(from), msg->sender, (size_t)-1);
 	mk_log_event(MK_LOG_INFO, mk_milter_qid(conn, msg),
-	    "reject from=%s client=%s[%s]: %s at header %s (limits)", from,
-	    conn->name, conn->addr, what, pname);
+	    "reject from=%s client=%s: %s at header %s (limits)", from,
+	    conn->client, what, pname);
 	return SMFIS_CONTINUE;
 }
 
@@ -221,8 +221,8 @@ hm_eom(struct mk_msg *msg)
 	if (res.reject) {
 		mk_printable(from, sizeof(from), msg->sender, (size_t)-1);
 		mk_log_event(MK_LOG_INFO, mk_milter_qid(conn, msg),
-		    "reject from=%s client=%s[%s]: %s %s %s", from, conn->name,
-		    conn->addr, res.rcode, res.xcode, res.text);
+		    "reject from=%s client=%s: %s %s %s", from, conn->client,
+		    res.rcode, res.xcode, res.text);
 		mk_milter_setreply(conn, res.rcode, res.xcode, "%s", res.text);
 		hdr_result_free(&res);
 		return SMFIS_REJECT;

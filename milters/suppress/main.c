@@ -68,8 +68,8 @@ su_rcpt(struct mk_msg *msg, char **argv)
 	switch (r.verdict) {
 	case SUPP_REJECT:
 		mk_log_event(MK_LOG_INFO, qid, "reject rcpt=%s from=%s"
-		    " client=%s[%s] scope=%s target=%s reason=%s", rcpt, from,
-		    conn->name, conn->addr, r.hit.scope[0] ? r.hit.scope :
+		    " client=%s scope=%s target=%s reason=%s", rcpt, from,
+		    conn->client, r.hit.scope[0] ? r.hit.scope :
 		    "global", r.hit.target, mk_reason_name(r.hit.reason));
 		mk_milter_setreply(conn, r.reply.rcode, r.reply.xcode, "%s",
 		    r.reply.text);
@@ -79,15 +79,15 @@ su_rcpt(struct mk_msg *msg, char **argv)
 
 		/* on_error = accept passes this recipient only (CONTINUE):
 		 * the next ones of the message are still checked. */
-		mk_log_event(MK_LOG_ERROR, qid, "%s rcpt=%s from=%s client=%s[%s]"
+		mk_log_event(MK_LOG_ERROR, qid, "%s rcpt=%s from=%s client=%s"
 		    " cause=%s", action == SMFIS_TEMPFAIL ? "tempfail" : "accept",
-		    rcpt, from, conn->name, conn->addr, r.cause);
+		    rcpt, from, conn->client, r.cause);
 		return action;
 	}
 	case SUPP_MALFORMED:
 		mk_log_event(MK_LOG_WARN, qid, "malformed rcpt=%s from=%s"
-		    " client=%s[%s]: %s; left to the MTA", rcpt, from, conn->name,
-		    conn->addr, r.cause);
+		    " client=%s: %s; left to the MTA", rcpt, from, conn->client,
+		    r.cause);
 		return SMFIS_CONTINUE;
 	case SUPP_EXEMPT:
 		mk_log_event(MK_LOG_DEBUG, qid, "exempt rcpt=%s from=%s", rcpt,
@@ -121,6 +121,10 @@ static const struct mk_milter_desc suppress_desc = {
 		[SMFIM_ENVFROM] = "i {auth_authen}",
 		[SMFIM_ENVRCPT] = "i",
 	},
+	/* Postfix cannot refuse one recipient of a local submission
+	 * (sendmail(1), pickup): it would keep the whole message in the
+	 * maildrop for ever. Local mail is the host's own: left alone. */
+	.smtp_only = 1,
 	.init = su_init,
 	.fini = su_fini,
 	.sessions = supp_sessions,

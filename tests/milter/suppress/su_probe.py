@@ -5,8 +5,11 @@
 # SMFIR_REPLYCODE); the text set with smfi_setreply ("550 5.1.1 ...") is not
 # visible to Lua. This probe speaks the milter protocol (version 6) itself:
 #
-#   su_probe.py unix:/path/sock CLIENT_IP FROM [--auth USER] RCPT...
-#               [--abort] [--mail FROM RCPT...]...
+#   su_probe.py unix:/path/sock CLIENT_IP FROM [--auth USER] [--port N]
+#               RCPT... [--abort] [--mail FROM RCPT...]...
+#
+# The CONNECT comes from port 4321, or N (Postfix's cleanup sends port 0
+# for mail submitted with sendmail(1)).
 #
 # It negotiates, sends CONNECT, MAIL (with {auth_authen} when --auth is
 # given) and each RCPT; "--mail FROM" ends the message in progress with
@@ -49,6 +52,11 @@ def read_reply(s):
 def main(argv):
     args = argv[1:]
     auth = None
+    port = 4321
+    if "--port" in args:
+        i = args.index("--port")
+        port = int(args[i + 1])
+        del args[i:i + 2]
     if "--auth" in args:
         i = args.index("--auth")
         auth = args[i + 1]
@@ -71,7 +79,7 @@ def main(argv):
             return "continue"
         return read_reply(s)
 
-    r = step(b"C", b"client.example\0" + b"4" + struct.pack(">H", 4321)
+    r = step(b"C", b"client.example\0" + b"4" + struct.pack(">H", port)
              + ip.encode() + b"\0")
     print("CONNECT => " + r)
     macros = b"i\0SUPROBE\0"

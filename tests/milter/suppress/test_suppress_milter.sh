@@ -96,6 +96,17 @@ tap_is "asks the MTA only for the macros it reads (MAIL: i {auth_authen}, RCPT: 
     "$(printf '%s\n' "$out" | sed -n 's/^NEGOTIATED //p')" \
     "actions=0x100 macros=2:i {auth_authen}|3:i"
 tap_like "the entry's note never appears in the reply" "$(printf '%s' "$out" | grep -c secret-note-xyz)" '^0$'
+# Postfix's sendmail(1) path: cleanup emulates a CONNECT from localhost,
+# port 0, and cannot refuse one recipient (it would keep the message in
+# the maildrop for ever): such mail is left alone, with a log line.
+out=$(probe A 127.0.0.1 --port 0 '<local@example.org>' '<bounced@example.com>' '<fine@example.com>')
+tap_is "a local submission (CONNECT from port 0): suppressed recipient continues" \
+    "$(reply_of "$out" '<bounced@example.com>')|$(reply_of "$out" '<fine@example.com>')" \
+    "continue|continue"
+wait_for log_has A 'skip from=<local@example.org> client=client.example\[127.0.0.1\]: local submission'
+tap_like "the local submission is logged as left alone" \
+    "$(grep 'from=<local@example.org>' "$T/A.log")" \
+    'SUPROBE: skip from=<local@example\.org> client=client\.example\[127\.0\.0\.1\]: local submission \(not SMTP\), not checked'
 
 tap_is "complaint, unsubscribe and manual entries reject" "$(scenario A su_reasons)" 0
 out=$(probe A 192.0.2.1 '<sender@example.org>' '<complained@example.com>' \
