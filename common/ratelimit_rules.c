@@ -77,8 +77,11 @@ rates_parse(const char *text, struct mk_rl_rate *v, int *n, char *err,
 		memcpy(item, l.item, l.len);
 		item[l.len] = '\0';
 		if ((slash = strchr(item, '/')) == NULL) {
-			snprintf(err, errlen, "\"%s\": expected N/PERIOD, e.g."
-			    " 100/1m", item);
+			/* The whole value: "2 per hour" is one mistake,
+			 * not three items. */
+			snprintf(err, errlen, "\"%.200s\": expected N/PERIOD,"
+			    " several separated by commas, e.g. 100/1m, 2000/1d"
+			    " (\"%s\" is not one)", text, item);
 			return -1;
 		}
 		*slash = '\0';

@@ -128,9 +128,12 @@ cli_parse_expires(const char *text, int64_t now, int64_t *out, char *err,
 		    "(30d, 12h, 1w) or a date (YYYY-MM-DD)", text);
 		return -1;
 	}
-	if (secs <= 0 || secs > (long long)(INT64_MAX - now)) {
-		snprintf(err, errlen, "expiry duration \"%.40s\" out of range",
-		    text);
+	/* Past 9999-12-31T23:59:59Z an expiry could not be exported as a
+	 * date that import reads back. */
+	if (secs <= 0 || now >= CLI_EXPIRES_MAX ||
+	    secs > (long long)(CLI_EXPIRES_MAX - now)) {
+		snprintf(err, errlen, "expiry duration \"%.40s\" out of range"
+		    " (the last date is 9999-12-31)", text);
 		return -1;
 	}
 	*out = now + secs;

@@ -68,6 +68,8 @@ enum {
 
 #define CLI_LINE_MAX 2048	/* octets of one import line, without \n */
 #define CLI_CSV_FIELDS 5
+/* Last expiry that prints as a four-digit-year date: 9999-12-31T23:59:59Z. */
+#define CLI_EXPIRES_MAX 253402300799LL
 
 enum { CLI_FMT_AUTO = 0, CLI_FMT_PLAIN = 1, CLI_FMT_CSV = 2 };
 

@@ -49,6 +49,8 @@ test_expires(void **state)
 		{ "2030-01-01T25:00:00Z", -1, 0 },
 		{ "2030-01-01T12:00:00", -1, 0 },
 		{ "-5d", -1, 0 },
+		{ "417000w", -1, 0 },	/* past 9999-12-31: export could
+					 * not write it back */
 	};
 	char err[256];
 

@@ -302,6 +302,8 @@ test_rule_errors(void **st)
 		{ "[ratelimit r]\nkey = sender\n", "needs messages = ... or recipients" },
 		{ "[ratelimit r]\nkey = nobody\nmessages = 1/1h\n", "t.conf:2: [ratelimit r] key: \"nobody\": expected" },
 		{ "[ratelimit r]\nkey = sender\nmessages = 100\n", "expected N/PERIOD" },
+		{ "[ratelimit r]\nkey = sender\nmessages = 2 per hour\n",
+		    "t.conf:3: [ratelimit r] messages: \"2 per hour\": expected N/PERIOD" },
 		{ "[ratelimit r]\nkey = sender\nmessages = 0/1m\n", "the count must be" },
 		{ "[ratelimit r]\nkey = sender\nmessages = 5/1y\n", "the period must be" },
 		{ "[ratelimit r]\nkey = client_address/33\nmessages = 5/1m\n", "prefix length" },
