@@ -101,6 +101,9 @@
  *	engine (the writer is the engine's own business).
  *	mk_rl_engine_open() only records where the state is (the environment
  *	opens on first use): 0, or MK_RL_EINVAL with a message in err.
+ *	mk_rl_engine_check() opens it now (creating it when missing), so that
+ *	a daemon can say at start that it cannot enforce anything: 0, or
+ *	MK_RL_ESTORE with mk_rl_errdetail().
  *
  *	now is nanoseconds on any clock that does not go back (tests inject
  *	their own); state stores absolute TATs, so processes sharing a store
@@ -217,6 +220,7 @@ size_t mk_rl_rules_count(const struct mk_rl_rules *rules);
 int mk_rl_engine_open(const char *dir, const struct mk_rl_rules *rules,
     long long map_size, struct mk_rl_engine **out, char *err, size_t errlen);
 void mk_rl_engine_close(struct mk_rl_engine *e);
+int mk_rl_engine_check(struct mk_rl_engine *e);
 int mk_rl_check(struct mk_rl_engine *e, const struct mk_rl_request *rq,
     struct mk_rl_txn *tx, int64_t now, struct mk_rl_verdict *v);
 int mk_rl_batch_end(struct mk_rl_engine *e, char *err, size_t errlen);

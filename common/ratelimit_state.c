@@ -112,6 +112,13 @@ mk_rl__env_ready(struct mk_rl_engine *e)
 	return rc;
 }
 
+int
+mk_rl_engine_check(struct mk_rl_engine *e)
+{
+	e->failed_at = 0;		/* now, whatever failed before */
+	return mk_rl__env_ready(e);
+}
+
 static size_t
 make_key(const char *rule, const char *key, char *buf)
 {

@@ -104,12 +104,20 @@ engine_try(struct pd_server *s)
 
 	if (s->engine != NULL || s->now_ms < s->engine_retry)
 		return;
+	/* Opened now, not at the first request: a store the daemon cannot
+	 * use is said at start, loudly, not discovered request by request. */
 	if (mk_rl_engine_open(s->conf->store.path, s->rules,
-	    s->conf->store.map_size, &s->engine, err, sizeof(err)) < 0) {
+	    s->conf->store.map_size, &s->engine, err, sizeof(err)) == 0 &&
+	    mk_rl_engine_check(s->engine) < 0) {
+		snprintf(err, sizeof(err), "%s", mk_rl_errdetail());
+		mk_rl_engine_close(s->engine);
 		s->engine = NULL;
+	}
+	if (s->engine == NULL) {
 		s->engine_retry = s->now_ms + PD_RETRY_MS;
-		mk_error("cannot open the rate-limit store: %s (on_error=%s, "
-		    "retrying every %d s)", err, on_error_name(s),
+		mk_error("cannot open the rate-limit store: %s; rate limits are"
+		    " NOT enforced: every request gets on_error=%s until it"
+		    " opens (retrying every %d s)", err, on_error_name(s),
 		    PD_RETRY_MS / 1000);
 		return;
 	}

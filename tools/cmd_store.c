@@ -21,9 +21,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "mk_ratelimit.h"
 #include "tool.h"
 
 static void
@@ -41,6 +44,47 @@ norm_text(const struct mk_addr_opts *ao, char *buf, size_t n)
 	    "subaddress_delimiter=%c", ao->exact_local ? "exact" : "fold",
 	    ao->strip_subaddress ? "yes" : "no",
 	    ao->subaddress_delim ? ao->subaddress_delim : '+');
+}
+
+/* The rate-limit environment beside the suppression store: "ok",
+ * "absent" (policyd creates it) or "unusable" with the reason in detail:
+ * milterkit-policyd then enforces no limit at all. */
+static const char *
+rl_state(const struct tool *t, char *detail, size_t len)
+{
+	struct mk_rl_engine *e = NULL;
+	char path[4200];
+	struct stat sb;
+	const char *state = "ok";
+
+	*detail = '\0';
+	snprintf(path, sizeof(path), "%s/ratelimit", t->store_dir);
+	if (lstat(path, &sb) < 0 && errno == ENOENT)
+		return "absent";
+	if (mk_rl_engine_open(t->store_dir, NULL, t->conf->store.map_size, &e,
+	    detail, len) < 0) {
+		state = "unusable";
+	} else if (mk_rl_engine_check(e) < 0) {
+		snprintf(detail, len, "%s", mk_rl_errdetail());
+		state = "unusable";
+	}
+	mk_rl_engine_close(e);
+	return state;
+}
+
+static void
+rl_text(const struct tool *t)
+{
+	char detail[512];
+	const char *state = rl_state(t, detail, sizeof(detail));
+
+	if (strcmp(state, "unusable") == 0)
+		printf("ratelimit: UNUSABLE: %s: milterkit-policyd enforces no"
+		    " rate limit until it can open it\n", detail);
+	else if (strcmp(state, "absent") == 0)
+		printf("ratelimit: absent (milterkit-policyd creates it)\n");
+	else
+		printf("ratelimit: ok\n");
 }
 
 static void
@@ -62,13 +106,17 @@ info_text(const struct tool *t, const struct mk_store_info *in)
 	printf("bytes per entry: %lld\n", in->entries > 0
 	    ? in->used_bytes / (long long)in->entries : 0LL);
 	printf("normalization: %s\n", norm);
+	rl_text(t);
 }
 
 static void
 info_json(const struct tool *t, const struct mk_store_info *in)
 {
-	char dir[4096 * 6 + 3];
+	char dir[4096 * 6 + 3], detail[512], jdetail[512 * 6 + 3];
+	const char *rl = rl_state(t, detail, sizeof(detail));
 
+	if (cli_json_escape(jdetail, sizeof(jdetail), detail) < 0)
+		snprintf(jdetail, sizeof(jdetail), "null");
 	if (cli_json_escape(dir, sizeof(dir), t->store_dir) < 0)
 		snprintf(dir, sizeof(dir), "null");
 	printf("{\"store\":%s,\"schema_version\":%d,\"entries\":%zu,"
@@ -79,11 +127,13 @@ info_json(const struct tool *t, const struct mk_store_info *in)
 	printf("},\"global\":%zu,\"scoped\":%zu,\"scopes\":%zu,\"domains\":%zu,"
 	    "\"expired\":%zu,\"map_size\":%lld,\"used_bytes\":%lld,"
 	    "\"file_bytes\":%lld,\"local_part\":\"%s\",\"strip_subaddress\":%s,"
-	    "\"subaddress_delimiter\":\"%c\"}\n", in->global, in->scoped,
+	    "\"subaddress_delimiter\":\"%c\",\"ratelimit\":\"%s\","
+	    "\"ratelimit_detail\":%s}\n", in->global, in->scoped,
 	    in->scopes, in->domains, in->expired, in->map_size, in->used_bytes,
 	    in->file_bytes, in->addr.exact_local ? "exact" : "fold",
 	    in->addr.strip_subaddress ? "true" : "false",
-	    in->addr.subaddress_delim ? in->addr.subaddress_delim : '+');
+	    in->addr.subaddress_delim ? in->addr.subaddress_delim : '+', rl,
+	    jdetail);
 }
 
 /* store init: create the store if it is not there; 0 either way. */

@@ -83,6 +83,23 @@ tap_is "store init again leaves it as it is" "$rc:$out" \
 run suppress check erin@example.com
 tap_is "the entry is still there" "$rc" 0
 
+# store info says whether milterkit-policyd can use its rate-limit state:
+# absent, or unusable by the store's owner (here a directory of root's).
+run store info
+tap_like "store info: rate-limit state absent" "$out" \
+    "ratelimit: absent \(milterkit-policyd creates it\)"
+mkdir -m 700 "$S/ratelimit"
+run store info
+tap_like "store info: rate-limit state the owner cannot open is UNUSABLE" \
+    "$rc:$(printf '%s' "$out" | tail -1)" \
+    "^0:ratelimit: UNUSABLE: .*ratelimit: Permission denied: milterkit-policyd enforces no rate limit"
+run store info --json
+tap_like "store info --json: the same" "$out" \
+    '"ratelimit":"unusable","ratelimit_detail":".*Permission denied"\}$'
+chown nobody "$S/ratelimit"
+run store info
+tap_like "store info: rate-limit state ok" "$(printf '%s' "$out" | tail -1)" "^ratelimit: ok$"
+
 # Root creating a store of root's while the daemons run as nobody: a warning
 # names the user and the fix.
 rm -rf "$S"

@@ -249,6 +249,12 @@ for oe in dunno defer; do
 	    instance=v.1 recipient_count=1)" "$want"
 	tap_like "on_error = $oe: the cause is logged" "$(cat "$dir/$oe.log")" \
 	    "error.*(Permission denied|permission).*on_error=$oe"
+	# Said at start, before any request, and never "ready".
+	tap_like "on_error = $oe: an unusable store is said at start: limits NOT enforced" \
+	    "$(sed -n '/started milterkit-policyd/q;p' "$dir/$oe.log")" \
+	    "error: cannot open the rate-limit store: .*rate limits are NOT enforced: every request gets on_error=$oe"
+	tap_is "on_error = $oe: no \"engine ready\" with an unusable store" \
+	    "$(grep -c 'rate-limit engine ready' "$dir/$oe.log")" 0
 	if [ "$oe" = dunno ]; then
 		tap_like "an idle connection is closed after timeout (2 s)" \
 		    "$(cli "inet:$port@127.0.0.1" idle 8)" "^closed after ~[23] s$"
