@@ -258,6 +258,10 @@ const struct mk_cfg_row mk_conf_rows[] = {
 	    store.subaddress_delimiter, NULL, "the character that starts a tag"),
 	ROW("log", "level", MK_CFG_ENUM, "info", 0, 0, log_levels, log.level,
 	    NULL, "error, warn, info or debug"),
+	ROW("log", "target", MK_CFG_STRING, "syslog", 1, MK_LOG_PATH_MAX + 5,
+	    NULL, log.target, mk_log_target_check,
+	    "syslog (facility mail), stderr, or file:/path (reopened on SIGHUP"
+	    " and SIGUSR1, for logrotate); -f always logs to stderr"),
 	MILTER_ROWS(suppress),
 	ROW("suppress", "exempt", MK_CFG_STRING, "postmaster@, abuse@", 0, 65536,
 	    NULL, supp.exempt, mk_addrpat_list_check,

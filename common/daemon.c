@@ -554,7 +554,8 @@ sig_handler(int sig)
 	int saved = errno;
 	char c = 0;
 
-	__atomic_fetch_or(&sig_bits, sig == SIGHUP ? (int)MK_SIG_HUP : (int)MK_SIG_TERM,
+	__atomic_fetch_or(&sig_bits, sig == SIGHUP ? (int)MK_SIG_HUP :
+	    sig == SIGUSR1 ? (int)MK_SIG_REOPEN : (int)MK_SIG_TERM,
 	    __ATOMIC_SEQ_CST);
 	if (sig_pipe[1] >= 0 && write(sig_pipe[1], &c, 1) < 0) {
 		/* pipe full: a wake-up is already pending */
@@ -574,7 +575,7 @@ mk_sig_setup(void)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
 	if (sigaction(SIGHUP, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0 ||
-	    sigaction(SIGINT, &sa, NULL) < 0)
+	    sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGUSR1, &sa, NULL) < 0)
 		return -1;
 	sa.sa_handler = SIG_IGN;
 	return sigaction(SIGPIPE, &sa, NULL);

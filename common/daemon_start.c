@@ -1,7 +1,7 @@
 /*
  * daemon_start.c - start-up chores shared by the milters and the policy
- * daemon: the common flags, detaching from the terminal and the group of a
- * unix socket (see mk_daemon.h).
+ * daemon: the common flags, detaching from the terminal, where the log
+ * goes and the group of a unix socket (see mk_daemon.h).
  */
 #include "config.h"
 
@@ -14,9 +14,10 @@
 #include <unistd.h>
 
 #include "mk_daemon.h"
+#include "mk_log.h"
 
 int
-mk_daemon_detach(int *ready_fd)
+mk_daemon_detach(int *ready_fd, int keep_stderr)
 {
 	int p[2], fd;
 	pid_t pid;
@@ -34,12 +35,44 @@ mk_daemon_detach(int *ready_fd)
 	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
 		dup2(fd, STDIN_FILENO);
 		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
+		if (!keep_stderr)
+			dup2(fd, STDERR_FILENO);
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}
 	*ready_fd = p[1];
 	return 0;
+}
+
+int
+mk_daemon_log_start(int foreground, const char *target, char *err,
+    size_t errlen)
+{
+	if (foreground)
+		return 0;		/* stderr, as mk_log_open() set it */
+	return mk_log_set_target(target, err, errlen);
+}
+
+void
+mk_daemon_log_reload(int foreground, const char *target)
+{
+	char err[512];
+
+	if (!foreground && mk_log_set_target(target, err, sizeof(err)) < 0)
+		mk_error("log target %s: %s; the log stays where it was", target,
+		    err);
+}
+
+void
+mk_daemon_log_reopen(void)
+{
+	char err[512];
+
+	if (mk_log_reopen(err, sizeof(err)) < 0)
+		mk_error("cannot reopen the log: %s; still writing to the old"
+		    " file", err);
+	else
+		mk_info("log reopened");
 }
 
 int

@@ -83,6 +83,7 @@ reload(const struct mk_milter_desc *desc, const struct mk_daemon_opts *o)
 		return;
 	}
 	mk_log_set_level((enum mk_log_level)conf->log.level);
+	mk_daemon_log_reload(o->foreground, conf->log.target);
 	mk_milter_snap_install(conf, state);
 	mk_info("reloaded %s", o->conf_path);
 }
@@ -158,6 +159,8 @@ run(const struct mk_milter_desc *desc, const struct mk_daemon_opts *o,
 			break;
 		if (bits & MK_SIG_HUP)
 			reload(desc, o);
+		else if (bits & MK_SIG_REOPEN)
+			mk_daemon_log_reopen();
 	}
 	mk_info("stopping");
 	mk_mengine_stop();
@@ -204,13 +207,14 @@ mk_milter_main(const struct mk_milter_desc *desc, int argc, char **argv)
 	mk_log_set_level((enum mk_log_level)conf->log.level);
 	if ((d = mk_conf_daemon(conf, desc->section)) == NULL)
 		mk_fatal("no section [%s] in the configuration schema", desc->section);
+	if (mk_daemon_log_start(o.foreground, conf->log.target, err,
+	    sizeof(err)) < 0)
+		mk_fatal("%s", err);
 	open_socket(o.socket != NULL ? o.socket : d->socket, d,
 	    o.user != NULL ? o.user : d->user, &ms);
-	if (!o.foreground) {
-		if (mk_daemon_detach(&ready_fd) < 0)
-			mk_fatal("cannot detach: %s", strerror(errno));
-		mk_log_open(desc->name, 0);
-	}
+	if (!o.foreground && mk_daemon_detach(&ready_fd,
+	    strcmp(conf->log.target, "stderr") == 0) < 0)
+		mk_fatal("cannot detach: %s", strerror(errno));
 	/* Copied: a reload frees the configuration it points into. */
 	o.pidfile = mk_strdup(o.pidfile != NULL ? o.pidfile :
 	    d->pidfile != NULL ? d->pidfile : "");

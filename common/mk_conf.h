@@ -136,6 +136,7 @@ struct mk_conf_policyd {
 
 struct mk_conf_log {
 	int level;		/* enum mk_log_level */
+	char *target;		/* syslog, stderr, file:/path */
 };
 
 struct mk_conf {

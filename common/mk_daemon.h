@@ -25,7 +25,11 @@
  *	unsigned mk_sig_wait(int timeout_ms);
  *	void	mk_sig_wake(void);
  *	void	mk_sig_block_all(sigset_t *old);
- *	int	mk_daemon_detach(int *ready_fd);
+ *	int	mk_daemon_detach(int *ready_fd, int keep_stderr);
+ *	int	mk_daemon_log_start(int foreground, const char *target,
+ *			char *err, size_t errlen);
+ *	void	mk_daemon_log_reload(int foreground, const char *target);
+ *	void	mk_daemon_log_reopen(void);
  *	int	mk_daemon_ready(int ready_fd);
  *	const char *mk_sock_group(const char *socket_group, const char *group,
  *			const char *user, char *buf, size_t len);
@@ -68,7 +72,8 @@
  *	warning when the daemon still runs as root (user = left empty in
  *	the daemon's section).
  *
- *	mk_sig_setup() installs handlers for SIGHUP, SIGTERM and SIGINT that
+ *	mk_sig_setup() installs handlers for SIGHUP, SIGTERM, SIGINT and
+ *	SIGUSR1 (MK_SIG_REOPEN: reopen the log file, for logrotate) that
  *	record the signal and wake mk_sig_wait() through a pipe; SIGPIPE is
  *	ignored. mk_sig_wait() sleeps until a signal or mk_sig_wake() (any
  *	thread) arrives, or timeout_ms passes (-1 = forever), and returns
@@ -95,6 +100,7 @@ struct mk_sockspec {
 #define MK_SIG_HUP	0x1u	/* reload */
 #define MK_SIG_TERM	0x2u	/* SIGTERM or SIGINT: stop */
 #define MK_SIG_WAKE	0x4u	/* mk_sig_wake() */
+#define MK_SIG_REOPEN	0x8u	/* SIGUSR1: reopen the log file */
 
 int mk_sock_parse(const char *spec, struct mk_sockspec *out, char *err,
     size_t errlen);
@@ -119,8 +125,16 @@ void mk_sig_block_all(sigset_t *old);
 /*
  * mk_daemon_detach() forks; the parent exits 0 once the child calls
  * mk_daemon_ready(*ready_fd) (1 if the child dies first), the child gets
- * a session of its own and /dev/null as stdin, stdout and stderr; -1 when
- * it cannot fork. mk_daemon_ready() with -1 does nothing.
+ * a session of its own and /dev/null as stdin, stdout and (unless
+ * keep_stderr: [log] target = stderr) stderr; -1 when it cannot fork.
+ * mk_daemon_ready() with -1 does nothing.
+ * mk_daemon_log_start() sends the log where [log] target says, before
+ * detaching (a file is opened while still root, so start-up errors land
+ * in it); with -f (foreground) the log stays on stderr. 0, or -1 with a
+ * message. mk_daemon_log_reload() applies the target of a reloaded
+ * configuration (a file is opened afresh: SIGHUP reopens it too);
+ * mk_daemon_log_reopen() reopens the file (SIGUSR1, after logrotate).
+ * Both log their failure and keep the log where it was.
  * mk_sock_group() gives the group a unix socket gets: socket_group, else
  * the daemon's group, else the primary group of the user it runs as (in
  * buf), else NULL.
@@ -146,7 +160,11 @@ struct mk_daemon_opts {
 int mk_daemon_opts_parse(const char *name, const char *version,
     const char *section, const char *def_conf, int argc, char **argv,
     struct mk_daemon_opts *o);
-int mk_daemon_detach(int *ready_fd);
+int mk_daemon_detach(int *ready_fd, int keep_stderr);
+int mk_daemon_log_start(int foreground, const char *target, char *err,
+    size_t errlen);
+void mk_daemon_log_reload(int foreground, const char *target);
+void mk_daemon_log_reopen(void);
 int mk_daemon_ready(int ready_fd);
 const char *mk_sock_group(const char *socket_group, const char *group,
     const char *user, char *buf, size_t len);

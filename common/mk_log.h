@@ -5,6 +5,9 @@
  *	#include "mk_log.h"
  *
  *	void	mk_log_open(const char *ident, int to_stderr);
+ *	int	mk_log_target_check(const char *text, char *err, size_t errlen);
+ *	int	mk_log_set_target(const char *text, char *err, size_t errlen);
+ *	int	mk_log_reopen(char *err, size_t errlen);
  *	void	mk_log_set_level(enum mk_log_level level);
  *	enum mk_log_level mk_log_get_level(void);
  *	int	mk_log_level_parse(const char *name, enum mk_log_level *out);
@@ -18,6 +21,17 @@
  *			size_t srclen);
  *	void	mk_log_set_sink(mk_log_sink_fn fn, void *arg);
  * DESCRIPTION
+ *	mk_log_open() names the program (the ident of every line) and logs
+ *	to stderr or to syslog, facility mail.
+ *	mk_log_set_target() switches to the [log] target: "syslog", "stderr"
+ *	or "file:/path" (appended to, created 0640; a link or a file with
+ *	other names is refused, since a daemon may still be root); 0, or -1
+ *	with a message in err and the old target kept. mk_log_target_check()
+ *	is its check alone (the configuration row's). mk_log_reopen() opens
+ *	the file target's path afresh (after logrotate moved it), 0 or -1:
+ *	the daemons call it on SIGUSR1 and, through mk_log_set_target(), on
+ *	SIGHUP. A file line reads "Dec  5 04:51:00 ident[pid]: level: text".
+ *
  *	mk_log() writes one line at the given level; lines above the current
  *	level are dropped inside the logger, never at call sites.
  *	mk_log_event() writes one decision line "QID: text" (NOQUEUE when the
@@ -44,6 +58,9 @@ enum mk_log_level {
 	MK_LOG_DEBUG = 3
 };
 
+/* Longest path of a log file. */
+#define MK_LOG_PATH_MAX 1024
+
 /* Longest client-supplied fragment put into one log line. */
 #define MK_LOG_CLIENT_MAX 256
 
@@ -52,6 +69,9 @@ typedef void (*mk_log_sink_fn)(enum mk_log_level, const char *line, void *arg);
 #define MK_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
 void mk_log_open(const char *ident, int to_stderr);
+int mk_log_target_check(const char *text, char *err, size_t errlen);
+int mk_log_set_target(const char *text, char *err, size_t errlen);
+int mk_log_reopen(char *err, size_t errlen);
 void mk_log_set_level(enum mk_log_level level);
 enum mk_log_level mk_log_get_level(void);
 int mk_log_level_parse(const char *name, enum mk_log_level *out);

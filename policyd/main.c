@@ -92,6 +92,7 @@ reload(struct pd_server *s, const struct mk_daemon_opts *o)
 		return;
 	}
 	mk_log_set_level((enum mk_log_level)conf->log.level);
+	mk_daemon_log_reload(o->foreground, conf->log.target);
 	pd_server_install(s, conf, rules);
 	mk_info("reloaded %s (%zu rules)", o->conf_path, mk_rl_rules_count(rules));
 }
@@ -106,10 +107,12 @@ serve(struct pd_server *s, const struct mk_daemon_opts *o)
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	sigdelset(&old, SIGHUP);
 	sigdelset(&old, SIGTERM);
 	sigdelset(&old, SIGINT);
+	sigdelset(&old, SIGUSR1);
 	for (;;) {
 		unsigned bits = pd_server_run(s, &old);
 
@@ -117,6 +120,8 @@ serve(struct pd_server *s, const struct mk_daemon_opts *o)
 			break;
 		if (bits & MK_SIG_HUP)
 			reload(s, o);
+		else if (bits & MK_SIG_REOPEN)
+			mk_daemon_log_reopen();
 	}
 	mk_info("stopping");
 }
@@ -175,12 +180,13 @@ main(int argc, char **argv)
 	d = &conf->policyd;
 	user = o.user ? o.user : d->user;
 	raise_nofile();
+	if (mk_daemon_log_start(o.foreground, conf->log.target, err,
+	    sizeof(err)) < 0)
+		mk_fatal("%s", err);
 	fd = open_socket(o.socket ? o.socket : d->socket, d, user, &ss, &sst);
-	if (!o.foreground) {
-		if (mk_daemon_detach(&ready_fd) < 0)
-			mk_fatal("cannot detach: %s", strerror(errno));
-		mk_log_open(PD_NAME, 0);
-	}
+	if (!o.foreground && mk_daemon_detach(&ready_fd,
+	    strcmp(conf->log.target, "stderr") == 0) < 0)
+		mk_fatal("cannot detach: %s", strerror(errno));
 	/* Copied: a reload frees the configuration these point into. */
 	pidfile = mk_strdup(o.pidfile ? o.pidfile : d->pidfile ? d->pidfile : "");
 	if (*pidfile && mk_pidfile_write(pidfile, err, sizeof(err)) < 0)

@@ -303,7 +303,7 @@ pd_server_run(struct pd_server *s, const sigset_t *mask)
 		if (n < 0) {
 			unsigned bits = mk_sig_wait(0);
 
-			if (bits & (MK_SIG_HUP | MK_SIG_TERM))
+			if (bits & (MK_SIG_HUP | MK_SIG_TERM | MK_SIG_REOPEN))
 				return bits;
 			continue;
 		}

@@ -10,7 +10,7 @@
 # where milterkit is already installed. CI runs it through `make check-deb`.
 . "$top_srcdir/tests/lib/tap.sh"
 
-tap_plan 92
+tap_plan 97
 
 [ "$(id -u)" = 0 ] || tap_bail "needs root: it installs the package system-wide"
 if dpkg-query -W -f='${Status}' milterkit 2>/dev/null | grep -q ' installed$'; then
@@ -63,6 +63,7 @@ contents=$(dpkg-deb -c "$deb" | awk '{ print $NF }')
 tap_like "ships /usr/sbin/milterkit" "$contents" '^\./usr/sbin/milterkit$'
 tap_like "ships the sample configuration" "$contents" '^\./etc/milterkit/milterkit\.conf$'
 tap_like "ships a manual page" "$contents" '^\./usr/share/man/man[0-9]/milterkit'
+tap_like "ships the logrotate snippet" "$contents" '^\./etc/logrotate\.d/milterkit$'
 tap_like "ships the README under /usr/share/doc/milterkit" "$contents" \
 	'^\./usr/share/doc/milterkit/README\.md(\.gz)?$'
 tap_like "ships the sample configuration under /usr/share/doc/milterkit/examples" \
@@ -72,6 +73,9 @@ tap_like "ships the tmpfiles.d entry for /run/milterkit" "$contents" \
 tap_like "ships the store directory" "$contents" '^\./var/lib/milterkit/$'
 dpkg-deb -e "$deb" "$tmp/control"
 dpkg-deb -x "$deb" "$tmp/root"
+tap_like "the logrotate snippet signals the services, not pids from files" \
+	"$(cat "$tmp/root/etc/logrotate.d/milterkit" 2>&1)" \
+	'systemctl kill --signal=USR1 --kill-who=main'
 postinst=$(cat "$tmp/control/postinst" 2>&1)
 # Each daemon (5 points each): binary, manual page, unit, the unit's keys
 # its start-up depends on (systemd-analyze verify, after installation,
@@ -98,6 +102,8 @@ tap_like "the postinst creates /run/milterkit after the user" \
 	"$(sed -n '/adduser --system/,$p' "$tmp/control/postinst" 2>&1)" 'systemd-tmpfiles .*--create milterkit\.conf'
 tap_like "the configuration is a conffile" \
 	"$(cat "$tmp/control/conffiles" 2>/dev/null)" '^/etc/milterkit/milterkit\.conf$'
+tap_like "the logrotate snippet is a conffile" \
+	"$(cat "$tmp/control/conffiles" 2>/dev/null)" '^/etc/logrotate\.d/milterkit$'
 
 lintian --no-tag-display-limit "$deb" >"$tmp/lintian.out" 2>&1
 errors=$(grep '^E:' "$tmp/lintian.out")
@@ -115,6 +121,8 @@ tap_check "system user milterkit exists" getent passwd milterkit
 tap_check "system group milterkit exists" getent group milterkit
 tap_is "milterkit's home is the store" \
 	"$(getent passwd milterkit | cut -d: -f6)" /var/lib/milterkit
+tap_is "the log directory belongs to milterkit:adm, mode 2750" \
+	"$(stat -c '%U:%G %a' /var/log/milterkit 2>&1)" "milterkit:adm 2750"
 tap_is "the store belongs to milterkit, mode 0750" \
 	"$(stat -c '%U:%G %a' /var/lib/milterkit 2>&1)" "milterkit:milterkit 750"
 if [ -d /var/spool/postfix ]; then
@@ -296,3 +304,4 @@ tap_check "purge removes the user" sh -c '! getent passwd milterkit'
 tap_check "purge removes the group" sh -c '! getent group milterkit'
 tap_check "purge removes /run/milterkit" test ! -e /run/milterkit
 tap_check "purge removes /var/spool/postfix/milterkit" test ! -e /var/spool/postfix/milterkit
+tap_check "purge removes /var/log/milterkit" test ! -e /var/log/milterkit

@@ -8,7 +8,7 @@
 # through `make check-rpm`.
 . "$top_srcdir/tests/lib/tap.sh"
 
-tap_plan 37
+tap_plan 38
 
 # The daemons the package ships, each with its binary, manual page and unit.
 daemons="suppress headers policyd"
@@ -37,6 +37,7 @@ files=$(rpm -qpl "$rpm" 2>&1)
 tap_like "ships /usr/sbin/milterkit" "$files" '^/usr/sbin/milterkit$'
 tap_like "ships the sample configuration" "$files" '^/etc/milterkit/milterkit\.conf$'
 tap_like "ships a manual page" "$files" '^/usr/share/man/man[0-9]/milterkit'
+tap_like "ships the logrotate snippet" "$files" '^/etc/logrotate\.d/milterkit$'
 tap_like "ships the README under /usr/share/doc/milterkit" "$files" \
 	'^/usr/share/doc/milterkit/README\.md$'
 tap_like "ships the sample configuration under /usr/share/doc/milterkit/examples" \

@@ -1,6 +1,8 @@
 /*
- * test_log.c - unit tests of common/log.c: levels, decision lines and the
- * printable filter applied to client-supplied text.
+ * test_log.c - unit tests of common/log.c: levels, decision lines, the
+ * printable filter applied to client-supplied text, and the file target
+ * (lines appended, reopened after a rename as logrotate does, links and
+ * files with other names refused).
  */
 #include "config.h"
 
@@ -9,7 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "mk_log.h"
@@ -106,6 +111,99 @@ test_overlong_line_is_marked(void **state)
 	assert_string_equal(last + strlen(last) - 3, "...");
 }
 
+static void
+test_target_check(void **state)
+{
+	static const struct {
+		const char *text;
+		int ok;
+	} cases[] = {
+		{ "syslog", 1 }, { "stderr", 1 }, { "file:/var/log/mk.log", 1 },
+		{ "file:relative.log", 0 }, { "file:", 0 }, { "journal", 0 },
+		{ "Syslog", 0 }, { "", 0 },
+	};
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if ((mk_log_target_check(cases[i].text, err, sizeof(err)) == 0) !=
+		    cases[i].ok)
+			fail_msg("\"%s\": want %s", cases[i].text,
+			    cases[i].ok ? "accepted" : "refused");
+	assert_int_equal(mk_log_target_check("journal", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "expected syslog, stderr or file:/path"));
+}
+
+static char *
+slurp(const char *path)
+{
+	static char buf[8192];
+	FILE *fp = fopen(path, "r");
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (fp != NULL) {
+		n = fread(buf, 1, sizeof(buf) - 1, fp);
+		fclose(fp);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Lines go to the file; after a rename and a reopen, to a new file at the
+ * same path; links and files with other names are refused. */
+static void
+test_file_target(void **state)
+{
+	char dir[] = "/tmp/test_log.XXXXXX", path[64], old[64], lnk[64],
+	    target[80], err[256], *text;
+
+	(void)state;
+	mk_log_set_sink(NULL, NULL);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/mk.log", dir);
+	snprintf(old, sizeof(old), "%s/mk.log.1", dir);
+	snprintf(lnk, sizeof(lnk), "%s/link.log", dir);
+	snprintf(target, sizeof(target), "file:%s", path);
+	mk_log_open("test_log", 1);
+	assert_int_equal(mk_log_set_target(target, err, sizeof(err)), 0);
+	mk_log(MK_LOG_INFO, "first line");
+	text = slurp(path);
+	assert_non_null(strstr(text, " test_log["));
+	assert_non_null(strstr(text, "]: info: first line\n"));
+
+	/* logrotate: rename, then reopen. */
+	assert_int_equal(rename(path, old), 0);
+	mk_log(MK_LOG_INFO, "still the old file");
+	assert_int_equal(mk_log_reopen(err, sizeof(err)), 0);
+	mk_log(MK_LOG_INFO, "the new file");
+	assert_non_null(strstr(slurp(old), "still the old file"));
+	assert_null(strstr(slurp(old), "the new file"));
+	assert_non_null(strstr(slurp(path), "the new file"));
+
+	/* A link is never followed; a file with a second name is refused;
+	 * the old target stays. */
+	assert_int_equal(symlink(old, lnk), 0);
+	snprintf(target, sizeof(target), "file:%s", lnk);
+	assert_int_equal(mk_log_set_target(target, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, lnk));
+	assert_int_equal(unlink(lnk), 0);
+	assert_int_equal(link(old, lnk), 0);
+	assert_int_equal(mk_log_set_target(target, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "single name"));
+	mk_log(MK_LOG_INFO, "kept");
+	assert_non_null(strstr(slurp(path), "kept"));
+
+	/* Back to stderr: the file is closed, nothing more goes to it. */
+	assert_int_equal(mk_log_set_target("stderr", err, sizeof(err)), 0);
+	mk_log(MK_LOG_INFO, "to stderr");
+	assert_null(strstr(slurp(path), "to stderr"));
+	unlink(path);
+	unlink(old);
+	unlink(lnk);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -115,6 +213,8 @@ main(void)
 		cmocka_unit_test_setup(test_printable_replaces_controls_and_truncates, setup),
 		cmocka_unit_test_setup(test_level_names_parse, setup),
 		cmocka_unit_test_setup(test_overlong_line_is_marked, setup),
+		cmocka_unit_test(test_target_check),
+		cmocka_unit_test(test_file_target),
 	};
 
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
