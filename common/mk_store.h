@@ -38,6 +38,14 @@
  *
  *	int	mk_store_as_owner(const char *dir, struct mk_store_who *who,
  *			char *err, size_t errlen);
+ *
+ *	struct mk_store_reader *mk_store_reader_get(const char *dir);
+ *	void	mk_store_reader_put(struct mk_store_reader *r);
+ *	struct mk_store_hold *mk_store_reader_hold(struct mk_store_reader *r,
+ *			char *cause, size_t len);
+ *	struct mk_store *mk_store_hold_store(const struct mk_store_hold *h);
+ *	void	mk_store_reader_drop(struct mk_store_reader *r,
+ *			struct mk_store_hold *h);
  * DESCRIPTION
  *	The store is a directory of environments, one per purpose; this
  *	module opens DIR/suppress. The API hides the backend: no LMDB type
@@ -83,6 +91,10 @@
  *	duplicate of a key within one import replaces the earlier one.
  *	mk_supp_import_commit() and mk_supp_import_abort() both free the
  *	import, whatever the outcome.
+ *
+ *	Daemons that read the store share one handle per directory and
+ *	process, reopened when the store is replaced on disk: a reader
+ *	(store_reader.c says why LMDB needs that, and when it looks).
  *
  *	mk_store_as_owner() is for commands run as root: before they open
  *	anything under dir they become, for good, the user who owns the
@@ -142,6 +154,8 @@ enum {
 
 struct mk_store;
 struct mk_supp_import;
+struct mk_store_reader;
+struct mk_store_hold;
 
 struct mk_store_opts {
 	long long map_size;		/* bytes; 0 = default 4 GiB */
@@ -219,5 +233,12 @@ int mk_reason_parse(const char *name);
 
 int mk_store_as_owner(const char *dir, struct mk_store_who *who, char *err,
     size_t errlen);
+
+struct mk_store_reader *mk_store_reader_get(const char *dir);
+void mk_store_reader_put(struct mk_store_reader *r);
+struct mk_store_hold *mk_store_reader_hold(struct mk_store_reader *r,
+    char *cause, size_t len);
+struct mk_store *mk_store_hold_store(const struct mk_store_hold *h);
+void mk_store_reader_drop(struct mk_store_reader *r, struct mk_store_hold *h);
 
 #endif

@@ -194,6 +194,10 @@ store_recover(struct mk_store *st, int rc)
 		return store_remap(st);
 	if (rc == MDB_READERS_FULL)
 		return mdb_reader_check(st->env, &dead);
+	/* The thread's slot was lost (another handle on the same file was
+	 * closed in this process): a fresh transaction takes a new one. */
+	if (rc == MDB_BAD_RSLOT)
+		return 0;
 	return rc;
 }
 
@@ -357,6 +361,9 @@ store_exists(const char *path)
 	struct stat sb;
 
 	snprintf(file, sizeof(file), "%s/data.mdb", path);
+	if (stat(file, &sb) == 0 && sb.st_size == 0)
+		return mk_store__err(MK_STORE_ECORRUPT, "%s: an empty file, not"
+		    " a store (its creation never finished?)", file);
 	if (stat(file, &sb) == 0)
 		return 0;
 	if (errno == ENOENT || errno == ENOTDIR)
@@ -531,6 +538,36 @@ store_meta_load(struct mk_store *st, int flags, const struct mk_store_opts *opts
 	return rc;
 }
 
+/* store_size_check - a data file shorter than the pages its meta page
+ * says are in use was truncated: reading those pages would kill the
+ * process with SIGBUS, so the store is refused before any is read (LMDB
+ * read the two meta pages with pread(), and refuses a file without them) */
+static int
+store_size_check(struct mk_store *st)
+{
+	char file[sizeof(st->path) + 16];
+	MDB_envinfo info;
+	MDB_stat ms;
+	struct stat sb;
+	long long need;
+	int rc;
+
+	snprintf(file, sizeof(file), "%s/data.mdb", st->path);
+	if ((rc = mdb_env_info(st->env, &info)) != 0 ||
+	    (rc = mdb_env_stat(st->env, &ms)) != 0)
+		return mk_store__mdb_err(rc, st, "read the meta page");
+	if (stat(file, &sb) != 0)
+		return mk_store__err(MK_STORE_EIO, "%s: %s", file,
+		    strerror(errno));
+	need = ((long long)info.me_last_pgno + 1) * (long long)ms.ms_psize;
+	if ((long long)sb.st_size < need)
+		return mk_store__err(MK_STORE_ECORRUPT, "%s: %lld bytes, but"
+		    " its pages in use need %lld: the file was truncated;"
+		    " restore the store from an export or a backup", file,
+		    (long long)sb.st_size, need);
+	return 0;
+}
+
 /* store_env_open - create and open the LMDB environment of st->path */
 static int
 store_env_open(struct mk_store *st, const struct mk_store_opts *opts)
@@ -549,6 +586,8 @@ store_env_open(struct mk_store *st, const struct mk_store_opts *opts)
 	    MDB_NOTLS | (st->rdonly ? MDB_RDONLY : 0), 0640);
 	if (rc != 0)
 		return mk_store__mdb_err(rc, st, "open environment");
+	if ((rc = store_size_check(st)) != 0)
+		return rc;
 	if ((rc = mdb_reader_check(st->env, &dead)) != 0)
 		return mk_store__mdb_err(rc, st, "check reader slots");
 	return 0;

@@ -275,8 +275,12 @@ supp_check(struct tool *t, const struct cli_supp_opts *o)
 	struct mk_store *st;
 	int rc;
 
+	/* No store is a store error, not a negative answer: the milter
+	 * would tempfail that recipient, not pass it. */
 	rc = tool_open_store(t, TOOL_READ, &st);
-	if (rc != 0 && rc != MK_STORE_ENOENT)
+	if (rc == MK_STORE_ENOENT)
+		return tool_store_fail(t, NULL, rc, "cannot open store");
+	if (rc != 0)
 		return rc;
 	if ((rc = check_args(st != NULL ? mk_store_addr_opts(st) : NULL, o,
 	    &rcpt, sdom, sizeof(sdom))) != 0) {

@@ -59,7 +59,8 @@ supp_decide(struct supp_state *s, const char *rcpt, const char *scope,
 {
 	static const struct mk_addr_opts defaults;
 	const struct mk_addr_opts *opts;
-	struct supp_handle *h;
+	struct mk_store_hold *h;
+	struct mk_store *st;
 	struct mk_addr a;
 	int rc;
 
@@ -74,16 +75,18 @@ supp_decide(struct supp_state *s, const char *rcpt, const char *scope,
 		r->verdict = SUPP_EXEMPT;
 		return;
 	}
-	if ((h = supp_handle_get(s, r->cause, sizeof(r->cause))) == NULL) {
+	if ((h = mk_store_reader_hold(s->reader, r->cause,
+	    sizeof(r->cause))) == NULL) {
 		r->verdict = SUPP_ERROR;
 		return;
 	}
+	st = mk_store_hold_store(h);
 	/* Lookups normalize the way the store's entries were written. */
-	opts = mk_store_addr_opts(h->st);
+	opts = mk_store_addr_opts(st);
 	if (!same_opts(opts, &defaults) &&
 	    mk_addr_parse(rcpt, strlen(rcpt), opts, &a) == 0)
 		strcpy(r->rcpt, a.norm);
-	rc = mk_supp_lookup(h->st, r->rcpt, scope, now, &r->hit);
+	rc = mk_supp_lookup(st, r->rcpt, scope, now, &r->hit);
 	if (rc == 0) {
 		r->verdict = SUPP_REJECT;
 		format_reply(s, r);
@@ -92,7 +95,7 @@ supp_decide(struct supp_state *s, const char *rcpt, const char *scope,
 	} else {
 		r->verdict = SUPP_ERROR;
 		snprintf(r->cause, sizeof(r->cause), "store %s: %s (%s)", s->dir,
-		    mk_store_strerror(rc), mk_store_errdetail(h->st));
+		    mk_store_strerror(rc), mk_store_errdetail(st));
 	}
-	supp_handle_put(s, h);
+	mk_store_reader_drop(s->reader, h);
 }

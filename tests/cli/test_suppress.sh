@@ -37,6 +37,12 @@ for v in add remove list export purge check import; do
 done
 run store info --help; tap_is "store info --help: exit 0" "$rc" 0
 run config check --help; tap_is "config check --help: exit 0" "$rc" 0
+# A store that is not there is a store error, not "not suppressed".
+run --store "$T/nostore" suppress check a@b.example
+tap_like "check without a store: exit 3, not a negative answer" "$rc:$err" \
+    "^3:milterkit: cannot open store: $T/nostore: .*no store"
+run --store "$T/nostore" store info
+tap_like "store info without a store: exit 3" "$rc" "^3$"
 run suppress add a@b.example --frobnicate
 tap_like "unknown option: exit 2 naming it" "$rc:$err" "^2:.*--frobnicate"
 run suppress frob; tap_is "unknown suppress verb: exit 2" "$rc" 2
