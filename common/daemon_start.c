@@ -8,9 +8,11 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "mk_daemon.h"
@@ -42,6 +44,29 @@ mk_daemon_detach(int *ready_fd, int keep_stderr)
 	}
 	*ready_fd = p[1];
 	return 0;
+}
+
+void
+mk_daemon_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		mk_warn("cannot read the open files limit: %s", strerror(errno));
+		return;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t was = rl.rlim_cur;
+
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+			mk_warn("cannot raise the open files limit from %llu: %s",
+			    (unsigned long long)was, strerror(errno));
+			getrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
+	mk_info("open files limit: %llu (about as many MTA connections)",
+	    (unsigned long long)rl.rlim_cur);
 }
 
 int

@@ -210,6 +210,7 @@ mk_milter_main(const struct mk_milter_desc *desc, int argc, char **argv)
 	if (mk_daemon_log_start(o.foreground, conf->log.target, err,
 	    sizeof(err)) < 0)
 		mk_fatal("%s", err);
+	mk_daemon_raise_nofile();
 	open_socket(o.socket != NULL ? o.socket : d->socket, d,
 	    o.user != NULL ? o.user : d->user, &ms);
 	if (!o.foreground && mk_daemon_detach(&ready_fd,

@@ -30,6 +30,7 @@
  *			char *err, size_t errlen);
  *	void	mk_daemon_log_reload(int foreground, const char *target);
  *	void	mk_daemon_log_reopen(void);
+ *	void	mk_daemon_raise_nofile(void);
  *	int	mk_daemon_ready(int ready_fd);
  *	const char *mk_sock_group(const char *socket_group, const char *group,
  *			const char *user, char *buf, size_t len);
@@ -135,6 +136,8 @@ void mk_sig_block_all(sigset_t *old);
  * configuration (a file is opened afresh: SIGHUP reopens it too);
  * mk_daemon_log_reopen() reopens the file (SIGUSR1, after logrotate).
  * Both log their failure and keep the log where it was.
+ * mk_daemon_raise_nofile() raises the soft limit of open files to the hard
+ * one (one descriptor per MTA connection) and logs the limit in force.
  * mk_sock_group() gives the group a unix socket gets: socket_group, else
  * the daemon's group, else the primary group of the user it runs as (in
  * buf), else NULL.
@@ -165,6 +168,7 @@ int mk_daemon_log_start(int foreground, const char *target, char *err,
     size_t errlen);
 void mk_daemon_log_reload(int foreground, const char *target);
 void mk_daemon_log_reopen(void);
+void mk_daemon_raise_nofile(void);
 int mk_daemon_ready(int ready_fd);
 const char *mk_sock_group(const char *socket_group, const char *group,
     const char *user, char *buf, size_t len);

@@ -66,20 +66,6 @@ load(const struct mk_daemon_opts *o, struct mk_conf **conf, struct mk_rl_rules *
 	return 0;
 }
 
-/* One descriptor per client: take all the process may have. */
-static void
-raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			mk_warn("cannot raise the open files limit: %s",
-			    strerror(errno));
-	}
-}
-
 static void
 reload(struct pd_server *s, const struct mk_daemon_opts *o)
 {
@@ -179,10 +165,10 @@ main(int argc, char **argv)
 	mk_log_set_level((enum mk_log_level)conf->log.level);
 	d = &conf->policyd;
 	user = o.user ? o.user : d->user;
-	raise_nofile();
 	if (mk_daemon_log_start(o.foreground, conf->log.target, err,
 	    sizeof(err)) < 0)
 		mk_fatal("%s", err);
+	mk_daemon_raise_nofile();
 	fd = open_socket(o.socket ? o.socket : d->socket, d, user, &ss, &sst);
 	if (!o.foreground && mk_daemon_detach(&ready_fd,
 	    strcmp(conf->log.target, "stderr") == 0) < 0)

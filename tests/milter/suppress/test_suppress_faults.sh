@@ -14,7 +14,11 @@
 # then, without load, the store is replaced by a truncated copy, by
 # garbage and by an empty file: each RCPT gets the on_error tempfail with
 # one log line naming the cause, the milter keeps running (no SIGBUS), and
-# `milterkit suppress check` exits 3 saying what is wrong.
+# `milterkit suppress check` exits 3 saying what is wrong. Last, started
+# under a soft limit of 1,024 open files, the milter holds 1,500 MTA
+# connections at once (it raises the limit and logs it), and a peer that
+# sends without reading is stopped being read instead of growing the
+# milter's memory.
 # Bounded by a watchdog; every process started is stopped by pid.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$top_srcdir/tests/lib/tap.sh"
@@ -25,7 +29,7 @@ LOAD="$top_builddir/bench/milterload/milterload"
 PY=/usr/bin/python3
 HERE="$top_srcdir/tests/milter/suppress"
 for b in "$MILTER" "$MK" "$LOAD"; do [ -x "$b" ] || tap_bail "$b not built"; done
-tap_plan 12
+tap_plan 16
 tap_watchdog 120
 dog=$tap_watchdog_pid
 
@@ -120,3 +124,28 @@ for kind in truncated garbage empty; do
 	mv "$T/st/suppress/data.mdb.new" "$T/st/suppress/data.mdb"
 	sleep 1.1
 done
+
+# ---- 4. 1,500 connections under a soft limit of 1,024 open files -------------
+kill -TERM "$pid"; wait "$pid" 2>/dev/null
+( ulimit -Sn 1024; exec "$MILTER" -f -c "$T/c" ) 2>"$T/log2" &
+pid=$!
+for i in $(seq 1 100); do [ -S "$T/s.sock" ] && grep -q started "$T/log2" && break; sleep 0.1; done
+tap_like "started under a soft limit of 1024: the limit raised and logged" \
+    "$(grep 'open files limit' "$T/log2")" "open files limit: ([2-9][0-9]{3}|[0-9]{5,}) "
+out=$(timeout 90 "$PY" "$top_srcdir/tests/milter/hold_conns.py" "unix:$T/s.sock" 1500 2>&1)
+tap_is "1,500 connections held at once, every one answered" "$out" \
+    "negotiated 1500 of 1500
+answered 1500 of 1500"
+
+# ---- 5. a peer that sends without reading ------------------------------------
+echo 5 >"/proc/$pid/clear_refs" 2>/dev/null	# the peak RSS starts again here
+rss0=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+out=$(timeout 30 "$PY" "$top_srcdir/tests/milter/flood_peer.py" "unix:$T/s.sock" 8 2>&1)
+tap_like "a peer that never reads is stopped being read" "$out" "blocked yes"
+hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+if [ -n "$hwm" ] && [ -n "$rss0" ] && [ $((hwm - rss0)) -lt 65536 ]; then
+	tap_ok "the milter's memory grew by less than 64 MB meanwhile"
+else
+	tap_fail "the milter's memory grew by less than 64 MB meanwhile" \
+	    "RSS before ${rss0:-?} kB, peak after ${hwm:-?} kB"
+fi
