@@ -6,6 +6,8 @@
  *
  *	int	mk_store_open(const char *dir, int flags,
  *			const struct mk_store_opts *opts, struct mk_store **out);
+ *	int	mk_store_publish(struct mk_store *st);
+ *	void	mk_store_discard(struct mk_store *st);
  *	void	mk_store_close(struct mk_store *st);
  *	const char *mk_store_strerror(int code);
  *	const char *mk_store_errdetail(const struct mk_store *st);
@@ -53,7 +55,16 @@
  *
  *	mk_store_open() flags: MK_STORE_RDONLY opens for lookups only (a
  *	missing store is MK_STORE_ENOENT, never created); MK_STORE_CREATE
- *	creates the directory and environment when missing. Every environment
+ *	creates the directory and environment when missing; with
+ *	MK_STORE_STAGED as well, a store that does not exist yet is built
+ *	beside its place (DIR/suppress.new; what a killed run left there is
+ *	removed first), so that readers see nothing of it until
+ *	mk_store_publish() renames it into place, whole: an import into a new
+ *	store never shows an empty or half-filled one to a milter.
+ *	mk_store_publish() is 0 for a store that was not staged, and
+ *	MK_STORE_EBUSY when a store appeared in the meantime (nothing is
+ *	replaced); mk_store_discard() closes the handle and removes a staged
+ *	store that was not published. Every environment
  *	records a schema version and the address normalization it was built
  *	with; a newer schema is MK_STORE_EVERSION, a different normalization
  *	than opts asks is MK_STORE_EOPTS (the keys would not match). opts may
@@ -140,7 +151,8 @@ enum {
 
 enum {
 	MK_STORE_RDONLY = 0x1,
-	MK_STORE_CREATE = 0x2
+	MK_STORE_CREATE = 0x2,
+	MK_STORE_STAGED = 0x4		/* with CREATE: build beside, publish */
 };
 
 enum {
@@ -206,6 +218,8 @@ typedef int (*mk_supp_list_fn)(const struct mk_supp_entry *e, void *arg);
 
 int mk_store_open(const char *dir, int flags, const struct mk_store_opts *opts,
     struct mk_store **out);
+int mk_store_publish(struct mk_store *st);
+void mk_store_discard(struct mk_store *st);
 void mk_store_close(struct mk_store *st);
 const char *mk_store_strerror(int code);
 const char *mk_store_errdetail(const struct mk_store *st);

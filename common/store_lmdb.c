@@ -36,6 +36,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,6 +329,25 @@ mk_store__read_end(struct mk_store *st, MDB_txn *txn)
 	pthread_rwlock_unlock(&st->maplock);
 }
 
+/* store_rmtree - remove PATH and what is in it (a staged store's
+ * directory holds two files); 0 when gone, -1 with errno */
+static int
+store_rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb, (void)flag, (void)ftw;
+	return remove(p);
+}
+
+static int
+store_rmtree(const char *path)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) != 0)
+		return errno == ENOENT ? 0 : -1;
+	return nftw(path, store_rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 /* store_mkdir - mkdir -p PATH with mode 0750 */
 static int
 store_mkdir(const char *path)
@@ -607,10 +628,21 @@ mk_store_open(const char *dir, int flags, const struct mk_store_opts *opts,
 	    (opts != NULL && opts->map_size < 0))
 		return mk_store__err(MK_STORE_EINVAL, "mk_store_open: bad arguments");
 	st = mk_calloc(1, sizeof(*st));
-	n = snprintf(st->path, sizeof(st->path), "%s/%s", dir, STORE_SUBDIR);
-	if (n < 0 || (size_t)n >= sizeof(st->path)) {
+	n = snprintf(st->final, sizeof(st->final), "%s/%s", dir, STORE_SUBDIR);
+	if (n < 0 || (size_t)n + 4 >= sizeof(st->path)) {
 		free(st);
 		return mk_store__err(MK_STORE_EINVAL, "%.80s...: path too long", dir);
+	}
+	memcpy(st->path, st->final, (size_t)n + 1);
+	if ((flags & MK_STORE_STAGED) && (flags & MK_STORE_CREATE) &&
+	    store_exists(st->final) == MK_STORE_ENOENT) {
+		memcpy(st->path + n, ".new", 5);	/* n + 4 < size: above */
+		st->staged = 1;
+		if (store_rmtree(st->path) != 0) {
+			free(st);
+			return mk_store__err(MK_STORE_EIO, "%s: cannot remove what"
+			    " an earlier run left: %s", st->final, strerror(errno));
+		}
 	}
 	st->rdonly = (flags & MK_STORE_RDONLY) != 0;
 	pthread_rwlock_init(&st->maplock, NULL);
@@ -633,6 +665,54 @@ mk_store_open(const char *dir, int flags, const struct mk_store_opts *opts,
 	}
 	*out = st;
 	return 0;
+}
+
+/* store_put_in_place - rename the staged store to its place, never over a
+ * store that appeared meanwhile; an empty directory there (made by hand)
+ * is no store and makes way. 0, or -1 with errno (EEXIST: occupied) */
+static int
+store_put_in_place(const char *from, const char *to)
+{
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	if (rmdir(to) != 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+}
+
+int
+mk_store_publish(struct mk_store *st)
+{
+	if (st == NULL || !st->staged)
+		return 0;
+	if (store_put_in_place(st->path, st->final) != 0)
+		return mk_store__err(errno == EEXIST ? MK_STORE_EBUSY :
+		    MK_STORE_EIO, "%s: cannot put the new store in place: %s%s",
+		    st->final, strerror(errno), errno == EEXIST ? " (something"
+		    " is there already, another command's store or files that"
+		    " are not a store)" : "");
+	st->staged = 0;
+	snprintf(st->path, sizeof(st->path), "%s", st->final);
+	return 0;
+}
+
+void
+mk_store_discard(struct mk_store *st)
+{
+	char path[sizeof(st->path)];
+	int staged;
+
+	if (st == NULL)
+		return;
+	staged = st->staged;
+	memcpy(path, st->path, sizeof(path));
+	mk_store_close(st);
+	if (staged)
+		(void)store_rmtree(path);
 }
 
 void

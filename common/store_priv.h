@@ -66,7 +66,9 @@ struct mk_store {
 	MDB_dbi meta;
 	MDB_dbi supp;
 	int rdonly;
-	char path[4096];		/* DIR/suppress */
+	int staged;			/* at DIR/suppress.new, not published */
+	char path[4096];		/* DIR/suppress (or .new) */
+	char final[4096];		/* DIR/suppress */
 	struct mk_addr_opts addr;	/* recorded normalization */
 	int schema_version;
 	pthread_rwlock_t maplock;	/* shared: in a txn; exclusive: remap */

@@ -278,12 +278,12 @@ cmd_import(struct tool *t, const struct cli_supp_opts *o)
 			    "written\n");
 	} else if ((rc = mk_supp_import_commit(imp, &added, &replaced)) < 0) {
 		rc = tool_store_fail(t, st, rc, "import failed, nothing written");
-	} else {
-		printf("imported %zu (added %zu, replaced %zu, skipped %zu)\n",
-		    s.lines, added, replaced, s.skipped);
 	}
 	if (r.fd != 0)
 		close(r.fd);
-	mk_store_close(st);
+	/* A new store is published whole, or not at all. */
+	if (st != NULL && (rc = tool_store_finish(t, st, rc)) == 0)
+		printf("imported %zu (added %zu, replaced %zu, skipped %zu)\n",
+		    s.lines, added, replaced, s.skipped);
 	return rc;
 }

@@ -154,9 +154,9 @@ store_init(struct tool *t, int argc, char **argv)
 		store_usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if ((rc = tool_open_store(t, TOOL_CREATE, &st)) != 0)
+	if ((rc = tool_open_store(t, TOOL_CREATE, &st)) != 0 ||
+	    (rc = tool_store_finish(t, st, 0)) != 0)
 		return rc;
-	mk_store_close(st);
 	printf("%s: %s\n", t->store_dir, t->created ? "store created" :
 	    "store exists, left as it is");
 	return CLI_EXIT_OK;

@@ -92,16 +92,16 @@ supp_add(struct tool *t, const struct cli_supp_opts *o)
 	if (tool_norm_target(mk_store_addr_opts(st), o->arg, e.target,
 	    sizeof(e.target), err, sizeof(err)) < 0) {
 		fprintf(stderr, "milterkit: %s\n", err);
-		mk_store_close(st);
-		return CLI_EXIT_USAGE;
+		return tool_store_finish(t, st, CLI_EXIT_USAGE);
 	}
 	if ((rc = mk_supp_add(st, &e)) < 0)
-		rc = tool_store_fail(t, st, rc, "cannot add entry");
-	else
-		printf("added %s%s%s reason=%s\n", e.target, e.scope[0] ? " scope="
-		    : "", e.scope, cli_reason_name(e.reason));
-	mk_store_close(st);
-	return rc;
+		return tool_store_finish(t, st, tool_store_fail(t, st, rc,
+		    "cannot add entry"));
+	if ((rc = tool_store_finish(t, st, 0)) != 0)
+		return rc;
+	printf("added %s%s%s reason=%s\n", e.target, e.scope[0] ? " scope="
+	    : "", e.scope, cli_reason_name(e.reason));
+	return 0;
 }
 
 static int

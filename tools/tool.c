@@ -105,8 +105,8 @@ tool_open_store(struct tool *t, int mode, struct mk_store **st)
 		mk_store_close(probe);
 		return rc;
 	}
-	rc = mk_store_open(t->store_dir, mode == TOOL_CREATE ? MK_STORE_CREATE
-	    : 0, &so, st);
+	rc = mk_store_open(t->store_dir, mode == TOOL_CREATE ? MK_STORE_CREATE |
+	    MK_STORE_STAGED : 0, &so, st);
 	if (rc < 0) {
 		rc = tool_store_fail(t, *st, rc, "cannot open store");
 		mk_store_close(*st);
@@ -115,6 +115,24 @@ tool_open_store(struct tool *t, int mode, struct mk_store **st)
 	}
 	if (t->created)
 		warn_root_store(t);
+	return 0;
+}
+
+int
+tool_store_finish(const struct tool *t, struct mk_store *st, int rc)
+{
+	int pr;
+
+	if (rc != 0) {
+		mk_store_discard(st);
+		return rc;
+	}
+	if ((pr = mk_store_publish(st)) < 0) {
+		rc = tool_store_fail(t, st, pr, "cannot publish the new store");
+		mk_store_discard(st);
+		return rc;
+	}
+	mk_store_close(st);
 	return 0;
 }
 

@@ -14,6 +14,8 @@
  *	int	cmd_suppress(struct tool *t, int argc, char **argv);
  *	int	cmd_import(struct tool *t, const struct cli_supp_opts *o);
  *	int	tool_as_owner(struct tool *t);
+ *	int	tool_store_finish(const struct tool *t, struct mk_store *st,
+ *			int rc);
  *	int	cmd_store(struct tool *t, int argc, char **argv);
  *	int	cmd_config(struct tool *t, int argc, char **argv);
  * DESCRIPTION
@@ -32,6 +34,12 @@
  *	as another user, it is reported with a warning naming that user and
  *	the chown that fixes it. tool_store_fail() prints a store error with
  *	its detail and returns CLI_EXIT_STORE.
+ *
+ *	A store TOOL_CREATE creates is built beside its place and published
+ *	whole: the writer ends with tool_store_finish(t, st, rc), which with
+ *	rc 0 puts a new store in place and closes the handle (0, or an exit
+ *	code after printing why), and with another rc discards a new store
+ *	that was not published and returns rc.
  *
  *	tool_as_owner() runs before anything under the store directory is
  *	opened (tool_open_store() and the rate-limit verbs call it): as
@@ -75,6 +83,7 @@ int tool_norm_scope(const char *in, char *out, size_t outlen, char *err,
 int cmd_suppress(struct tool *t, int argc, char **argv);
 int cmd_import(struct tool *t, const struct cli_supp_opts *o);
 int tool_as_owner(struct tool *t);
+int tool_store_finish(const struct tool *t, struct mk_store *st, int rc);
 int cmd_store(struct tool *t, int argc, char **argv);
 int cmd_config(struct tool *t, int argc, char **argv);
 int cmd_ratelimit(struct tool *t, int argc, char **argv);

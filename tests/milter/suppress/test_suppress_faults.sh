@@ -11,6 +11,9 @@
 #      took the first one's reader slots away: MDB_BAD_RSLOT, 451);
 #   2. its store is replaced by one built beside it and renamed into
 #      place: no tempfail, and every RCPT a suppressed one is refused;
+#   3. the store is gone and a new one is imported from input that comes
+#      slowly: no suppressed recipient is accepted meanwhile (the new
+#      store is built beside and put in place whole);
 # then, without load, the store is replaced by a truncated copy, by
 # garbage and by an empty file: each RCPT gets the on_error tempfail with
 # one log line naming the cause, the milter keeps running (no SIGBUS), and
@@ -29,7 +32,7 @@ LOAD="$top_builddir/bench/milterload/milterload"
 PY=/usr/bin/python3
 HERE="$top_srcdir/tests/milter/suppress"
 for b in "$MILTER" "$MK" "$LOAD"; do [ -x "$b" ] || tap_bail "$b not built"; done
-tap_plan 16
+tap_plan 18
 tap_watchdog 120
 dog=$tap_watchdog_pid
 
@@ -89,7 +92,29 @@ tap_is "a store replaced under load: no RCPT tempfailed" "$(field "$sum" rcpt_te
 tap_is "and as many refused as passed (every suppressed one refused)" \
     "$(field "$sum" rcpt_reject)" "$(field "$sum" rcpt_continue)"
 
-# ---- 3. a damaged store: on_error, one log line, no crash --------------------
+# ---- 2b. a new store imported under load, its input arriving slowly ----------
+# With only suppressed recipients, a "continue" is a wrong accept: the new
+# store must not be seen before the whole import is committed.
+for i in $(seq 1 200); do echo "u$i@blocked.example"; done >"$T/rcpts_blocked"
+mv "$T/st" "$T/gone"
+load_blocked() {
+	"$LOAD" -s "unix:$T/s.sock" -c 2 -d "$1" -r 2 -R "$T/rcpts_blocked" -t 20 2>&1 |
+		sed -n 's/^summary //p'
+}
+load_blocked 6 >"$T/sum3" &
+lp=$!
+{ head -n 100 "$T/list.csv"; sleep 3; tail -n +101 "$T/list.csv"; } |
+	"$MK" --store "$T/st" suppress import - >"$T/import.out" 2>&1
+wait "$lp"
+rm -rf "$T/gone"
+sum=$(cat "$T/sum3")
+tap_like "a new store imported under load: imported whole" "$(cat "$T/import.out")" \
+    "^imported 200 "
+tap_is "no suppressed recipient accepted while it was built (tempfail, then reject)" \
+    "$(field "$sum" rcpt_continue)/$(test "$(field "$sum" rcpt_reject)" -gt 0 && echo rejected)" \
+    "0/rejected"
+
+
 probe() {
 	timeout 20 "$PY" "$HERE/su_probe.py" "unix:$T/s.sock" 192.0.2.1 \
 	    '<s@example.org>' '<u1@blocked.example>' 2>&1 |
