@@ -336,3 +336,38 @@ mk_log_set_sink(mk_log_sink_fn fn, void *arg)
 	sink_fn = fn;
 	sink_arg = arg;
 }
+
+void
+mk_log_limited(struct mk_log_limit *l, enum mk_log_level level,
+    const char *fmt, ...)
+{
+	struct timespec ts;
+	char line[MK_LOG_LINE_MAX];
+	unsigned long held;
+	long long window = l->window > 0 ? l->window : 60;
+	va_list ap;
+	size_t n;
+
+	if (level > cur_level)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	pthread_mutex_lock(&l->lock);
+	if (l->logged && ts.tv_sec - l->last < window) {
+		l->held++;
+		pthread_mutex_unlock(&l->lock);
+		return;
+	}
+	held = l->held;
+	l->held = 0;
+	l->logged = 1;
+	l->last = ts.tv_sec;
+	pthread_mutex_unlock(&l->lock);
+	va_start(ap, fmt);
+	format_line(line, sizeof(line), NULL, fmt, ap);
+	va_end(ap);
+	n = strlen(line);
+	if (held > 0 && n + 48 < sizeof(line))
+		snprintf(line + n, sizeof(line) - n, "; %lu more like it since",
+		    held);
+	emit(level, line);
+}

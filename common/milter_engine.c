@@ -55,6 +55,9 @@ struct loop {
 	struct econn *conns;
 };
 
+/* Peers that leave before their answer (read or write errors). */
+static struct mk_log_limit gone_early = MK_LOG_LIMIT_INIT;
+
 static int listen_fd = -1, stop_fd = -1, is_tcp;
 static const struct mk_mconn_ops *the_ops;
 static unsigned conn_timeout;
@@ -121,8 +124,11 @@ conn_write(struct econn *c)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (n <= 0) {
-			mk_warn("milter connection %lu: write: %s; connection"
-			    " closed", mk_mconn_id(c->mc), strerror(errno));
+			/* An MTA that left before its answer: common under
+			 * load, so counted rather than logged every time. */
+			mk_log_limited(&gone_early, MK_LOG_WARN, "milter"
+			    " connection %lu: write: %s; connection closed",
+			    mk_mconn_id(c->mc), strerror(errno));
 			return -1;
 		}
 		mk_mconn_sent(c->mc, (size_t)n);
@@ -197,8 +203,9 @@ conn_event(struct loop *l, struct econn *c, unsigned events)
 		return conn_run(l, c, 0);
 	if (n <= 0) {
 		if (n < 0)
-			mk_warn("milter connection %lu: read: %s",
-			    mk_mconn_id(c->mc), strerror(errno));
+			mk_log_limited(&gone_early, MK_LOG_WARN, "milter"
+			    " connection %lu: read: %s", mk_mconn_id(c->mc),
+			    strerror(errno));
 		return -1;		/* the MTA went away */
 	}
 	c->last = now_ms();

@@ -20,6 +20,8 @@
  *	char	*mk_printable(char *dst, size_t dstlen, const char *src,
  *			size_t srclen);
  *	void	mk_log_set_sink(mk_log_sink_fn fn, void *arg);
+ *	void	mk_log_limited(struct mk_log_limit *l, enum mk_log_level level,
+ *			const char *fmt, ...);
  * DESCRIPTION
  *	mk_log_open() names the program (the ident of every line) and logs
  *	to stderr or to syslog, facility mail.
@@ -45,10 +47,19 @@
  *	(size_t)-1 for a NUL-terminated string. Returns dst.
  *
  *	mk_log_set_sink() diverts all lines to fn (unit tests); NULL restores.
+ *
+ *	mk_log_limited() logs events that can come by the thousand (peers
+ *	that leave early, a store that keeps failing) without flooding: the
+ *	first line of a kind (one struct mk_log_limit per kind, statically
+ *	initialized with MK_LOG_LIMIT_INIT) is logged; later ones are only
+ *	counted until l->window seconds (0: 60) have passed since the last
+ *	line logged, when the next one is logged with "; N more like it
+ *	since" appended. Thread-safe; the monotonic clock.
  */
 #ifndef MK_LOG_H
 #define MK_LOG_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 enum mk_log_level {
@@ -65,6 +76,16 @@ enum mk_log_level {
 #define MK_LOG_CLIENT_MAX 256
 
 typedef void (*mk_log_sink_fn)(enum mk_log_level, const char *line, void *arg);
+
+struct mk_log_limit {
+	pthread_mutex_t lock;
+	int window;			/* seconds; 0 = 60 */
+	int logged;			/* a line of this kind was logged */
+	long long last;			/* monotonic second of that line */
+	unsigned long held;		/* events counted since */
+};
+
+#define MK_LOG_LIMIT_INIT { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0 }
 
 #define MK_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
@@ -83,6 +104,8 @@ void mk_fatal(const char *fmt, ...) MK_PRINTF(1, 2) __attribute__((noreturn));
 void mk_panic(const char *fmt, ...) MK_PRINTF(1, 2) __attribute__((noreturn));
 char *mk_printable(char *dst, size_t dstlen, const char *src, size_t srclen);
 void mk_log_set_sink(mk_log_sink_fn fn, void *arg);
+void mk_log_limited(struct mk_log_limit *l, enum mk_log_level level,
+    const char *fmt, ...) MK_PRINTF(3, 4);
 
 #define mk_error(...) mk_log(MK_LOG_ERROR, __VA_ARGS__)
 #define mk_warn(...) mk_log(MK_LOG_WARN, __VA_ARGS__)

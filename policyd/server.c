@@ -39,6 +39,10 @@ static const char *const on_error_reply[] = {
 	"DUNNO", "DEFER 4.3.0 temporary local problem"
 };
 
+/* Errors that repeat for every request while the store is in trouble. */
+static struct mk_log_limit request_failed = MK_LOG_LIMIT_INIT;
+static struct mk_log_limit commit_failed = MK_LOG_LIMIT_INIT;
+
 static int64_t
 mono_ms(void)
 {
@@ -190,10 +194,14 @@ pd_server_request(struct pd_server *s, struct pd_conn *c,
 		return;
 	}
 	if (mk_rl_check(s->engine, &rq->rl, &c->txn, real_ns(), &v) < 0) {
-		char cause[sizeof(v.reply)];
+		char cause[sizeof(v.reply)], qid[64];
+		const char *q = rq->rl.queue_id;
 
-		mk_log_event(MK_LOG_ERROR, rq->rl.queue_id,
-		    "error client=%s: %s (on_error=%s)", c->peer,
+		/* A failing store fails every request: one line a minute. */
+		mk_printable(qid, sizeof(qid), q != NULL && *q ? q : "NOQUEUE",
+		    (size_t)-1);
+		mk_log_limited(&request_failed, MK_LOG_ERROR, "%s: error"
+		    " client=%s: %s (on_error=%s)", qid, c->peer,
 		    show(cause, sizeof(cause), v.reply), on_error_name(s));
 		pd_conn_queue(s, c, on_error_reply[onerr]);
 		return;
@@ -209,8 +217,9 @@ round_end(struct pd_server *s)
 	char err[512];
 
 	if (s->engine != NULL && mk_rl_batch_end(s->engine, err, sizeof(err)) < 0)
-		mk_error("cannot commit rate-limit counters: %s (on_error=%s)",
-		    err, on_error_name(s));
+		mk_log_limited(&commit_failed, MK_LOG_ERROR, "cannot commit"
+		    " rate-limit counters: %s (on_error=%s)", err,
+		    on_error_name(s));
 	while (s->touched != NULL) {
 		struct pd_conn *c = s->touched;
 

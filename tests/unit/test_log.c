@@ -111,6 +111,33 @@ test_overlong_line_is_marked(void **state)
 	assert_string_equal(last + strlen(last) - 3, "...");
 }
 
+/* A thousand events of a kind: one line; after the window, one more line
+ * with the count of those not logged. */
+static void
+test_limited(void **state)
+{
+	static struct mk_log_limit l = MK_LOG_LIMIT_INIT;
+
+	(void)state;
+	l.window = 1;
+	for (int i = 0; i < 1000; i++)
+		mk_log_limited(&l, MK_LOG_WARN, "peer %d left", i);
+	assert_int_equal(lines, 1);
+	assert_string_equal(last, "peer 0 left");
+	usleep(1100 * 1000);
+	mk_log_limited(&l, MK_LOG_WARN, "peer %d left", 1000);
+	assert_int_equal(lines, 2);
+	assert_string_equal(last, "peer 1000 left; 999 more like it since");
+	mk_log_limited(&l, MK_LOG_WARN, "peer %d left", 1001);
+	assert_int_equal(lines, 2);
+	/* Below the level: nothing, not even counted as logged. */
+	mk_log_set_level(MK_LOG_ERROR);
+	usleep(1100 * 1000);
+	mk_log_limited(&l, MK_LOG_WARN, "hidden");
+	assert_int_equal(lines, 2);
+	mk_log_set_level(MK_LOG_INFO);
+}
+
 static void
 test_target_check(void **state)
 {
@@ -213,6 +240,7 @@ main(void)
 		cmocka_unit_test_setup(test_printable_replaces_controls_and_truncates, setup),
 		cmocka_unit_test_setup(test_level_names_parse, setup),
 		cmocka_unit_test_setup(test_overlong_line_is_marked, setup),
+		cmocka_unit_test_setup(test_limited, setup),
 		cmocka_unit_test(test_target_check),
 		cmocka_unit_test(test_file_target),
 	};

@@ -21,7 +21,8 @@
 # under a soft limit of 1,024 open files, the milter holds 1,500 MTA
 # connections at once (it raises the limit and logs it), and a peer that
 # sends without reading is stopped being read instead of growing the
-# milter's memory.
+# milter's memory; 500 MTAs that leave before their answer are counted,
+# not logged one line each.
 # Bounded by a watchdog; every process started is stopped by pid.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$top_srcdir/tests/lib/tap.sh"
@@ -32,7 +33,7 @@ LOAD="$top_builddir/bench/milterload/milterload"
 PY=/usr/bin/python3
 HERE="$top_srcdir/tests/milter/suppress"
 for b in "$MILTER" "$MK" "$LOAD"; do [ -x "$b" ] || tap_bail "$b not built"; done
-tap_plan 18
+tap_plan 19
 tap_watchdog 120
 dog=$tap_watchdog_pid
 
@@ -174,3 +175,11 @@ else
 	tap_fail "the milter's memory grew by less than 64 MB meanwhile" \
 	    "RSS before ${rss0:-?} kB, peak after ${hwm:-?} kB"
 fi
+
+# ---- 6. MTAs that leave before their answer: not a line each -----------------
+before=$(grep -cE 'milter connection [0-9]+: (read|write):' "$T/log2")
+out=$(timeout 60 "$PY" "$top_srcdir/tests/milter/early_leavers.py" "unix:$T/s.sock" 500 2>&1)
+sleep 0.5
+after=$(grep -cE 'milter connection [0-9]+: (read|write):' "$T/log2")
+tap_like "500 MTAs leave before their answer: at most one line a minute" \
+    "$out/$((after - before))" '^left 500/[01]$'
