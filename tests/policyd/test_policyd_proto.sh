@@ -263,4 +263,24 @@ for oe in dunno defer; do
 	tap_is "on_error = $oe daemon stops with exit 0" "$stop_rc" 0
 done
 
+# ---- a full rate-limit map: every commit fails, the log stays short -----------
+mkdir -p "$dir/fullstore" && chown nobody "$dir/fullstore"
+write_conf "$dir/full.conf" "unix:$dir/full.sock" "$dir/fullstore" dunno 30 \
+    "[ratelimit big]" "key = sender" "messages = 100/1h"
+sed -i 's/^map_size = .*/map_size = 1M/' "$dir/full.conf"
+"$PD" -f -c "$dir/full.conf" 2> "$dir/full.log" &
+p2=$!
+pids="$pids $p2"
+wait_for log_has "started milterkit-policyd" "$dir/full.log" ||
+    tap_bail "the full-map daemon did not start: $(cat "$dir/full.log")"
+tap_is "40,000 senders through a 1 MB map: every request answered (on_error)" \
+    "$(timeout 120 "$PY" "$CLIENT" "unix:$dir/full.sock" seq 40000 "$EOM" \
+    sender=u%d@example.com instance=f.%d recipient_count=1 | sort | uniq -c |
+    sed 's/^ *//')" "40000 action=DUNNO"
+tap_like "the full map is logged, naming map_size" "$(cat "$dir/full.log")" \
+    "full \\(map_size 1048576\\): raise \\[store\\] map_size"
+tap_like "but not once per request or commit: at most 4 error lines" \
+    "$(grep -c 'error' "$dir/full.log")" '^[1-4]$'
+stop "$p2"
+
 tap_done
