@@ -61,6 +61,14 @@ put_packet(struct mk_mconn *mc, char cmd, const void *a, size_t alen,
 
 /* ---- answers -------------------------------------------------------------------- */
 
+/* Text that may go in an envelope edit: present, no CR or LF. */
+static int
+line_ok(const char *s)
+{
+	return s != NULL && strpbrk(s, "\r\n") == NULL;
+}
+
+
 int
 mk_mconn_setsymlist(struct mk_mconn *mc, int stage, const char *names)
 {
@@ -95,6 +103,38 @@ mk_mconn_setreply(struct mk_mconn *mc, const char *rcode, const char *xcode,
 		return -1;
 	}
 	return 0;
+}
+
+int
+mk_mconn_setmlreply(struct mk_mconn *mc, const char *rcode, const char *xcode,
+    const char *const *lines)
+{
+	size_t used = 0;
+	int n = 0;
+
+	/* The codes are checked as for a one-line reply. */
+	if (lines == NULL || lines[0] == NULL ||
+	    mk_mconn_setreply(mc, rcode, xcode, lines[0]) < 0)
+		return -1;
+	if (xcode == NULL || *xcode == '\0')
+		xcode = rcode[0] == '4' ? "4.0.0" : "5.0.0";
+	mc->reply[0] = '\0';
+	for (n = 0; lines[n] != NULL; n++) {
+		int w;
+
+		if (n == MK_MCONN_MLREPLY_LINES || !line_ok(lines[n]))
+			goto bad;
+		w = snprintf(mc->reply + used, sizeof(mc->reply) - used,
+		    "%s%s%c%s %s", n > 0 ? "\r\n" : "", rcode,
+		    lines[n + 1] != NULL ? '-' : ' ', xcode, lines[n]);
+		if (w < 0 || (size_t)w >= sizeof(mc->reply) - used)
+			goto bad;
+		used += (size_t)w;
+	}
+	return 0;
+bad:
+	mc->reply[0] = '\0';
+	return -1;
 }
 
 void
@@ -183,6 +223,75 @@ mk_mconn_chgheader(struct mk_mconn *mc, const char *name, unsigned idx,
 	    strlen(value) + 1);
 	return 0;
 }
+
+/* ---- envelope edits (end of message only) --------------------------------------- */
+
+static int
+env_ok(const struct mk_mconn *mc, unsigned long action)
+{
+	return mc->in_eom && (mc->actions & action) ? 0 : -1;
+}
+
+int
+mk_mconn_chgfrom(struct mk_mconn *mc, const char *from, const char *args)
+{
+	if (env_ok(mc, SMFIF_CHGFROM) < 0 || !line_ok(from) || *from == '\0' ||
+	    (args != NULL && !line_ok(args)))
+		return -1;
+	put_packet(mc, SMFIR_CHGFROM, from, strlen(from) + 1, args,
+	    args != NULL ? strlen(args) + 1 : 0, NULL, 0);
+	return 0;
+}
+
+int
+mk_mconn_addrcpt(struct mk_mconn *mc, const char *rcpt, const char *args)
+{
+	if (!line_ok(rcpt) || *rcpt == '\0')
+		return -1;
+	if (args == NULL) {
+		if (env_ok(mc, SMFIF_ADDRCPT) < 0)
+			return -1;
+		put_packet(mc, SMFIR_ADDRCPT, rcpt, strlen(rcpt) + 1, NULL, 0,
+		    NULL, 0);
+		return 0;
+	}
+	if (env_ok(mc, SMFIF_ADDRCPT_PAR) < 0 || !line_ok(args))
+		return -1;
+	put_packet(mc, SMFIR_ADDRCPT_PAR, rcpt, strlen(rcpt) + 1, args,
+	    strlen(args) + 1, NULL, 0);
+	return 0;
+}
+
+int
+mk_mconn_delrcpt(struct mk_mconn *mc, const char *rcpt)
+{
+	if (env_ok(mc, SMFIF_DELRCPT) < 0 || !line_ok(rcpt) || *rcpt == '\0')
+		return -1;
+	put_packet(mc, SMFIR_DELRCPT, rcpt, strlen(rcpt) + 1, NULL, 0, NULL, 0);
+	return 0;
+}
+
+int
+mk_mconn_quarantine(struct mk_mconn *mc, const char *reason)
+{
+	if (env_ok(mc, SMFIF_QUARANTINE) < 0 || !line_ok(reason) ||
+	    *reason == '\0')
+		return -1;
+	put_packet(mc, SMFIR_QUARANTINE, reason, strlen(reason) + 1, NULL, 0,
+	    NULL, 0);
+	return 0;
+}
+
+int
+mk_mconn_progress(struct mk_mconn *mc)
+{
+	if (!mc->negotiated)
+		return -1;
+	put_packet(mc, SMFIR_PROGRESS, NULL, 0, NULL, 0, NULL, 0);
+	return 0;
+}
+
+/* ---- the OPTNEG answer ---------------------------------------------------------- */
 
 /* The OPTNEG answer: version, actions, steps, then the macro lists the
  * filter named, each as a stage number and a string. */

@@ -30,6 +30,15 @@
  *			const char *name, const char *value);
  *	int	mk_mconn_chgheader(struct mk_mconn *mc, const char *name,
  *			unsigned idx, const char *value);
+ *	int	mk_mconn_chgfrom(struct mk_mconn *mc, const char *from,
+ *			const char *args);
+ *	int	mk_mconn_addrcpt(struct mk_mconn *mc, const char *rcpt,
+ *			const char *args);
+ *	int	mk_mconn_delrcpt(struct mk_mconn *mc, const char *rcpt);
+ *	int	mk_mconn_quarantine(struct mk_mconn *mc, const char *reason);
+ *	int	mk_mconn_progress(struct mk_mconn *mc);
+ *	int	mk_mconn_setmlreply(struct mk_mconn *mc, const char *rcode,
+ *			const char *xcode, const char *const *lines);
  * DESCRIPTION
  *	The protocol side of one connection, without sockets: bytes go in
  *	(mk_mconn_inspace() then mk_mconn_received(), or mk_mconn_feed()),
@@ -77,6 +86,21 @@
  *	The header edits are only valid during the eom() callback and only
  *	when negotiated (SMFIF_ADDHDRS, SMFIF_CHGHDRS); a NULL value in
  *	mk_mconn_chgheader() deletes the field. They return 0 or -1.
+ *	So are the envelope edits, each only when its action was agreed:
+ *	mk_mconn_chgfrom() (SMFIF_CHGFROM; args: the ESMTP arguments of
+ *	MAIL, or NULL), mk_mconn_addrcpt() (SMFIF_ADDRCPT, or with args
+ *	SMFIF_ADDRCPT_PAR), mk_mconn_delrcpt() (SMFIF_DELRCPT; the address
+ *	as the MTA gave it) and mk_mconn_quarantine() (SMFIF_QUARANTINE; a
+ *	reason is required). Addresses and arguments may not hold CR or LF.
+ *	mk_mconn_progress() tells the MTA to keep waiting (SMFIR_PROGRESS);
+ *	it may be sent while any answer is due, so a filter waiting for
+ *	slow work keeps the MTA's timeout from firing.
+ *	mk_mconn_setmlreply() sets a multi-line reply, like
+ *	mk_mconn_setreply() (same codes, the same use by the next REJECT or
+ *	TEMPFAIL) with one text per line, at most MK_MCONN_MLREPLY_LINES
+ *	lines; it is sent as "550-5.7.1 first" CRLF ... "550 5.7.1 last",
+ *	as Postfix and Sendmail pass it on; 0, or -1 (bad codes, no or too
+ *	many lines, a line with CR or LF, too long in all).
  * DIAGNOSTICS
  *	mk_mconn_received() and mk_mconn_feed() return MK_MCONN_OK,
  *	MK_MCONN_DONE after QUIT (send what is queued, then close; what
@@ -100,6 +124,9 @@
 /* Unsent answers past which decoding pauses (and the engine stops reading
  * the connection) until they drain below. */
 #define MK_MCONN_OUT_HIGH	(256U * 1024)
+
+/* Most lines of a multi-line reply (as libmilter allows). */
+#define MK_MCONN_MLREPLY_LINES	32
 
 /* Longest macro list mk_mconn_setsymlist() takes. */
 #define MK_MCONN_SYMLIST_MAX	1024
@@ -151,6 +178,13 @@ int mk_mconn_addheader(struct mk_mconn *mc, const char *name,
     const char *value);
 int mk_mconn_insheader(struct mk_mconn *mc, unsigned idx, const char *name,
     const char *value);
+int mk_mconn_chgfrom(struct mk_mconn *mc, const char *from, const char *args);
+int mk_mconn_addrcpt(struct mk_mconn *mc, const char *rcpt, const char *args);
+int mk_mconn_delrcpt(struct mk_mconn *mc, const char *rcpt);
+int mk_mconn_quarantine(struct mk_mconn *mc, const char *reason);
+int mk_mconn_progress(struct mk_mconn *mc);
+int mk_mconn_setmlreply(struct mk_mconn *mc, const char *rcode,
+    const char *xcode, const char *const *lines);
 int mk_mconn_chgheader(struct mk_mconn *mc, const char *name, unsigned idx,
     const char *value);
 

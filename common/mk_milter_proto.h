@@ -47,6 +47,7 @@ typedef int sfsistat;
 
 /* Replies and actions, filter to MTA. */
 #define SMFIR_ADDRCPT	'+'
+#define SMFIR_ADDRCPT_PAR '2'		/* with ESMTP arguments */
 #define SMFIR_DELRCPT	'-'
 #define SMFIR_ACCEPT	'a'
 #define SMFIR_REPLBODY	'b'
@@ -71,6 +72,7 @@ typedef int sfsistat;
 #define SMFIF_CHGHDRS	0x10UL
 #define SMFIF_QUARANTINE 0x20UL
 #define SMFIF_CHGFROM	0x40UL
+#define SMFIF_ADDRCPT_PAR 0x80UL
 #define SMFIF_SETSYMLIST 0x100UL	/* the filter names the macros it wants */
 
 /* Stages whose macro lists a filter may name (SMFIF_SETSYMLIST). */
