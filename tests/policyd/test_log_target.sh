@@ -68,7 +68,7 @@ pids="$pids $pid"
 tap_like "the pid file names a running daemon" "$(kill -0 "$pid" 2>&1 && echo alive)" alive
 wait_for has "$LOG" "started milterkit-policyd"
 tap_like "its lines go to the file, syslog-like, from the start (socket) on" \
-    "$(head -1 "$LOG" 2>/dev/null)/$(grep started "$LOG" 2>/dev/null)" \
+    "$(grep 'listening on' "$LOG" 2>/dev/null)/$(grep started "$LOG" 2>/dev/null)" \
     "^[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} milterkit-policyd\\[[0-9]+\\]: info: listening on .*/.*milterkit-policyd\\[$pid\\]: info: started"
 tap_is "nothing on the terminal it was started from" "$(cat "$dir/start.out")" ""
 
