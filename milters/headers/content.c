@@ -46,7 +46,7 @@ in(const char *const *list, const char *name)
 
 /* 8-bit text of field f: 0 (with *nv set when it was encoded) or -1. */
 static int
-eight_bit(struct hdr_ctx *c, const struct hdr_field *f, struct hdr_buf *nv)
+eight_bit(struct hdr_ctx *c, const struct hdr_field *f, struct mk_strbuf *nv)
 {
 	size_t n = strlen(f->value);
 	char name[64];
@@ -57,19 +57,19 @@ eight_bit(struct hdr_ctx *c, const struct hdr_field *f, struct hdr_buf *nv)
 		    "and MAIL FROM has no SMTPUTF8", name);
 		return -1;
 	}
-	if (!hdr_utf8_valid(f->value, n)) {
+	if (!mk_rfc2047_utf8_valid(f->value, n)) {
 		hdr_reject(c, "550", "5.6.0", "Header field %s is not valid "
 		    "UTF-8", name);
 		return -1;
 	}
 	if (in(unstructured, f->name)) {
 		if (f->value[0] != ' ' && f->value[0] != '\t')
-			hdr_buf_ch(nv, ' ');
-		hdr_encode_unstructured(nv, f->value);
+			mk_strbuf_ch(nv, ' ');
+		mk_rfc2047_unstructured(nv, f->value);
 	} else if (in(addresses, f->name)) {
 		if (f->value[0] != ' ' && f->value[0] != '\t')
-			hdr_buf_ch(nv, ' ');
-		if (hdr_encode_addrlist(nv, f->value) != 0) {
+			mk_strbuf_ch(nv, ' ');
+		if (mk_rfc2047_addrlist(nv, f->value) != 0) {
 			hdr_reject(c, "550", "5.6.0", "Header field %s has 8-bit "
 			    "text that needs SMTPUTF8", name);
 			return -1;
@@ -83,14 +83,14 @@ eight_bit(struct hdr_ctx *c, const struct hdr_field *f, struct hdr_buf *nv)
  * will write it. */
 static int
 long_lines(struct hdr_ctx *c, const struct hdr_field *f, const char *v,
-    struct hdr_buf *nv)
+    struct mk_strbuf *nv)
 {
-	struct hdr_buf b = { NULL, 0, 0 };
+	struct mk_strbuf b = { NULL, 0, 0 };
 	char name[64];
 	int rc;
 
 	if (c->r->long_lines == MK_HDR_LONG_ACCEPT ||
-	    hdr_line_max(f->name, v) <= HDR_LINE_MAX)
+	    mk_fold_line_max(f->name, v) <= HDR_LINE_MAX)
 		return 0;
 	hdr_safe_name(name, sizeof(name), f->name);
 	if (c->r->long_lines == MK_HDR_LONG_REJECT) {
@@ -99,12 +99,12 @@ long_lines(struct hdr_ctx *c, const struct hdr_field *f, const char *v,
 		return -1;
 	}
 	if (v[0] != ' ' && v[0] != '\t') {	/* fold what the MTA will write */
-		hdr_buf_ch(&b, ' ');
-		hdr_buf_str(&b, v);
+		mk_strbuf_ch(&b, ' ');
+		mk_strbuf_str(&b, v);
 		v = b.p;
 	}
-	rc = hdr_fold(f->name, v, nv);
-	hdr_buf_free(&b);
+	rc = mk_fold(f->name, v, nv);
+	mk_strbuf_free(&b);
 	if (rc != 0)
 		hdr_reject(c, "550", "5.6.0", "Header field %s has a line over "
 		    "998 octets that cannot be folded", name);
@@ -118,35 +118,35 @@ hdr_rule_content(struct hdr_ctx *c)
 
 	for (size_t i = 0; i < m->n && !c->out->reject; i++) {
 		const struct hdr_field *f = &m->h[i];
-		struct hdr_buf enc = { NULL, 0, 0 }, fold = { NULL, 0, 0 };
+		struct mk_strbuf enc = { NULL, 0, 0 }, fold = { NULL, 0, 0 };
 		const char *why = NULL;
 
 		if (c->gone[i])
 			continue;
 		if (!m->smtputf8 && c->r->eight_bit != MK_HDR_8BIT_ACCEPT &&
-		    hdr_has_8bit(f->value, strlen(f->value))) {
+		    mk_rfc2047_has_8bit(f->value, strlen(f->value))) {
 			if (eight_bit(c, f, &enc) != 0) {
-				hdr_buf_free(&enc);
+				mk_strbuf_free(&enc);
 				break;
 			}
 			if (enc.p != NULL)
 				why = "8-bit text encoded (RFC 2047)";
 		}
 		if (long_lines(c, f, enc.p ? enc.p : f->value, &fold) != 0) {
-			hdr_buf_free(&enc);
-			hdr_buf_free(&fold);
+			mk_strbuf_free(&enc);
+			mk_strbuf_free(&fold);
 			break;
 		}
 		if (fold.p != NULL) {
 			why = why ? "8-bit text encoded, long line folded" :
 			    "line over 998 octets folded";
-			hdr_buf_free(&enc);
-			hdr_edit(c, HDR_CHANGE, i, f->name, hdr_buf_take(&fold),
+			mk_strbuf_free(&enc);
+			hdr_edit(c, HDR_CHANGE, i, f->name, mk_strbuf_take(&fold),
 			    why);
 		} else if (enc.p != NULL) {
-			hdr_lf(&fold, enc.p);
-			hdr_buf_free(&enc);
-			hdr_edit(c, HDR_CHANGE, i, f->name, hdr_buf_take(&fold),
+			mk_fold_lf(&fold, enc.p);
+			mk_strbuf_free(&enc);
+			hdr_edit(c, HDR_CHANGE, i, f->name, mk_strbuf_take(&fold),
 			    why);
 		}
 	}

@@ -7,7 +7,7 @@
  *			hdr_rules_limits()
  *	names.c		hdr_names_parse(), hdr_names_free(),
  *			hdr_domain_match(), hdr_field_match()
- *	buf.c		hdr_buf_*(), hdr_expand()
+ *	expand.c	hdr_expand()
  *	rewrite.c	hdr_rewrite(), hdr_result_free(), hdr_edit(),
  *			hdr_reject(), hdr_find(), hdr_is()
  *	required.c	rules 1-5: Message-ID, Date, MIME-Version, From,
@@ -16,15 +16,13 @@
  *			Feedback-ID
  *	listunsub.c	rule 8: List-Unsubscribe, List-Unsubscribe-Post
  *	content.c	rule 9: 8-bit text and long lines
- *	addrlist.c	hdr_addrlist_parse(), hdr_phrase_text(): RFC 5322
- *			address lists
- *	msgid.c		hdr_msgid_valid(), hdr_msgid_new(), hdr_date_format()
- *	fold.c		hdr_line_max(), hdr_fold()
- *	rfc2047.c	hdr_utf8_valid(), hdr_has_8bit(), hdr_encode_words(),
- *			hdr_encode_unstructured(), hdr_encode_addrlist()
- *	unsub.c		the token (hdr_unsub.h)
+ * *	msgid.c		hdr_msgid_valid(), hdr_msgid_new(), hdr_date_format()
+ * *	unsub.c		the token (hdr_unsub.h)
+ *	The parsers the header logic shares with other filters are in
+ *	common/: address lists (mk_addrlist.h), RFC 2047 (mk_rfc2047.h),
+ *	folding (mk_fold.h), growing strings (mk_strbuf.h).
  * DESCRIPTION
- *	Strings returned through a struct hdr_buf are malloc'd and owned by
+ *	Strings returned through a struct mk_strbuf are malloc'd and owned by
  *	the caller. Nothing here keeps state between messages except the
  *	Message-ID counter (msgid.c).
  */
@@ -35,9 +33,13 @@
 #include <time.h>
 
 #include "headers.h"
+#include "mk_addrlist.h"
 #include "mk_cidr.h"
+#include "mk_fold.h"
+#include "mk_rfc2047.h"
+#include "mk_strbuf.h"
 
-#define HDR_LINE_MAX 998		/* RFC 5322 2.1.1, without CRLF */
+#define HDR_LINE_MAX MK_FOLD_LINE_MAX
 #define HDR_DOMAIN_MAX 254		/* with NUL */
 
 /* A list of lower-cased names: domains (".x" = under x) or field names
@@ -73,12 +75,6 @@ struct hdr_rules {
 	int eight_bit;			/* MK_HDR_8BIT_* */
 };
 
-struct hdr_buf {
-	char *p;
-	size_t len;
-	size_t cap;
-};
-
 /* One hdr_rewrite() call. */
 struct hdr_ctx {
 	const struct hdr_rules *r;
@@ -92,19 +88,6 @@ struct hdr_ctx {
 	char env_domain[HDR_DOMAIN_MAX]; /* MAIL FROM, normalized, or "" */
 };
 
-/* Parse result of an address list. */
-#define HDR_PHRASES_MAX 64
-struct hdr_alist {
-	size_t mailboxes;
-	size_t groups;
-	char first_domain[HDR_DOMAIN_MAX]; /* as written; "" for a literal */
-	int addr8;			/* 8-bit in a local part or domain */
-	int comment8;			/* 8-bit in a comment */
-	int phrase_comment8;		/* an 8-bit phrase holds a comment */
-	size_t nphrase;			/* 8-bit phrases (display names) */
-	struct { size_t start, end; } phrase[HDR_PHRASES_MAX];
-	int too_many;			/* more 8-bit phrases than fit */
-};
 
 /* names.c */
 int hdr_names_parse(const char *text, struct hdr_names *out);
@@ -112,13 +95,8 @@ void hdr_names_free(struct hdr_names *l);
 int hdr_domain_match(const struct hdr_names *l, const char *name, size_t n);
 int hdr_field_match(const struct hdr_names *l, const char *name);
 
-/* buf.c */
-void hdr_buf_add(struct hdr_buf *b, const char *s, size_t n);
-void hdr_buf_str(struct hdr_buf *b, const char *s);
-void hdr_buf_ch(struct hdr_buf *b, char c);
-char *hdr_buf_take(struct hdr_buf *b);
-void hdr_buf_free(struct hdr_buf *b);
-void hdr_expand(struct hdr_buf *b, const char *tpl,
+/* expand.c */
+void hdr_expand(struct mk_strbuf *b, const char *tpl,
     const char *const vars[26]);
 
 /* rewrite.c */
@@ -141,20 +119,10 @@ void hdr_rule_date(struct hdr_ctx *c);
 void hdr_rule_mime(struct hdr_ctx *c);
 void hdr_rule_unsubscribe(struct hdr_ctx *c);
 
-/* addrlist.c */
-int hdr_addrlist_parse(const char *v, struct hdr_alist *out);
-void hdr_phrase_text(const char *v, size_t start, size_t end,
-    struct hdr_buf *out);
-
 /* msgid.c */
 int hdr_msgid_valid(const char *v);
 void hdr_msgid_new(const char *domain, char *out, size_t len);
 void hdr_date_format(time_t t, int utc, char *out, size_t len);
-
-/* fold.c */
-size_t hdr_line_max(const char *name, const char *v);
-int hdr_fold(const char *name, const char *v, struct hdr_buf *out);
-void hdr_lf(struct hdr_buf *out, const char *v);
 
 /*
  * unsub.c: the List-Unsubscribe token. Self-contained (OpenSSL, mk_addr)
@@ -171,11 +139,5 @@ int hdr_unsub_token(const unsigned char *key, size_t keylen, const char *rcpt,
 int hdr_unsub_verify(const unsigned char *key, size_t keylen,
     const char *token, const char *rcpt, const char *domain);
 
-/* rfc2047.c */
-int hdr_has_8bit(const char *s, size_t n);
-int hdr_utf8_valid(const char *s, size_t n);
-void hdr_encode_words(struct hdr_buf *b, const char *s, size_t n);
-void hdr_encode_unstructured(struct hdr_buf *b, const char *v);
-int hdr_encode_addrlist(struct hdr_buf *b, const char *v);
 
 #endif

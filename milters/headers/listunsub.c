@@ -31,7 +31,7 @@
 
 /* Percent-encode everything but RFC 3986 unreserved characters. */
 static void
-pct_encode(struct hdr_buf *b, const char *s)
+pct_encode(struct mk_strbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
@@ -40,11 +40,11 @@ pct_encode(struct hdr_buf *b, const char *s)
 
 		if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
 		    (ch >= 'A' && ch <= 'Z') || strchr("-._~", ch) != NULL) {
-			hdr_buf_ch(b, (char)ch);
+			mk_strbuf_ch(b, (char)ch);
 		} else {
-			hdr_buf_ch(b, '%');
-			hdr_buf_ch(b, hex[ch >> 4]);
-			hdr_buf_ch(b, hex[ch & 15]);
+			mk_strbuf_ch(b, '%');
+			mk_strbuf_ch(b, hex[ch >> 4]);
+			mk_strbuf_ch(b, hex[ch & 15]);
 		}
 	}
 }
@@ -56,7 +56,7 @@ hdr_rule_unsubscribe(struct hdr_ctx *c)
 	const struct hdr_msg *m = c->m;
 	char tok[HDR_UNSUB_TOKEN_LEN + 1];
 	const char *vars[26] = { NULL };
-	struct hdr_buf b = { NULL, 0, 0 }, rc = { NULL, 0, 0 };
+	struct mk_strbuf b = { NULL, 0, 0 }, rc = { NULL, 0, 0 };
 	struct mk_addr a;
 
 	if (r->unsub_domains.n == 0 || m->nrcpt != 1 || m->rcpt == NULL ||
@@ -71,26 +71,26 @@ hdr_rule_unsubscribe(struct hdr_ctx *c)
 	pct_encode(&rc, a.norm);
 	vars['t' - 'a'] = tok;
 	vars['d' - 'a'] = c->env_domain;
-	hdr_buf_ch(&b, ' ');
+	mk_strbuf_ch(&b, ' ');
 	if (r->unsub_mailto[0] != '\0') {
-		hdr_buf_str(&b, "<mailto:");
+		mk_strbuf_str(&b, "<mailto:");
 		hdr_expand(&b, r->unsub_mailto, vars);
-		hdr_buf_ch(&b, '>');
+		mk_strbuf_ch(&b, '>');
 	}
 	if (r->unsub_url[0] != '\0') {
 		vars['r' - 'a'] = rc.p;
 		if (b.len > 1)
-			hdr_buf_str(&b, ",\n ");
-		hdr_buf_ch(&b, '<');
+			mk_strbuf_str(&b, ",\n ");
+		mk_strbuf_ch(&b, '<');
 		hdr_expand(&b, r->unsub_url, vars);
-		hdr_buf_ch(&b, '>');
+		mk_strbuf_ch(&b, '>');
 	}
-	hdr_buf_free(&rc);
-	if (hdr_line_max("List-Unsubscribe", b.p) > HDR_LINE_MAX) {
-		hdr_buf_free(&b);	/* a recipient too long for a URL */
+	mk_strbuf_free(&rc);
+	if (mk_fold_line_max("List-Unsubscribe", b.p) > HDR_LINE_MAX) {
+		mk_strbuf_free(&b);	/* a recipient too long for a URL */
 		return;
 	}
-	hdr_edit(c, HDR_ADD, SIZE_MAX, "List-Unsubscribe", hdr_buf_take(&b),
+	hdr_edit(c, HDR_ADD, SIZE_MAX, "List-Unsubscribe", mk_strbuf_take(&b),
 	    "unsubscribe_domains");
 	if (r->unsub_url[0] != '\0' &&
 	    hdr_find(c, "List-Unsubscribe-Post", 0) == m->n)

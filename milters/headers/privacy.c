@@ -140,7 +140,7 @@ hdr_rule_feedback(struct hdr_ctx *c)
 {
 	char d[VAR_MAX + 1], f[VAR_MAX + 1], u[VAR_MAX + 1], q[VAR_MAX + 1];
 	const char *vars[26] = { NULL };
-	struct hdr_buf b = { NULL, 0, 0 };
+	struct mk_strbuf b = { NULL, 0, 0 };
 	const struct hdr_msg *m = c->m;
 
 	if (c->r->feedback_id[0] == '\0')
@@ -157,8 +157,8 @@ hdr_rule_feedback(struct hdr_ctx *c)
 	vars['f' - 'a'] = f;
 	vars['u' - 'a'] = u;
 	vars['q' - 'a'] = q;
-	hdr_buf_ch(&b, ' ');
+	mk_strbuf_ch(&b, ' ');
 	hdr_expand(&b, c->r->feedback_id, vars);
-	hdr_edit(c, HDR_ADD, SIZE_MAX, "Feedback-ID", hdr_buf_take(&b),
+	hdr_edit(c, HDR_ADD, SIZE_MAX, "Feedback-ID", mk_strbuf_take(&b),
 	    "feedback_id");
 }

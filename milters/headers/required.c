@@ -93,7 +93,7 @@ hdr_rule_from(struct hdr_ctx *c)
 {
 	const struct hdr_msg *m = c->m;
 	const char *env = m->env_from ? m->env_from : "";
-	struct hdr_alist al;
+	struct mk_alist al;
 	struct mk_addr a;
 	size_t i;
 
@@ -103,7 +103,7 @@ hdr_rule_from(struct hdr_ctx *c)
 		from_missing(c);
 		return;
 	}
-	if (hdr_addrlist_parse(m->h[i].value, &al) != 0)
+	if (mk_addrlist_parse(m->h[i].value, &al) != 0)
 		return;
 	if (al.first_domain[0] != '\0' && mk_addr_domain(al.first_domain,
 	    strlen(al.first_domain), c->from_domain,

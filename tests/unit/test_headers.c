@@ -42,32 +42,32 @@
 #include "headers_fx.h"
 
 static void
-unescape(const char *s, struct hdr_buf *b)
+unescape(const char *s, struct mk_strbuf *b)
 {
 	for (; *s; s++) {
 		if (*s != '\\' || s[1] == '\0') {
-			hdr_buf_ch(b, *s);
+			mk_strbuf_ch(b, *s);
 			continue;
 		}
 		s++;
 		if (*s == 'n')
-			hdr_buf_ch(b, '\n');
+			mk_strbuf_ch(b, '\n');
 		else if (*s == 'r')
-			hdr_buf_ch(b, '\r');
+			mk_strbuf_ch(b, '\r');
 		else if (*s == 't')
-			hdr_buf_ch(b, '\t');
+			mk_strbuf_ch(b, '\t');
 		else if (*s == 'x' && s[1] && s[2]) {
 			char hex[3] = { s[1], s[2], 0 };
 
-			hdr_buf_ch(b, (char)strtol(hex, NULL, 16));
+			mk_strbuf_ch(b, (char)strtol(hex, NULL, 16));
 			s += 2;
 		} else
-			hdr_buf_ch(b, *s);
+			mk_strbuf_ch(b, *s);
 	}
 }
 
 static void
-escape(const char *s, struct hdr_buf *b)
+escape(const char *s, struct mk_strbuf *b)
 {
 	char tmp[8];
 
@@ -75,58 +75,58 @@ escape(const char *s, struct hdr_buf *b)
 		unsigned char ch = (unsigned char)*s;
 
 		if (ch == '\n')
-			hdr_buf_str(b, "\\n");
+			mk_strbuf_str(b, "\\n");
 		else if (ch == '\r')
-			hdr_buf_str(b, "\\r");
+			mk_strbuf_str(b, "\\r");
 		else if (ch == '\t')
-			hdr_buf_str(b, "\\t");
+			mk_strbuf_str(b, "\\t");
 		else if (ch == '\\')
-			hdr_buf_str(b, "\\\\");
+			mk_strbuf_str(b, "\\\\");
 		else if (ch < 0x20 || ch >= 0x7f) {
 			snprintf(tmp, sizeof(tmp), "\\x%02x", ch);
-			hdr_buf_str(b, tmp);
+			mk_strbuf_str(b, tmp);
 		} else
-			hdr_buf_ch(b, (char)ch);
+			mk_strbuf_ch(b, (char)ch);
 	}
 }
 
 /* The result as lines, in the golden syntax. */
 static void
-render(const struct hdr_result *r, struct hdr_buf *b)
+render(const struct hdr_result *r, struct mk_strbuf *b)
 {
 	char tmp[64];
 
 	if (r->reject) {
-		hdr_buf_str(b, "REJECT ");
-		hdr_buf_str(b, r->rcode);
-		hdr_buf_ch(b, ' ');
-		hdr_buf_str(b, r->xcode);
-		hdr_buf_ch(b, ' ');
+		mk_strbuf_str(b, "REJECT ");
+		mk_strbuf_str(b, r->rcode);
+		mk_strbuf_ch(b, ' ');
+		mk_strbuf_str(b, r->xcode);
+		mk_strbuf_ch(b, ' ');
 		escape(r->text, b);
-		hdr_buf_ch(b, '\n');
+		mk_strbuf_ch(b, '\n');
 	}
 	for (size_t i = 0; i < r->ne; i++) {
 		static const char *const op[] = { "ADD", "INSERT", "CHANGE",
 		    "DELETE" };
 		const struct hdr_edit *e = &r->e[i];
 
-		hdr_buf_str(b, op[e->op]);
-		hdr_buf_ch(b, ' ');
+		mk_strbuf_str(b, op[e->op]);
+		mk_strbuf_ch(b, ' ');
 		escape(e->name, b);
 		if (e->op == HDR_CHANGE || e->op == HDR_DELETE) {
 			snprintf(tmp, sizeof(tmp), " %zu", e->index);
-			hdr_buf_str(b, tmp);
+			mk_strbuf_str(b, tmp);
 		}
 		if (e->value != NULL) {
-			hdr_buf_ch(b, ':');
+			mk_strbuf_ch(b, ':');
 			escape(e->value, b);
 		}
-		hdr_buf_ch(b, '\n');
+		mk_strbuf_ch(b, '\n');
 	}
 }
 
 struct gcase {
-	struct hdr_buf config, expect;
+	struct mk_strbuf config, expect;
 	struct hdr_field h[64];
 	size_t n;
 	int crlf;
@@ -160,22 +160,22 @@ envelope_line(struct gcase *g, const char *k, const char *v)
 static void
 header_line(struct gcase *g, const char *line)
 {
-	struct hdr_buf b = { NULL, 0, 0 };
+	struct mk_strbuf b = { NULL, 0, 0 };
 	const char *colon;
 
 	if ((line[0] == ' ' || line[0] == '\t') && g->n > 0) {
-		hdr_buf_str(&b, g->h[g->n - 1].value);
-		hdr_buf_str(&b, g->crlf ? "\r\n" : "\n");
+		mk_strbuf_str(&b, g->h[g->n - 1].value);
+		mk_strbuf_str(&b, g->crlf ? "\r\n" : "\n");
 		unescape(line, &b);
 		free((char *)g->h[g->n - 1].value);
-		g->h[g->n - 1].value = hdr_buf_take(&b);
+		g->h[g->n - 1].value = mk_strbuf_take(&b);
 		return;
 	}
 	assert_true(g->n < 64);
 	assert_non_null(colon = strchr(line, ':'));
 	g->h[g->n].name = mk_strndup(line, (size_t)(colon - line));
 	unescape(colon + 1, &b);
-	g->h[g->n].value = hdr_buf_take(&b);
+	g->h[g->n].value = mk_strbuf_take(&b);
 	g->n++;
 }
 
@@ -214,13 +214,13 @@ load_case(const char *path, struct gcase *g)
 			char *at = strstr(line, "@SECRET@");
 
 			if (at != NULL) {
-				hdr_buf_add(&g->config, line, (size_t)(at - line));
-				hdr_buf_str(&g->config, secret_path);
-				hdr_buf_str(&g->config, at + 8);
+				mk_strbuf_add(&g->config, line, (size_t)(at - line));
+				mk_strbuf_str(&g->config, secret_path);
+				mk_strbuf_str(&g->config, at + 8);
 			} else {
-				hdr_buf_str(&g->config, line);
+				mk_strbuf_str(&g->config, line);
 			}
-			hdr_buf_ch(&g->config, '\n');
+			mk_strbuf_ch(&g->config, '\n');
 		} else if (sec == 2 && (eq = strchr(line, '=')) != NULL) {
 			char *k = line, *v = eq + 1;
 
@@ -231,8 +231,8 @@ load_case(const char *path, struct gcase *g)
 		} else if (sec == 3 && line[0] != '\0') {
 			header_line(g, line);
 		} else if (sec == 4 && line[0] != '\0') {
-			hdr_buf_str(&g->expect, line);
-			hdr_buf_ch(&g->expect, '\n');
+			mk_strbuf_str(&g->expect, line);
+			mk_strbuf_ch(&g->expect, '\n');
 		}
 	}
 	fclose(fp);
@@ -282,7 +282,7 @@ run_case(const char *dir, const char *name)
 	struct gcase g;
 	struct hdr_msg m;
 	struct hdr_result r;
-	struct hdr_buf out = { NULL, 0, 0 };
+	struct mk_strbuf out = { NULL, 0, 0 };
 	struct hdr_rules *rules;
 	int bad;
 
@@ -322,9 +322,9 @@ run_case(const char *dir, const char *name)
 		free((char *)g.h[i].name);
 		free((char *)g.h[i].value);
 	}
-	hdr_buf_free(&g.config);
-	hdr_buf_free(&g.expect);
-	hdr_buf_free(&out);
+	mk_strbuf_free(&g.config);
+	mk_strbuf_free(&g.expect);
+	mk_strbuf_free(&out);
 	return bad;
 }
 

@@ -282,87 +282,6 @@ test_date_local_zone(void **st)
 	tzset();
 }
 
-/* ---- address lists, UTF-8, folding ---- */
-
-/* Mailboxes are counted through groups, quotes and comments. */
-static void
-test_addrlist_counts(void **st)
-{
-	static const struct { const char *v; int rc; size_t mb, gr;
-	    const char *dom; } t[] = {
-		{ " a@example.com", 0, 1, 0, "example.com" },
-		{ " \"Doe, John\" <j@x.example>, k@y.example", 0, 2, 0,
-		  "x.example" },
-		{ " team: a@b.example, \"c, d\" <c@d.example>;, e@f.example",
-		  0, 3, 1, "b.example" },
-		{ " undisclosed-recipients:;", 0, 0, 1, "" },
-		{ " (a, b) x (y, z) <x@q.example> (c)", 0, 1, 0, "q.example" },
-		{ " <@route.example,@r2:a@b.example>", 0, 1, 0, "b.example" },
-		{ " a@[192.0.2.1]", 0, 1, 0, "" },
-		{ " ,, a@b.example ,", 0, 1, 0, "b.example" },
-		{ " root", -1, 0, 0, "" },
-		{ " \"open <a@b>", -1, 0, 0, "" },
-		{ " a@b (open", -1, 0, 0, "" },
-		{ " g: a@b.example", -1, 1, 1, "b.example" },
-		{ " a@b.example c@d", -1, 1, 0, "b.example" },
-		{ " <a@b.example", -1, 1, 0, "b.example" },
-	};
-	struct hdr_alist al;
-
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		int rc = hdr_addrlist_parse(t[i].v, &al);
-
-		if (rc != t[i].rc || (rc == 0 && (al.mailboxes != t[i].mb ||
-		    al.groups != t[i].gr || strcmp(al.first_domain,
-		    t[i].dom) != 0)))
-			fail_msg("\"%s\": rc %d mailboxes %zu groups %zu "
-			    "domain \"%s\"", t[i].v, rc, al.mailboxes,
-			    al.groups, al.first_domain);
-	}
-}
-
-/* Only well-formed UTF-8 passes. */
-static void
-test_utf8_valid(void **st)
-{
-	static const char *const good[] = { "", "abc", "caf\xc3\xa9",
-	    "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf" };
-	static const char *const bad[] = { "\xff", "\xc3", "\xc0\xaf",
-	    "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf8\x88",
-	    "a\xc3(", "\xe2\x82" };
-
-	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		assert_true(hdr_utf8_valid(good[i], strlen(good[i])));
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (hdr_utf8_valid(bad[i], strlen(bad[i])))
-			fail_msg("accepted bad UTF-8 #%zu", i);
-}
-
-/* Encoded-words stay within 75 octets and cut between characters. */
-static void
-test_encoded_words_bounded(void **st)
-{
-	struct hdr_buf b = { NULL, 0, 0 };
-	char text[400];
-	size_t n = 0;
-
-	while (n + 2 < sizeof(text)) {		/* 199 x U+00E9 */
-		text[n++] = '\xc3';
-		text[n++] = '\xa9';
-	}
-	text[n] = '\0';
-	hdr_encode_words(&b, text, n);
-	for (char *p = b.p, *e; p != NULL; p = e ? e + 2 : NULL) {
-		e = strstr(p, "\n ");
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		assert_true(len <= 75);
-		assert_memory_equal(p, "=?UTF-8?B?", 10);
-		/* 44 octets = 22 characters: base64 of an even count */
-		assert_true(len == 72 || e == NULL);
-	}
-	hdr_buf_free(&b);
-}
-
 /* Edits: changes and deletions by descending position, additions last. */
 static void
 test_edit_order(void **st)
@@ -413,9 +332,6 @@ main(void)
 		cmocka_unit_test(test_msgid_syntax),
 		cmocka_unit_test(test_msgid_unique),
 		cmocka_unit_test(test_date_local_zone),
-		cmocka_unit_test(test_addrlist_counts),
-		cmocka_unit_test(test_utf8_valid),
-		cmocka_unit_test(test_encoded_words_bounded),
 		cmocka_unit_test(test_edit_order),
 	};
 

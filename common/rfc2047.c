@@ -2,25 +2,25 @@
  * NAME
  *	rfc2047.c - UTF-8 validation and RFC 2047 encoded-words
  * SYNOPSIS
- *	int	hdr_has_8bit(const char *s, size_t n);
- *	int	hdr_utf8_valid(const char *s, size_t n);
- *	void	hdr_encode_words(struct hdr_buf *b, const char *s, size_t n);
- *	void	hdr_encode_unstructured(struct hdr_buf *b, const char *v);
- *	int	hdr_encode_addrlist(struct hdr_buf *b, const char *v);
+ *	int	mk_rfc2047_has_8bit(const char *s, size_t n);
+ *	int	mk_rfc2047_utf8_valid(const char *s, size_t n);
+ *	void	mk_rfc2047_words(struct mk_strbuf *b, const char *s, size_t n);
+ *	void	mk_rfc2047_unstructured(struct mk_strbuf *b, const char *v);
+ *	int	mk_rfc2047_addrlist(struct mk_strbuf *b, const char *v);
  * DESCRIPTION
- *	hdr_utf8_valid() accepts well-formed UTF-8 only: no overlong forms,
+ *	mk_rfc2047_utf8_valid() accepts well-formed UTF-8 only: no overlong forms,
  *	no surrogates, nothing past U+10FFFF.
  *
- *	hdr_encode_words() appends the UTF-8 text s[0..n) as "=?UTF-8?B?...?="
+ *	mk_rfc2047_words() appends the UTF-8 text s[0..n) as "=?UTF-8?B?...?="
  *	words of at most 75 octets, cut between characters, separated by a
  *	fold ("\n "), so that the encoded text never makes a long line.
  *
- *	hdr_encode_unstructured() appends a new value for an unstructured
+ *	mk_rfc2047_unstructured() appends a new value for an unstructured
  *	field (Subject, Comments, Content-Description): the words from the
  *	first to the last one holding 8-bit octets are unfolded and encoded,
  *	the ASCII words around them are kept as they were.
  *
- *	hdr_encode_addrlist() appends a new value for an address field where
+ *	mk_rfc2047_addrlist() appends a new value for an address field where
  *	every display name (phrase before "<", group name) holding 8-bit
  *	octets is replaced by encoded-words; the rest is kept. It returns -1,
  *	appending nothing useful, when the 8-bit text is anywhere else (an
@@ -31,12 +31,13 @@
 
 #include <string.h>
 
-#include "headers_priv.h"
+#include "mk_addrlist.h"
+#include "mk_rfc2047.h"
 
 #define EW_RAW_MAX 45			/* 60 base64 octets: 72 per word */
 
 int
-hdr_has_8bit(const char *s, size_t n)
+mk_rfc2047_has_8bit(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)s[i] >= 0x80)
@@ -79,7 +80,7 @@ utf8_seq(const unsigned char *s, size_t n)
 }
 
 int
-hdr_utf8_valid(const char *s, size_t n)
+mk_rfc2047_utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 
@@ -90,7 +91,7 @@ hdr_utf8_valid(const char *s, size_t n)
 }
 
 static void
-base64(struct hdr_buf *b, const unsigned char *s, size_t n)
+base64(struct mk_strbuf *b, const unsigned char *s, size_t n)
 {
 	static const char a[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -102,15 +103,15 @@ base64(struct hdr_buf *b, const unsigned char *s, size_t n)
 			v |= (unsigned)s[i + 1] << 8;
 		if (i + 2 < n)
 			v |= s[i + 2];
-		hdr_buf_ch(b, a[(v >> 18) & 63]);
-		hdr_buf_ch(b, a[(v >> 12) & 63]);
-		hdr_buf_ch(b, i + 1 < n ? a[(v >> 6) & 63] : '=');
-		hdr_buf_ch(b, i + 2 < n ? a[v & 63] : '=');
+		mk_strbuf_ch(b, a[(v >> 18) & 63]);
+		mk_strbuf_ch(b, a[(v >> 12) & 63]);
+		mk_strbuf_ch(b, i + 1 < n ? a[(v >> 6) & 63] : '=');
+		mk_strbuf_ch(b, i + 2 < n ? a[v & 63] : '=');
 	}
 }
 
 void
-hdr_encode_words(struct hdr_buf *b, const char *s, size_t n)
+mk_rfc2047_words(struct mk_strbuf *b, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
@@ -124,10 +125,10 @@ hdr_encode_words(struct hdr_buf *b, const char *s, size_t n)
 		if (end == i)		/* not UTF-8: callers checked; be safe */
 			end = i + 1;
 		if (i > 0)
-			hdr_buf_str(b, "\n ");
-		hdr_buf_str(b, "=?UTF-8?B?");
+			mk_strbuf_str(b, "\n ");
+		mk_strbuf_str(b, "=?UTF-8?B?");
 		base64(b, u + i, end - i);
-		hdr_buf_str(b, "?=");
+		mk_strbuf_str(b, "?=");
 		i = end;
 	}
 }
@@ -139,10 +140,10 @@ blank(char ch)
 }
 
 void
-hdr_encode_unstructured(struct hdr_buf *b, const char *v)
+mk_rfc2047_unstructured(struct mk_strbuf *b, const char *v)
 {
 	size_t n = strlen(v), first = n, last = 0;
-	struct hdr_buf text = { NULL, 0, 0 };
+	struct mk_strbuf text = { NULL, 0, 0 };
 
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)v[i] >= 0x80) {
@@ -151,7 +152,7 @@ hdr_encode_unstructured(struct hdr_buf *b, const char *v)
 			last = i + 1;
 		}
 	if (first == n) {
-		hdr_buf_add(b, v, n);
+		mk_strbuf_add(b, v, n);
 		return;
 	}
 	while (first > 0 && !blank(v[first - 1]))
@@ -160,31 +161,31 @@ hdr_encode_unstructured(struct hdr_buf *b, const char *v)
 		last++;
 	for (size_t i = first; i < last; i++)	/* unfold */
 		if (v[i] != '\r' && v[i] != '\n')
-			hdr_buf_ch(&text, v[i]);
-	hdr_buf_add(b, v, first);
-	hdr_encode_words(b, text.p, text.len);
-	hdr_buf_add(b, v + last, n - last);
-	hdr_buf_free(&text);
+			mk_strbuf_ch(&text, v[i]);
+	mk_strbuf_add(b, v, first);
+	mk_rfc2047_words(b, text.p, text.len);
+	mk_strbuf_add(b, v + last, n - last);
+	mk_strbuf_free(&text);
 }
 
 int
-hdr_encode_addrlist(struct hdr_buf *b, const char *v)
+mk_rfc2047_addrlist(struct mk_strbuf *b, const char *v)
 {
-	struct hdr_alist al;
-	struct hdr_buf text = { NULL, 0, 0 };
+	struct mk_alist al;
+	struct mk_strbuf text = { NULL, 0, 0 };
 	size_t at = 0;
 
-	if (hdr_addrlist_parse(v, &al) != 0 || al.addr8 || al.comment8 ||
+	if (mk_addrlist_parse(v, &al) != 0 || al.addr8 || al.comment8 ||
 	    al.phrase_comment8 || al.too_many)
 		return -1;
 	for (size_t k = 0; k < al.nphrase; k++) {
-		hdr_buf_add(b, v + at, al.phrase[k].start - at);
-		hdr_phrase_text(v, al.phrase[k].start, al.phrase[k].end, &text);
-		hdr_encode_words(b, text.p ? text.p : "", text.len);
-		hdr_buf_free(&text);
+		mk_strbuf_add(b, v + at, al.phrase[k].start - at);
+		mk_addrlist_phrase(v, al.phrase[k].start, al.phrase[k].end, &text);
+		mk_rfc2047_words(b, text.p ? text.p : "", text.len);
+		mk_strbuf_free(&text);
 		at = al.phrase[k].end;
 	}
-	hdr_buf_str(b, v + at);
+	mk_strbuf_str(b, v + at);
 	/* 8-bit octets outside the phrases cannot be encoded. */
-	return hdr_has_8bit(b->p, b->len) ? -1 : 0;
+	return mk_rfc2047_has_8bit(b->p, b->len) ? -1 : 0;
 }

@@ -3,11 +3,11 @@
  *	addrlist.c - RFC 5322 address lists, as far as the header rules
  *	need them
  * SYNOPSIS
- *	int	hdr_addrlist_parse(const char *v, struct hdr_alist *out);
- *	void	hdr_phrase_text(const char *v, size_t start, size_t end,
- *			struct hdr_buf *out);
+ *	int	mk_addrlist_parse(const char *v, struct mk_alist *out);
+ *	void	mk_addrlist_phrase(const char *v, size_t start, size_t end,
+ *			struct mk_strbuf *out);
  * DESCRIPTION
- *	hdr_addrlist_parse() reads a field value as an address-list
+ *	mk_addrlist_parse() reads a field value as an address-list
  *	(RFC 5322 3.4, with the obsolete empty elements and source routes):
  *	mailboxes "local@domain" or "phrase <local@domain>", groups "phrase:
  *	mailbox, ...;", quoted strings with quoted pairs, nested comments,
@@ -19,14 +19,14 @@
  *	Returns 0, or -1 when the value is not an address list (out is then
  *	partly filled).
  *
- *	hdr_phrase_text() appends the text of a phrase span: its words with
+ *	mk_addrlist_phrase() appends the text of a phrase span: its words with
  *	quoted strings unquoted, separated by one space, folds removed.
  */
 #include "config.h"
 
 #include <string.h>
 
-#include "headers_priv.h"
+#include "mk_addrlist.h"
 
 enum { T_END, T_ATOM, T_QSTR, T_DLIT, T_SPEC, T_ERR };
 
@@ -47,7 +47,7 @@ struct lex {
 struct parser {
 	struct lex x;
 	struct tok cur;
-	struct hdr_alist *out;
+	struct mk_alist *out;
 };
 
 static int
@@ -173,7 +173,7 @@ is_word(const struct parser *p)
 static int
 parse_domain(struct parser *p)
 {
-	struct hdr_alist *o = p->out;
+	struct mk_alist *o = p->out;
 	size_t n = p->cur.end - p->cur.start;
 
 	if (p->cur.type != T_ATOM && p->cur.type != T_DLIT)
@@ -221,13 +221,13 @@ static void
 note_phrase(struct parser *p, size_t start, size_t end, int has8,
     int inner_comment)
 {
-	struct hdr_alist *o = p->out;
+	struct mk_alist *o = p->out;
 
 	if (!has8)
 		return;
 	if (inner_comment)
 		o->phrase_comment8 = 1;
-	if (o->nphrase == HDR_PHRASES_MAX) {
+	if (o->nphrase == MK_ALIST_PHRASES_MAX) {
 		o->too_many = 1;
 		return;
 	}
@@ -293,7 +293,7 @@ parse_address(struct parser *p, int allow_group)
 }
 
 int
-hdr_addrlist_parse(const char *v, struct hdr_alist *out)
+mk_addrlist_parse(const char *v, struct mk_alist *out)
 {
 	struct parser p;
 	int rc = 0;
@@ -320,7 +320,7 @@ hdr_addrlist_parse(const char *v, struct hdr_alist *out)
 }
 
 void
-hdr_phrase_text(const char *v, size_t start, size_t end, struct hdr_buf *out)
+mk_addrlist_phrase(const char *v, size_t start, size_t end, struct mk_strbuf *out)
 {
 	struct lex x = { v, end, start, 0, 0 };
 	struct tok t;
@@ -328,17 +328,17 @@ hdr_phrase_text(const char *v, size_t start, size_t end, struct hdr_buf *out)
 
 	while (lex_next(&x, &t) == T_ATOM || t.type == T_QSTR) {
 		if (!first)
-			hdr_buf_ch(out, ' ');
+			mk_strbuf_ch(out, ' ');
 		first = 0;
 		if (t.type == T_ATOM) {
-			hdr_buf_add(out, v + t.start, t.end - t.start);
+			mk_strbuf_add(out, v + t.start, t.end - t.start);
 			continue;
 		}
 		for (size_t i = t.start + 1; i + 1 < t.end; i++) {
 			if (v[i] == '\\')
 				i++;
 			if (v[i] != '\r' && v[i] != '\n')
-				hdr_buf_ch(out, v[i]);
+				mk_strbuf_ch(out, v[i]);
 		}
 	}
 }
