@@ -23,6 +23,9 @@ pid=
 pid2=
 cleanup() {
 	local p
+	# The watchdog subshells of the stop checks, killed before they drop
+	# the inherited trap, would run it too and remove $dir under the test.
+	[ "$BASHPID" = "$$" ] || return 0
 	for p in $pid $pid2; do
 		if kill -0 "$p" 2>/dev/null; then
 			kill -TERM "$p" 2>/dev/null

@@ -21,7 +21,13 @@ dir=$(mktemp -d)
 chmod 755 "$dir"
 mkdir -m 755 "$dir/log" "$dir/store" && chown nobody "$dir/log" "$dir/store"
 pids=
-trap 'for p in $pids; do kill -TERM "$p" 2>/dev/null; done; rm -rf "$dir"' EXIT
+cleanup() {
+	local p
+	[ "$BASHPID" = "$$" ] || return 0	# not in a subshell
+	for p in $pids; do kill -TERM "$p" 2>/dev/null; done
+	rm -rf "$dir"
+}
+trap cleanup EXIT
 
 # write_conf TARGET
 write_conf() {
@@ -52,8 +58,9 @@ wait_for() {
 	return 1
 }
 has() { grep -q -- "$2" "$1" 2>/dev/null; }
-stop() {	# PID
+stop() {	# PID; no longer ours to kill at exit afterwards (its pid may be reused)
 	local i
+	pids=${pids/ $1/}
 	kill -TERM "$1" 2>/dev/null
 	for i in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
 	kill -KILL "$1" 2>/dev/null

@@ -79,6 +79,7 @@ log_count() { grep -Ec -- "$1" "${2:-$log}"; }
 # subshell: only the parent shell can wait for the daemon.
 stop() {
 	local p=$1 dog
+	pids=${pids/ $p/}	# its pid may be reused once it is gone
 	kill -TERM "$p"
 	( sleep 15; kill -KILL "$p" 2>/dev/null ) & dog=$!
 	wait "$p"; stop_rc=$?

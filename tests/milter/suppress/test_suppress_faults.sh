@@ -40,7 +40,13 @@ dog=$tap_watchdog_pid
 T=$(mktemp -d)
 chmod 755 "$T"
 pid=
-trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; kill "$dog" 2>/dev/null; rm -rf "$T"' EXIT
+cleanup() {
+	[ "$BASHPID" = "$$" ] || return 0	# not in a subshell
+	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+	kill "$dog" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
 
 # A store of 200 suppressed addresses, recipients half of them suppressed.
 for i in $(seq 1 200); do echo "u$i@blocked.example,bounce,,,"; done >"$T/list.csv"
