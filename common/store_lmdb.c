@@ -18,26 +18,20 @@
  *	strip_subaddress, subaddress_delim, as decimal text) and "supp" (the
  *	entries, see store_supp.c). It is opened with MDB_NOTLS, since
  *	milters read from many threads, and stale reader slots of killed
- *	processes are cleared at open.
+ *	processes are cleared at open. A data file shorter than the pages it
+ *	claims is refused before any page is read.
  *
- *	Also here: the transaction helpers every other store file uses. A
- *	transaction begins under the handle's map lock held shared; when
- *	another process has grown the map (MDB_MAP_RESIZED) the lock is taken
- *	exclusively, the new size adopted and the begin retried once; a full
- *	reader table runs mdb_reader_check() and retries once. Each thread
- *	keeps one read transaction per handle, reset between uses, so a
- *	lookup costs no reader-table lock.
+ *	Also here: the error detail and the reasons' names. Transactions are
+ *	in store_txn.c, staged creation (MK_STORE_STAGED) in store_stage.c.
  * DIAGNOSTICS
  *	Negative MK_STORE_E* codes; the detail (path, system or LMDB message,
  *	what to raise) sits in a thread-local buffer, mk_store_errdetail().
  * SEE ALSO
- *	mk_store.h, store_supp.c, store_import.c
+ *	mk_store.h, store_txn.c, store_stage.c, store_supp.c, store_import.c
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,14 +45,6 @@
 #include "store_priv.h"
 
 #define STORE_MAXREADERS 1024	/* readers: every thread of every process */
-
-struct store_reader {
-	MDB_txn *txn;
-	MDB_cursor *cur;		/* on supp, renewed with txn */
-	struct mk_store *st;
-	struct store_reader *next;
-	struct store_reader **pprev;
-};
 
 static _Thread_local char store_detail[1024];
 
@@ -170,182 +156,6 @@ mk_reason_parse(const char *name)
 			return i;
 	return mk_store__err(MK_STORE_EINVAL, "unknown reason \"%.40s\"",
 	    name ? name : "");
-}
-
-/* store_remap - adopt the map size another process has set */
-static int
-store_remap(struct mk_store *st)
-{
-	int rc;
-
-	pthread_rwlock_wrlock(&st->maplock);
-	rc = mdb_env_set_mapsize(st->env, 0);
-	pthread_rwlock_unlock(&st->maplock);
-	return rc;
-}
-
-/* store_recover - what a begin that failed with rc needs before one retry:
- * adopt a map grown by another process, or clear the reader slots of dead
- * processes. Returns 0 when a retry may succeed, else rc (or a new code). */
-static int
-store_recover(struct mk_store *st, int rc)
-{
-	int dead;
-
-	if (rc == MDB_MAP_RESIZED)
-		return store_remap(st);
-	if (rc == MDB_READERS_FULL)
-		return mdb_reader_check(st->env, &dead);
-	/* The thread's slot was lost (another handle on the same file was
-	 * closed in this process): a fresh transaction takes a new one. */
-	if (rc == MDB_BAD_RSLOT)
-		return 0;
-	return rc;
-}
-
-int
-mk_store__txn_begin(struct mk_store *st, int rdonly, MDB_txn **txn)
-{
-	int rc;
-
-	if (!rdonly && st->rdonly)
-		return mk_store__err(MK_STORE_ERDONLY, "%s: opened read-only",
-		    st->path);
-	for (int retry = 0;; retry++) {
-		pthread_rwlock_rdlock(&st->maplock);
-		rc = mdb_txn_begin(st->env, NULL, rdonly ? MDB_RDONLY : 0, txn);
-		if (rc == 0)
-			return 0;
-		pthread_rwlock_unlock(&st->maplock);
-		if (retry > 0 || (rc = store_recover(st, rc)) != 0)
-			break;
-	}
-	return mk_store__mdb_err(rc, st, "begin transaction");
-}
-
-void
-mk_store__txn_done(struct mk_store *st, MDB_txn *txn, int commit, int *rc)
-{
-	int c;
-
-	if (commit && *rc == 0) {
-		if ((c = mdb_txn_commit(txn)) != 0)
-			*rc = mk_store__mdb_err(c, st, "commit");
-	} else {
-		mdb_txn_abort(txn);
-	}
-	pthread_rwlock_unlock(&st->maplock);
-}
-
-/* store_reader_free - thread exit: release the thread's reader slot */
-static void
-store_reader_free(void *p)
-{
-	struct store_reader *rd = p;
-	struct mk_store *st = rd->st;
-
-	pthread_mutex_lock(&st->rlock);
-	if (rd->next != NULL)
-		rd->next->pprev = rd->pprev;
-	*rd->pprev = rd->next;
-	pthread_mutex_unlock(&st->rlock);
-	if (rd->cur != NULL)
-		mdb_cursor_close(rd->cur);
-	if (rd->txn != NULL)
-		mdb_txn_abort(rd->txn);
-	free(rd);
-}
-
-/* store_reader_get - this thread's cached reader on st, made on first use */
-static struct store_reader *
-store_reader_get(struct mk_store *st)
-{
-	struct store_reader *rd = pthread_getspecific(st->rkey);
-
-	if (rd == NULL) {
-		rd = mk_calloc(1, sizeof(*rd));
-		rd->st = st;
-		pthread_mutex_lock(&st->rlock);
-		rd->next = st->readers;
-		if (rd->next != NULL)
-			rd->next->pprev = &rd->next;
-		rd->pprev = &st->readers;
-		st->readers = rd;
-		pthread_mutex_unlock(&st->rlock);
-		pthread_setspecific(st->rkey, rd);
-	}
-	return rd;
-}
-
-int
-mk_store__read_begin(struct mk_store *st, MDB_txn **txn)
-{
-	struct store_reader *rd = store_reader_get(st);
-	int rc;
-
-	for (int retry = 0;; retry++) {
-		pthread_rwlock_rdlock(&st->maplock);
-		if (rd->txn != NULL)
-			rc = mdb_txn_renew(rd->txn);
-		else
-			rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &rd->txn);
-		if (rc == 0) {
-			*txn = rd->txn;
-			return 0;
-		}
-		pthread_rwlock_unlock(&st->maplock);
-		if (rc != MDB_MAP_RESIZED && rd->txn != NULL) {
-			mdb_txn_abort(rd->txn);	/* begin afresh next time */
-			rd->txn = NULL;
-		}
-		if (retry > 0 || (rc = store_recover(st, rc)) != 0)
-			break;
-	}
-	return mk_store__mdb_err(rc, st, "begin read transaction");
-}
-
-/* mk_store__read_cursor - the calling thread's cursor on supp, in the read
- * transaction mk_store__read_begin() gave it; owned by the store, not closed */
-int
-mk_store__read_cursor(struct mk_store *st, MDB_txn *txn, MDB_cursor **cur)
-{
-	struct store_reader *rd = store_reader_get(st);
-	int rc;
-
-	if (rd->cur != NULL)
-		rc = mdb_cursor_renew(txn, rd->cur);
-	else
-		rc = mdb_cursor_open(txn, st->supp, &rd->cur);
-	if (rc != 0)
-		return mk_store__mdb_err(rc, st, "open cursor");
-	*cur = rd->cur;
-	return 0;
-}
-
-void
-mk_store__read_end(struct mk_store *st, MDB_txn *txn)
-{
-	mdb_txn_reset(txn);
-	pthread_rwlock_unlock(&st->maplock);
-}
-
-/* store_rmtree - remove PATH and what is in it (a staged store's
- * directory holds two files); 0 when gone, -1 with errno */
-static int
-store_rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(p);
-}
-
-static int
-store_rmtree(const char *path)
-{
-	struct stat sb;
-
-	if (lstat(path, &sb) != 0)
-		return errno == ENOENT ? 0 : -1;
-	return nftw(path, store_rm_one, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 /* store_mkdir - mkdir -p PATH with mode 0750 */
@@ -638,7 +448,7 @@ mk_store_open(const char *dir, int flags, const struct mk_store_opts *opts,
 	    store_exists(st->final) == MK_STORE_ENOENT) {
 		memcpy(st->path + n, ".new", 5);	/* n + 4 < size: above */
 		st->staged = 1;
-		if (store_rmtree(st->path) != 0) {
+		if (mk_store__rmtree(st->path) != 0) {
 			free(st);
 			return mk_store__err(MK_STORE_EIO, "%s: cannot remove what"
 			    " an earlier run left: %s", st->final, strerror(errno));
@@ -647,7 +457,7 @@ mk_store_open(const char *dir, int flags, const struct mk_store_opts *opts,
 	st->rdonly = (flags & MK_STORE_RDONLY) != 0;
 	pthread_rwlock_init(&st->maplock, NULL);
 	pthread_mutex_init(&st->rlock, NULL);
-	if (pthread_key_create(&st->rkey, store_reader_free) != 0) {
+	if (pthread_key_create(&st->rkey, mk_store__reader_free) != 0) {
 		pthread_rwlock_destroy(&st->maplock);
 		pthread_mutex_destroy(&st->rlock);
 		free(st);
@@ -667,70 +477,12 @@ mk_store_open(const char *dir, int flags, const struct mk_store_opts *opts,
 	return 0;
 }
 
-/* store_put_in_place - rename the staged store to its place, never over a
- * store that appeared meanwhile; an empty directory there (made by hand)
- * is no store and makes way. 0, or -1 with errno (EEXIST: occupied) */
-static int
-store_put_in_place(const char *from, const char *to)
-{
-	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EEXIST)
-		return -1;
-	if (rmdir(to) != 0) {
-		errno = EEXIST;
-		return -1;
-	}
-	return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
-}
-
-int
-mk_store_publish(struct mk_store *st)
-{
-	if (st == NULL || !st->staged)
-		return 0;
-	if (store_put_in_place(st->path, st->final) != 0)
-		return mk_store__err(errno == EEXIST ? MK_STORE_EBUSY :
-		    MK_STORE_EIO, "%s: cannot put the new store in place: %s%s",
-		    st->final, strerror(errno), errno == EEXIST ? " (something"
-		    " is there already, another command's store or files that"
-		    " are not a store)" : "");
-	st->staged = 0;
-	snprintf(st->path, sizeof(st->path), "%s", st->final);
-	return 0;
-}
-
-void
-mk_store_discard(struct mk_store *st)
-{
-	char path[sizeof(st->path)];
-	int staged;
-
-	if (st == NULL)
-		return;
-	staged = st->staged;
-	memcpy(path, st->path, sizeof(path));
-	mk_store_close(st);
-	if (staged)
-		(void)store_rmtree(path);
-}
-
 void
 mk_store_close(struct mk_store *st)
 {
-	struct store_reader *rd, *next;
-
 	if (st == NULL)
 		return;
-	pthread_key_delete(st->rkey);	/* no destructor runs after this */
-	for (rd = st->readers; rd != NULL; rd = next) {
-		next = rd->next;
-		if (rd->cur != NULL)
-			mdb_cursor_close(rd->cur);
-		if (rd->txn != NULL)
-			mdb_txn_abort(rd->txn);
-		free(rd);
-	}
+	mk_store__readers_close(st);
 	if (st->env != NULL)
 		mdb_env_close(st->env);
 	pthread_rwlock_destroy(&st->maplock);

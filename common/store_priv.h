@@ -14,6 +14,9 @@
  *	int	mk_store__read_begin(struct mk_store *st, MDB_txn **txn);
  *	int	mk_store__read_cursor(struct mk_store *st, MDB_txn *txn,
  *			MDB_cursor **cur);
+ *	void	mk_store__reader_free(void *p);
+ *	void	mk_store__readers_close(struct mk_store *st);
+ *	int	mk_store__rmtree(const char *path);
  *	void	mk_store__read_end(struct mk_store *st, MDB_txn *txn);
  *	int	mk_store__key(const char *scope, const char *target, char *buf,
  *			size_t *len);
@@ -87,6 +90,9 @@ int mk_store__read_begin(struct mk_store *st, MDB_txn **txn);
 int mk_store__read_cursor(struct mk_store *st, MDB_txn *txn,
     MDB_cursor **cur);
 void mk_store__read_end(struct mk_store *st, MDB_txn *txn);
+void mk_store__reader_free(void *p);
+void mk_store__readers_close(struct mk_store *st);
+int mk_store__rmtree(const char *path);
 
 int mk_store__key(const char *scope, const char *target, char *buf,
     size_t *len);

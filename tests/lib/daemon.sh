@@ -6,6 +6,9 @@
 #                                   $daemon_pid; 0 when it listens, 1 when it
 #                                   died or never listened
 #   daemon_stop PID                 TERM, wait up to 10 s, then KILL; reaps it
+#   wait_for CMD...                 run CMD every 0.1 s until it succeeds,
+#                                   at most 10 s; 0 when it did (a bound,
+#                                   not a measure)
 daemon_start() {
 	local sock=$1 log=$2 i
 	shift 2
@@ -31,4 +34,13 @@ daemon_stop() {
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	return 0
+}
+
+wait_for() {
+	local i
+	for i in $(seq 1 100); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
 }

@@ -35,14 +35,7 @@ stop_all() {
 	pids=()
 }
 
-wait_for() {
-	local i
-	for i in $(seq 1 100); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
+. "$top_srcdir/tests/lib/daemon.sh"	# wait_for
 
 instances_up() {
 	local up=ok i

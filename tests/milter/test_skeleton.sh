@@ -74,15 +74,7 @@ scenario() {
 	fi
 }
 
-# wait_for COND-CMD...: up to 10 s.
-wait_for() {
-	local i
-	for i in $(seq 1 100); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
+. "$top_srcdir/tests/lib/daemon.sh"	# wait_for
 
 log_has() { grep -Eq -- "$1" "$log"; }
 

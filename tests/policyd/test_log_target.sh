@@ -48,23 +48,10 @@ key = sender
 messages = 2/1h
 EOF2
 }
-# wait_for CMD...: up to 10 s.
-wait_for() {
-	local i
-	for i in $(seq 1 100); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
+. "$top_srcdir/tests/lib/daemon.sh"	# wait_for
 has() { grep -q -- "$2" "$1" 2>/dev/null; }
-stop() {	# PID; no longer ours to kill at exit afterwards (its pid may be reused)
-	local i
-	pids=${pids/ $1/}
-	kill -TERM "$1" 2>/dev/null
-	for i in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
-	kill -KILL "$1" 2>/dev/null
-}
+# stop PID: no longer ours to kill at exit afterwards (its pid may be reused)
+stop() { pids=${pids/ $1/}; daemon_stop "$1"; }
 
 LOG=$dir/log/pd.log
 write_conf "file:$LOG"

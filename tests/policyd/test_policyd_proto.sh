@@ -63,16 +63,18 @@ RULE_B=("${RULE_A[@]}" "" "[ratelimit strict]" "key = sender" \
 
 cli() { timeout 60 "$PY" "$CLIENT" "$@" 2>&1; }
 
-# wait_for CMD...: up to 10 s.
-wait_for() {
-	local i
-	for i in $(seq 1 100); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
+. "$top_srcdir/tests/lib/daemon.sh"	# wait_for
 log_has() { grep -Eq -- "$1" "${2:-$log}"; }
+
+# start_pd CONF LOG: one more daemon in the foreground, its pid in p2 (and
+# in pids, for the exit); bails out unless it says it started.
+start_pd() {
+	"$PD" -f -c "$1" 2> "$2" &
+	p2=$!
+	pids="$pids $p2"
+	wait_for log_has "started milterkit-policyd" "$2" ||
+	    tap_bail "the daemon of $1 did not start: $(cat "$2")"
+}
 log_count() { grep -Ec -- "$1" "${2:-$log}"; }
 
 # stop PID: SIGTERM, bounded wait; the exit status in stop_rc. Not in a
@@ -220,11 +222,7 @@ tap_like "stop logged" "$(tail -1 "$log")" "info: stopped"
 # ---- user = empty: a daemon left running as root says so ---------------------
 write_conf "$dir/root.conf" "unix:$dir/root.sock" "$dir/rootstore" dunno 2 "${RULE_A[@]}"
 sed -i 's/^user = .*/user =/' "$dir/root.conf"
-"$PD" -f -c "$dir/root.conf" 2> "$dir/root.log" &
-p2=$!
-pids="$pids $p2"
-wait_for log_has "started milterkit-policyd" "$dir/root.log" ||
-    tap_bail "the daemon without user = did not start: $(cat "$dir/root.log")"
+start_pd "$dir/root.conf" "$dir/root.log"
 tap_like "user = empty as root: a warning says so" "$(cat "$dir/root.log")" \
     "warn: running as root: \[policyd\] user is empty; set user ="
 stop "$p2"
@@ -238,11 +236,7 @@ for oe in dunno defer; do
 	port=$(free_port)
 	c2="$dir/$oe.conf"
 	write_conf "$c2" "inet:$port@127.0.0.1" "$dir/locked" "$oe" 2 "${RULE_A[@]}"
-	"$PD" -f -c "$c2" 2> "$dir/$oe.log" &
-	p2=$!
-	pids="$pids $p2"
-	wait_for log_has "started milterkit-policyd" "$dir/$oe.log" ||
-	    tap_bail "on_error = $oe daemon did not start: $(cat "$dir/$oe.log")"
+	start_pd "$c2" "$dir/$oe.log"
 	want="action=DUNNO"
 	[ "$oe" = defer ] && want="action=DEFER 4.3.0 temporary local problem"
 	tap_is "on_error = $oe with the store unreadable: $want" \
@@ -269,11 +263,7 @@ mkdir -p "$dir/fullstore" && chown nobody "$dir/fullstore"
 write_conf "$dir/full.conf" "unix:$dir/full.sock" "$dir/fullstore" dunno 30 \
     "[ratelimit big]" "key = sender" "messages = 100/1h"
 sed -i 's/^map_size = .*/map_size = 1M/' "$dir/full.conf"
-"$PD" -f -c "$dir/full.conf" 2> "$dir/full.log" &
-p2=$!
-pids="$pids $p2"
-wait_for log_has "started milterkit-policyd" "$dir/full.log" ||
-    tap_bail "the full-map daemon did not start: $(cat "$dir/full.log")"
+start_pd "$dir/full.conf" "$dir/full.log"
 tap_is "40,000 senders through a 1 MB map: every request answered (on_error)" \
     "$(timeout 120 "$PY" "$CLIENT" "unix:$dir/full.sock" seq 40000 "$EOM" \
     sender=u%d@example.com instance=f.%d recipient_count=1 | sort | uniq -c |
