@@ -26,7 +26,8 @@
  *	mk_store_reader_hold() gives the current handle with a reference
  *	held for one lookup (mk_store_hold_store() is the handle;
  *	mk_store_reader_drop() gives it back). At most once a second it
- *	looks at DIR/suppress/data.mdb: a store that appears is opened, one
+ *	looks at DIR/suppress/data.mdb (while there is none, at every hold):
+ *	a store that appears is opened, one
  *	that is gone makes holds fail, one replaced on disk (another inode)
  *	is opened afresh and the old handle closed once its last hold is
  *	dropped; a replacement that cannot be opened is never served in the

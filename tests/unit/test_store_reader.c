@@ -148,6 +148,22 @@ test_replaced_store(void **state)
 	next_second();
 	assert_null(mk_store_reader_hold(r, cause, sizeof(cause)));
 	mk_store_reader_put(r);
+
+	/* Moved away and back within the same second: missed for that gap
+	 * only, not for the rest of the second. */
+	snprintf(fresh, sizeof(fresh), "%s/back", dir);
+	snprintf(old, sizeof(old), "%s/back.away", dir);
+	make_store(fresh, "back@a.example");
+	r = mk_store_reader_get(fresh);
+	next_second();
+	assert_int_equal(rename(fresh, old), 0);
+	assert_null(mk_store_reader_hold(r, cause, sizeof(cause)));
+	assert_int_equal(rename(old, fresh), 0);
+	h = mk_store_reader_hold(r, cause, sizeof(cause));
+	assert_non_null(h);
+	assert_true(has(mk_store_hold_store(h), "back@a.example"));
+	mk_store_reader_drop(r, h);
+	mk_store_reader_put(r);
 }
 
 static int

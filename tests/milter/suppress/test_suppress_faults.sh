@@ -9,8 +9,8 @@
 #      snapshot shares the process's one LMDB environment of the store; a
 #      second environment on the same file, closed at the next reload,
 #      took the first one's reader slots away: MDB_BAD_RSLOT, 451);
-#   2. its store is replaced by one built beside it and renamed into
-#      place: no tempfail, and every RCPT a suppressed one is refused;
+#   2. its store is replaced by one built beside it and swapped in at once
+#      (RENAME_EXCHANGE): no tempfail, and every suppressed RCPT refused;
 #   3. the store is gone and a new one is imported from input that comes
 #      slowly: no suppressed recipient is accepted meanwhile (the new
 #      store is built beside and put in place whole);
@@ -85,14 +85,26 @@ tap_is "20 SIGHUPs under load: no RCPT tempfailed" "$(field "$sum" rcpt_tempfail
 tap_is "the milter reloaded 20 times" "$(grep -c 'info: reloaded' "$T/log")" 20
 tap_is "no lost reader slot (MDB_BAD_RSLOT) logged" "$(grep -c BAD_RSLOT "$T/log")" 0
 
-# ---- 2. the store replaced under load (built beside, renamed) ----------------
+# ---- 2. the store replaced under load (built beside, swapped in) ------------
+# exchange A B: swap two directories in one step (renameat2 RENAME_EXCHANGE,
+# what `mv --exchange` does in later coreutils): never a moment without one.
+exchange() {
+	"$PY" - "$1" "$2" <<'PY'
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+AT_FDCWD, RENAME_EXCHANGE = -100, 2
+if libc.renameat2(AT_FDCWD, sys.argv[1].encode(), AT_FDCWD,
+                  sys.argv[2].encode(), RENAME_EXCHANGE) != 0:
+    sys.exit("renameat2: " + os.strerror(ctypes.get_errno()))
+PY
+}
 load 5 >"$T/sum2" &
 lp=$!
 sleep 1
 "$MK" --store "$T/new" suppress import "$T/list.csv" >/dev/null &&
-	mv "$T/st" "$T/old" && mv "$T/new" "$T/st"
+	exchange "$T/new" "$T/st"
 sleep 2
-rm -rf "$T/old"
+rm -rf "$T/new"		# the old store, since the exchange
 wait "$lp"
 sum=$(cat "$T/sum2")
 tap_is "a store replaced under load: no RCPT tempfailed" "$(field "$sum" rcpt_tempfail)" 0
