@@ -1,39 +1,79 @@
 /*
  * NAME
- *	mk_conf - the schema of milterkit.conf, shared by every program
+ *	mk_conf - the schema of milterkit.conf, composed of the sections
+ *	programs register
  * SYNOPSIS
  *	#include "mk_conf.h"
  *
- *	extern const struct mk_cfg_row mk_conf_rows[];
- *	extern const struct mk_cfg_schema mk_conf_schema;
-extern const struct mk_cfg_schema mk_conf_schema;
+ *	extern struct mk_cfg_schema mk_conf_schema;
+ *	extern const char *const mk_conf_milter_on_error[];
+ *
+ *	void	mk_conf_use(const struct mk_conf_section *const *sections);
+ *	const struct mk_conf_section *const *mk_conf_sections(void);
  *	int	mk_conf_load(const char *path, int missing_ok,
  *			struct mk_conf **out, char *err, size_t errlen);
  *	struct mk_conf *mk_conf_new_defaults(void);
  *	void	mk_conf_free(struct mk_conf *conf);
+ *	const void *mk_conf_section(const struct mk_conf *conf,
+ *			const char *name);
  *	const struct mk_conf_daemon *mk_conf_daemon(const struct mk_conf *conf,
  *			const char *section);
  *	void	mk_conf_store_opts(const struct mk_conf *conf,
  *			struct mk_store_opts *opts);
+ *
+ *	MK_CONF_ROW(sec, key, type, def, lo, hi, ch, T, field, chk, help)
+ *	MK_CONF_DAEMON_ROWS(sec, T, onerr, onerr_def)
+ *	MK_CONF_DAEMON_ROWS_AT(sec, T, m, onerr, onerr_def)
+ *	MK_CONF_THREADS_ROW(sec, T)
+ *	MK_CONF_MILTER_ROWS(sec, T)
  * DESCRIPTION
  *	One file configures every program, so its schema is one table: each
  *	program reads [store], [log] and its own section, and every program's
- *	-t (and `milterkit config check`) validates the whole file.
- *	Sections known here: store, log, suppress, headers, dkim, dmarc,
- *	policyd. Each daemon section shares the rows of struct mk_conf_daemon
- *	(the milters also check and networks); programs add their own rows to
- *	mk_conf_rows as they grow ([suppress]: struct mk_conf_suppress).
+ *	-t (and `milterkit config check`) validates the whole file. This
+ *	module knows the base sections only: [store], [log], [policyd] and
+ *	the named [ratelimit NAME] sections (struct mk_conf_rule each, in
+ *	conf->rules). Every other section is a struct mk_conf_section that
+ *	its owner (a filter's folder) defines and the program registers.
+ *
+ *	mk_conf_use() registers a NULL-ended list of sections (borrowed: it
+ *	must outlive the process's configurations). Call it once at start,
+ *	before any configuration is made; calling it again with the same list
+ *	does nothing, with another list (or NULL: the base sections only)
+ *	switches the schema for configurations made afterwards. It panics on
+ *	a broken list (a name given twice or taken by a base section, a row of
+ *	another section, a daemon block smaller than struct mk_conf_daemon).
+ *	Without it only the base sections exist and any other section is an
+ *	"unknown section" error. mk_conf_sections() returns the registered
+ *	list (an empty one before mk_conf_use()).
+ *
+ *	Each section's rows have offsets into the section's own block of
+ *	size bytes; the configuration holds every block in the same
+ *	allocation, after struct mk_conf, and mk_conf_schema.rows is the
+ *	combined table (the base rows, then each section's, shifted to their
+ *	block), so the mk_cfg engine works on a configuration as one target.
  *
  *	mk_conf_load() builds a new configuration from defaults plus the file.
  *	With missing_ok, a file that does not exist yields the defaults.
  *	Returns 0, or -1 with "FILE:LINE: message" in err. The result is
  *	owned by the caller and released with mk_conf_free() (NULL is a no-op).
- *	mk_conf_daemon() returns the daemon block of a section, NULL if the
- *	section is not a daemon section.
+ *	mk_conf_section() returns the block of a section registered when conf
+ *	was made, NULL if there is none; the block lives as long as conf.
+ *	mk_conf_daemon() returns the daemon block of [policyd] or of a
+ *	registered section with daemon set, NULL for any other name.
  *	mk_conf_store_opts() fills the store options (map size and address
  *	normalization) from [store].
- *	mk_conf_schema is the rows plus the named sections: [ratelimit NAME],
- *	one struct mk_conf_rule each, in conf->rules.
+ *
+ *	The macros write a section's rows; sec is the section's name as a
+ *	string literal, T the type of its block. MK_CONF_ROW()
+ *	is one option. MK_CONF_DAEMON_ROWS() are the rows of struct
+ *	mk_conf_daemon found at T.d (socket, socket_mode, socket_group, user,
+ *	group, pidfile, on_error from the choices onerr with default
+ *	onerr_def, timeout; the socket defaults to unix:/run/milterkit/SEC.sock,
+ *	the pid file to /run/milterkit/SEC.pid); MK_CONF_DAEMON_ROWS_AT() the
+ *	same at member m of T. MK_CONF_THREADS_ROW() is the
+ *	event loop count. MK_CONF_MILTER_ROWS() are a milter's: the daemon
+ *	rows with mk_conf_milter_on_error (tempfail | accept, default
+ *	tempfail), check, networks and threads.
  */
 #ifndef MK_CONF_H
 #define MK_CONF_H
@@ -41,6 +81,8 @@ extern const struct mk_cfg_schema mk_conf_schema;
 #include <stddef.h>
 
 #include "mk_cfg.h"
+#include "mk_cidr.h"
+#include "mk_session.h"
 #include "mk_store.h"
 
 #define MK_CONF_DEFAULT_PATH "/etc/milterkit/milterkit.conf"
@@ -66,12 +108,6 @@ struct mk_conf_daemon {
 	long long threads;	/* milters: event loops, 0 = one per CPU */
 };
 
-/* [suppress] beyond the daemon keys */
-struct mk_conf_suppress {
-	char *exempt;		/* address patterns never rejected */
-	char *reply[MK_REASON_COUNT];	/* template per reason, [0] unused */
-};
-
 struct mk_conf_store {
 	char *path;		/* store directory */
 	long long map_size;	/* maximum size of one environment, bytes */
@@ -94,38 +130,6 @@ struct mk_conf_rule {
 	char *text;		/* reply text when exceeded */
 };
 
-/* [headers] choices */
-enum { MK_HDR_ZONE_LOCAL = 0, MK_HDR_ZONE_UTC = 1 };
-enum { MK_HDR_FROM_REJECT = 0, MK_HDR_FROM_ADD = 1, MK_HDR_FROM_ACCEPT = 2 };
-enum { MK_HDR_DUP_REJECT = 0, MK_HDR_DUP_KEEP_FIRST = 1, MK_HDR_DUP_ACCEPT = 2 };
-enum { MK_HDR_REJECT = 0, MK_HDR_ACCEPT = 1 };
-enum { MK_HDR_LONG_FOLD = 0, MK_HDR_LONG_REJECT = 1, MK_HDR_LONG_ACCEPT = 2 };
-enum { MK_HDR_8BIT_ENCODE = 0, MK_HDR_8BIT_REJECT = 1, MK_HDR_8BIT_ACCEPT = 2 };
-
-/* [headers] beyond the daemon keys (milters/headers says what they mean) */
-struct mk_conf_headers {
-	long long max_headers;	/* header fields of one message */
-	long long max_header_size; /* octets of one field, name + value */
-	int message_id;		/* add or replace a missing/invalid one */
-	char *message_id_domain; /* empty: the From domain */
-	int date;		/* add a missing Date */
-	int date_zone;		/* MK_HDR_ZONE_* */
-	int mime_version;	/* add MIME-Version to MIME content */
-	int missing_from;	/* MK_HDR_FROM_* */
-	int multiple_from;	/* MK_HDR_REJECT | MK_HDR_ACCEPT */
-	int duplicates;		/* MK_HDR_DUP_* */
-	char *remove;		/* header names removed (privacy) */
-	char *internal_networks; /* Received naming these is removed */
-	char *internal_hosts;	/* likewise, host names / .domains */
-	char *feedback_id;	/* template, empty = off */
-	char *unsub_domains;	/* sender domains given List-Unsubscribe */
-	char *unsub_secret_file; /* HMAC key of the token */
-	char *unsub_mailto;	/* template of the mailto: address */
-	char *unsub_url;	/* template of the https URL, empty = none */
-	int long_lines;		/* MK_HDR_LONG_* */
-	int eight_bit;		/* MK_HDR_8BIT_* */
-};
-
 /* [policyd] beyond the daemon keys */
 struct mk_conf_policyd {
 	long long max_connections;
@@ -139,28 +143,92 @@ struct mk_conf_log {
 	char *target;		/* syslog, stderr, file:/path */
 };
 
+struct mk_conf_layout;
+
 struct mk_conf {
 	struct mk_conf_store store;
 	struct mk_conf_log log;
-	struct mk_conf_daemon suppress;
-	struct mk_conf_daemon headers;
-	struct mk_conf_daemon dkim;
-	struct mk_conf_daemon dmarc;
 	struct mk_conf_daemon policyd;
-	struct mk_conf_suppress supp;
-	struct mk_conf_headers hdr;
 	struct mk_conf_policyd pol;
 	struct mk_cfg_list rules;	/* struct mk_conf_rule *, file order */
 	char *source;		/* path the configuration was read from */
+	const struct mk_conf_layout *layout; /* private: where blocks are */
+	/* the registered sections' blocks follow, in the same allocation */
 };
 
-extern const struct mk_cfg_row mk_conf_rows[];
-extern const struct mk_cfg_schema mk_conf_schema;
+/* A section a program or filter adds to the schema: its rows' offsets are
+ * into its own block (size bytes); a daemon section's block begins with
+ * struct mk_conf_daemon. */
+struct mk_conf_section {
+	const char *name;		/* of [name] */
+	const struct mk_cfg_row *rows;	/* ended by a NULL name */
+	size_t size;			/* of the block */
+	int daemon;			/* block starts with mk_conf_daemon */
+	int filter;			/* a filter a chain can host */
+};
+
+/* The public contract (DESIGN.md), not the build prefix. */
+#define MK_CONF_RUNDIR "/run/milterkit"
+
+/* One option of a section block of type T. */
+#define MK_CONF_ROW(sec, key, type, def, lo, hi, ch, T, field, chk, help)	\
+	{ sec, key, type, def, lo, hi, ch, offsetof(T, field), help, chk }
+
+/* The rows of struct mk_conf_daemon, at T.m (T.d for a section block). */
+#define MK_CONF_DAEMON_ROWS_AT(sec, T, m, onerr, onerr_def)			\
+	MK_CONF_ROW(sec, "socket", MK_CFG_SOCKET,				\
+	    "unix:" MK_CONF_RUNDIR "/" sec ".sock", 1, 300, NULL, T,		\
+	    m.socket, NULL, "where the MTA reaches the daemon: unix:/path, "	\
+	    "inet:PORT@HOST, inet6:PORT@HOST"),					\
+	MK_CONF_ROW(sec, "socket_mode", MK_CFG_MODE, "0660", 0, 0777, NULL,	\
+	    T, m.socket_mode, NULL, "permissions of a unix socket"),		\
+	MK_CONF_ROW(sec, "socket_group", MK_CFG_STRING, "", 0, 64, NULL, T,	\
+	    m.socket_group, NULL,						\
+	    "group owning a unix socket (empty: the daemon's group)"),		\
+	MK_CONF_ROW(sec, "user", MK_CFG_STRING, "milterkit", 0, 64, NULL, T,	\
+	    m.user, NULL, "user to run as after binding (empty: stay)"),	\
+	MK_CONF_ROW(sec, "group", MK_CFG_STRING, "", 0, 64, NULL, T, m.group,	\
+	    NULL, "group to run as (empty: the user's primary group)"),	\
+	MK_CONF_ROW(sec, "pidfile", MK_CFG_STRING,				\
+	    MK_CONF_RUNDIR "/" sec ".pid", 0, 1024, NULL, T, m.pidfile, NULL,	\
+	    "pid file (empty: none)"),						\
+	MK_CONF_ROW(sec, "on_error", MK_CFG_ENUM, onerr_def, 0, 0, onerr, T,	\
+	    m.on_error, NULL, "answer when the daemon itself is in trouble"),	\
+	MK_CONF_ROW(sec, "timeout", MK_CFG_DURATION, "7210", 1, 86400, NULL,	\
+	    T, m.timeout, NULL,							\
+	    "seconds of MTA silence before a connection is dropped (longer "	\
+	    "than the MTA's own timeouts)")
+
+#define MK_CONF_DAEMON_ROWS(sec, T, onerr, onerr_def)				\
+	MK_CONF_DAEMON_ROWS_AT(sec, T, d, onerr, onerr_def)
+
+#define MK_CONF_THREADS_ROW(sec, T)						\
+	MK_CONF_ROW(sec, "threads", MK_CFG_INT, "0", 0, 64, NULL, T,		\
+	    d.threads, NULL,							\
+	    "event loops serving MTA connections (0: one per processor)")
+
+/* A milter's: the daemon rows, which sessions it looks at, its loops. */
+#define MK_CONF_MILTER_ROWS(sec, T)						\
+	MK_CONF_DAEMON_ROWS(sec, T, mk_conf_milter_on_error, "tempfail"),	\
+	MK_CONF_ROW(sec, "check", MK_CFG_STRING, "all", 1, 64, NULL, T,	\
+	    d.check, mk_session_check,						\
+	    "sessions looked at: all | authenticated | networks"),		\
+	MK_CONF_ROW(sec, "networks", MK_CFG_STRING, "", 0, 65536, NULL, T,	\
+	    d.networks, mk_cidr_list_check,					\
+	    "client networks for check = networks"),				\
+	MK_CONF_THREADS_ROW(sec, T)
+
+extern struct mk_cfg_schema mk_conf_schema;
+extern const char *const mk_conf_milter_on_error[];
+
+void mk_conf_use(const struct mk_conf_section *const *sections);
+const struct mk_conf_section *const *mk_conf_sections(void);
 
 int mk_conf_load(const char *path, int missing_ok, struct mk_conf **out,
     char *err, size_t errlen);
 struct mk_conf *mk_conf_new_defaults(void);
 void mk_conf_free(struct mk_conf *conf);
+const void *mk_conf_section(const struct mk_conf *conf, const char *name);
 const struct mk_conf_daemon *mk_conf_daemon(const struct mk_conf *conf,
     const char *section);
 void mk_conf_store_opts(const struct mk_conf *conf, struct mk_store_opts *opts);

@@ -46,6 +46,7 @@
 #include "mk_log.h"
 #include "mk_mem.h"
 #include "mk_ratelimit.h"
+#include "sections.h"
 #include "server.h"
 
 #define PD_NAME "milterkit-policyd"
@@ -147,6 +148,7 @@ main(int argc, char **argv)
 	const char *user;
 	int rc, fd, ready_fd = -1;
 
+	mk_conf_use(mkf_sections);	/* the file is shared: know every section */
 	if ((rc = mk_daemon_opts_parse(PD_NAME, PACKAGE_VERSION,
 	    "policyd", MK_CONF_DEFAULT_PATH, argc, argv, &o)) >= 0)
 		return rc;

@@ -5,7 +5,8 @@
  *	milterkit [-c FILE] [--store DIR] VERB ... [--help]
  *	milterkit -h | -V
  * DESCRIPTION
- *	main() parses the global options, loads the configuration (except
+ *	main() registers every section of the shared file (sections.h),
+ *	parses the global options, loads the configuration (except
  *	for `config check`, which loads it itself to report on it) and hands
  *	over to the verb. The verbs live in cmd_*.c; parsing in cli*.c.
  * DIAGNOSTICS
@@ -20,7 +21,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "mk_conf.h"
 #include "mk_log.h"
+#include "sections.h"
 #include "tool.h"
 
 
@@ -81,6 +84,7 @@ main(int argc, char **argv)
 	char err[256];
 	int vi, rc;
 
+	mk_conf_use(mkf_sections);
 	memset(&t, 0, sizeof(t));
 	mk_log_open("milterkit", 1);
 	t.now = (int64_t)time(NULL);

@@ -24,8 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "headers_conf.h"
 #include "headers_priv.h"
-#include "mk_conf.h"
 
 static const char *const unstructured[] = {
 	"Subject", "Comments", "Content-Description", NULL
@@ -52,7 +52,7 @@ eight_bit(struct hdr_ctx *c, const struct hdr_field *f, struct mk_strbuf *nv)
 	char name[64];
 
 	hdr_safe_name(name, sizeof(name), f->name);
-	if (c->r->eight_bit == MK_HDR_8BIT_REJECT) {
+	if (c->r->eight_bit == HDR_CONF_8BIT_REJECT) {
 		hdr_reject(c, "550", "5.6.0", "Header field %s has 8-bit text "
 		    "and MAIL FROM has no SMTPUTF8", name);
 		return -1;
@@ -89,11 +89,11 @@ long_lines(struct hdr_ctx *c, const struct hdr_field *f, const char *v,
 	char name[64];
 	int rc;
 
-	if (c->r->long_lines == MK_HDR_LONG_ACCEPT ||
+	if (c->r->long_lines == HDR_CONF_LONG_ACCEPT ||
 	    mk_fold_line_max(f->name, v) <= HDR_LINE_MAX)
 		return 0;
 	hdr_safe_name(name, sizeof(name), f->name);
-	if (c->r->long_lines == MK_HDR_LONG_REJECT) {
+	if (c->r->long_lines == HDR_CONF_LONG_REJECT) {
 		hdr_reject(c, "550", "5.6.0", "Header field %s has a line over "
 		    "998 octets", name);
 		return -1;
@@ -123,7 +123,7 @@ hdr_rule_content(struct hdr_ctx *c)
 
 		if (c->gone[i])
 			continue;
-		if (!m->smtputf8 && c->r->eight_bit != MK_HDR_8BIT_ACCEPT &&
+		if (!m->smtputf8 && c->r->eight_bit != HDR_CONF_8BIT_ACCEPT &&
 		    mk_rfc2047_has_8bit(f->value, strlen(f->value))) {
 			if (eight_bit(c, f, &enc) != 0) {
 				mk_strbuf_free(&enc);

@@ -59,9 +59,9 @@ struct hdr_rules {
 	int date;
 	int date_utc;
 	int mime_version;
-	int missing_from;		/* MK_HDR_FROM_* */
-	int multiple_from;		/* MK_HDR_REJECT | MK_HDR_ACCEPT */
-	int duplicates;			/* MK_HDR_DUP_* */
+	int missing_from;		/* HDR_CONF_FROM_* */
+	int multiple_from;		/* HDR_CONF_REJECT | HDR_CONF_ACCEPT */
+	int duplicates;			/* HDR_CONF_DUP_* */
 	struct hdr_names remove;	/* field names */
 	struct mk_cidr_list internal_nets;
 	struct hdr_names internal_hosts;
@@ -71,8 +71,8 @@ struct hdr_rules {
 	size_t unsub_keylen;
 	char *unsub_mailto;		/* "" = none */
 	char *unsub_url;		/* "" = none */
-	int long_lines;			/* MK_HDR_LONG_* */
-	int eight_bit;			/* MK_HDR_8BIT_* */
+	int long_lines;			/* HDR_CONF_LONG_* */
+	int eight_bit;			/* HDR_CONF_8BIT_* */
 };
 
 /* One hdr_rewrite() call. */

@@ -30,9 +30,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "headers_conf.h"
 #include "headers_priv.h"
 #include "mk_addr.h"
-#include "mk_conf.h"
 #include "mk_mem.h"
 
 static const char *const once[] = {
@@ -45,7 +45,7 @@ hdr_rule_duplicates(struct hdr_ctx *c)
 {
 	const struct hdr_msg *m = c->m;
 
-	if (c->r->duplicates == MK_HDR_DUP_ACCEPT)
+	if (c->r->duplicates == HDR_CONF_DUP_ACCEPT)
 		return;
 	for (size_t k = 0; once[k] != NULL; k++) {
 		size_t first = hdr_find(c, once[k], 0), n = 0, i;
@@ -55,7 +55,7 @@ hdr_rule_duplicates(struct hdr_ctx *c)
 			n++;
 		if (n < 2)
 			continue;
-		if (c->r->duplicates == MK_HDR_DUP_REJECT) {
+		if (c->r->duplicates == HDR_CONF_DUP_REJECT) {
 			hdr_reject(c, "550", "5.6.0", "Message has %zu %s header "
 			    "fields, RFC 5322 allows one", n, once[k]);
 			return;
@@ -75,9 +75,9 @@ from_missing(struct hdr_ctx *c)
 	const char *env = c->m->env_from ? c->m->env_from : "";
 	char *v;
 
-	if (c->r->missing_from == MK_HDR_FROM_ACCEPT)
+	if (c->r->missing_from == HDR_CONF_FROM_ACCEPT)
 		return;
-	if (c->r->missing_from == MK_HDR_FROM_REJECT || env[0] == '\0' ||
+	if (c->r->missing_from == HDR_CONF_FROM_REJECT || env[0] == '\0' ||
 	    mk_addr_parse(env, strlen(env), NULL, &a) != 0) {
 		hdr_reject(c, "550", "5.6.0", "Message has no From header field");
 		return;
@@ -109,7 +109,7 @@ hdr_rule_from(struct hdr_ctx *c)
 	    strlen(al.first_domain), c->from_domain,
 	    sizeof(c->from_domain)) != 0)
 		c->from_domain[0] = '\0';
-	if (al.mailboxes > 1 && c->r->multiple_from == MK_HDR_REJECT &&
+	if (al.mailboxes > 1 && c->r->multiple_from == HDR_CONF_REJECT &&
 	    hdr_find(c, "Sender", 0) == m->n)
 		hdr_reject(c, "550", "5.6.0", "From header field has %zu "
 		    "mailboxes and no Sender header field", al.mailboxes);

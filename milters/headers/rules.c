@@ -24,6 +24,7 @@
 
 #include <openssl/crypto.h>
 
+#include "headers_conf.h"
 #include "headers_priv.h"
 #include "mk_conf.h"
 #include "mk_mem.h"
@@ -31,7 +32,7 @@
 
 /* The unsubscribe rule needs a key and at least one template. */
 static int
-unsub_setup(struct hdr_rules *r, const struct mk_conf_headers *h, char *err,
+unsub_setup(struct hdr_rules *r, const struct hdr_conf *h, char *err,
     size_t errlen)
 {
 	hdr_names_parse(h->unsub_domains, &r->unsub_domains);
@@ -57,7 +58,7 @@ int
 hdr_rules_new(const struct mk_conf *conf, struct hdr_rules **out, char *err,
     size_t errlen)
 {
-	const struct mk_conf_headers *h = &conf->hdr;
+	const struct hdr_conf *h = hdr_conf(conf);
 	struct hdr_rules *r = mk_calloc(1, sizeof(*r));
 
 	*out = NULL;
@@ -69,7 +70,7 @@ hdr_rules_new(const struct mk_conf *conf, struct hdr_rules **out, char *err,
 	    strchr(r->hostname, '.') == NULL)
 		snprintf(r->hostname, sizeof(r->hostname), "localhost.localdomain");
 	r->date = h->date;
-	r->date_utc = h->date_zone == MK_HDR_ZONE_UTC;
+	r->date_utc = h->date_zone == HDR_CONF_ZONE_UTC;
 	r->mime_version = h->mime_version;
 	r->missing_from = h->missing_from;
 	r->multiple_from = h->multiple_from;
@@ -79,8 +80,8 @@ hdr_rules_new(const struct mk_conf *conf, struct hdr_rules **out, char *err,
 	r->feedback_id = mk_strdup(h->feedback_id);
 	hdr_names_parse(h->remove, &r->remove);
 	hdr_names_parse(h->internal_hosts, &r->internal_hosts);
-	if (mk_session_choice_parse(&r->sessions, conf->headers.check,
-	    conf->headers.networks, err, errlen) != 0 ||
+	if (mk_session_choice_parse(&r->sessions, h->d.check,
+	    h->d.networks, err, errlen) != 0 ||
 	    mk_cidr_list_parse(h->internal_networks, &r->internal_nets, err,
 	    errlen) != 0 ||
 	    unsub_setup(r, h, err, errlen) != 0) {

@@ -23,26 +23,28 @@
 #include "mk_log.h"
 #include "mk_mem.h"
 #include "mk_session.h"
+#include "suppress_conf.h"
 #include "suppress_priv.h"
 
 int
 supp_state_new(const struct mk_conf *conf, struct supp_state **out, char *err,
     size_t errlen)
 {
+	const struct supp_conf *sc = supp_conf(conf);
 	struct supp_state *s = mk_calloc(1, sizeof(*s));
 
 	*out = NULL;
 	s->dir = mk_strdup(conf->store.path);
 	s->reader = mk_store_reader_get(s->dir);
-	if (mk_session_choice_parse(&s->sessions, conf->suppress.check,
-	    conf->suppress.networks, err, errlen) != 0 ||
-	    mk_addrpat_list_parse(conf->supp.exempt, &s->exempt, err,
+	if (mk_session_choice_parse(&s->sessions, sc->d.check,
+	    sc->d.networks, err, errlen) != 0 ||
+	    mk_addrpat_list_parse(sc->exempt, &s->exempt, err,
 	    errlen) != 0) {
 		supp_state_free(s);
 		return -1;
 	}
 	for (int i = 1; i < MK_REASON_COUNT; i++)
-		s->reply[i] = mk_strdup(conf->supp.reply[i]);
+		s->reply[i] = mk_strdup(sc->reply[i]);
 	*out = s;
 	return 0;
 }

@@ -201,6 +201,17 @@ tap_like "config check -v dumps the configuration" "$out" "\[store\]"
 printf '[store]\npath = /x\n\nbogus_key = 1\n' > "$T/bad.conf"
 "$MK" config check -c "$T/bad.conf" > "$T/out" 2> "$T/err"
 tap_like "config check bad file: FILE:LINE" "$?:$(cat "$T/err")" "^2:$T/bad.conf:4:"
+# Filter sections live with their filters; the command registers them all.
+printf '[store]\npath = /x\n[chain]\nsocket = unix:%s/chain.sock\nfilters = headers suppress\n' \
+    "$T" > "$T/chain.conf"
+"$MK" config check -c "$T/chain.conf" > "$T/out" 2> "$T/err"
+tap_like "config check knows [chain]" "$?:$(cat "$T/out")" \
+    "^0:$T/chain.conf: configuration OK$"
+printf '[chain]\n\nfilters = suppress, nope\n' > "$T/chain_bad.conf"
+"$MK" config check -c "$T/chain_bad.conf" > "$T/out" 2> "$T/err"
+tap_like "config check: an unknown filter fails at FILE:LINE, named" \
+    "$?:$(cat "$T/err")" \
+    "^2:$T/chain_bad.conf:3: \[chain\] filters: unknown filter \"nope\""
 
 # --- store errors: exit 3 ---
 mkdir -p "$T/priv"

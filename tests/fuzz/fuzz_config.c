@@ -1,11 +1,14 @@
 /*
  * NAME
  *	fuzz_config - fuzz target for the milterkit.conf reader
- *	(common/config_file.c, common/config.c, common/conf.c)
+ *	(common/config_file.c, common/config.c, common/conf.c and the
+ *	sections of milters/)
  * SYNOPSIS
  *	int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * DESCRIPTION
- *	The input is a whole milterkit.conf. It is applied to the defaults
+ *	The input is a whole milterkit.conf. Every section the programs
+ *	register (milters/sections.h) is registered first, as the programs
+ *	do. It is applied to the defaults
  *	with mk_cfg_schema_parse_buf() and mk_conf_schema, which is what
  *	mk_conf_load() does after reading the file, so every row's
  *	conversion and check() and every [ratelimit NAME] finish() run.
@@ -42,6 +45,7 @@
 #include "mk_conf.h"
 #include "mk_daemon.h"
 #include "mk_log.h"
+#include "sections.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -216,6 +220,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 
 	mk_log_set_sink(quiet, NULL);
+	mk_conf_use(mkf_sections);
 	for (size_t i = 0; i < size; i++)
 		lines += in[i] == '\n';
 	if (size > 0 && in[size - 1] != '\n')

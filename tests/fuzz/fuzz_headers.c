@@ -50,6 +50,7 @@
 #include "headers_priv.h"
 #include "mk_conf.h"
 #include "mk_mem.h"
+#include "sections.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -76,6 +77,7 @@ rules_for(unsigned flags)
 
 	if (cache[k] != NULL)
 		return cache[k];
+	mk_conf_use(mkf_sections);
 	fd = mkstemp(keyfile);
 	CHECK(fd >= 0);
 	CHECK(write(fd, "fuzzing-secret-0123456789", 25) == 25);
@@ -93,7 +95,7 @@ rules_for(unsigned flags)
 	    flags & 0x08 ? "reject" : "encode",
 	    flags & 0x20 ? "reject" : "fold");
 	conf = mk_conf_new_defaults();
-	CHECK(mk_cfg_parse_buf(mk_conf_rows, conf, "fuzz", text, strlen(text),
+	CHECK(mk_cfg_parse_buf(mk_conf_schema.rows, conf, "fuzz", text, strlen(text),
 	    err, sizeof(err)) == 0);
 	CHECK(hdr_rules_new(conf, &cache[k], err, sizeof(err)) == 0);
 	mk_conf_free(conf);

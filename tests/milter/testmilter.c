@@ -29,9 +29,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mk_conf.h"
 #include "mk_log.h"
 #include "mk_mem.h"
 #include "mk_milter.h"
+#include "sections.h"
 
 enum tm_verdict { TM_ACCEPT, TM_REJECT, TM_ERROR, TM_REFUSE, TM_OVERLONG };
 
@@ -174,6 +176,7 @@ main(int argc, char **argv)
 {
 	const char *nr = getenv("TESTMILTER_NO_REPLY");
 
+	mk_conf_use(mkf_sections);
 	if (nr != NULL && strcmp(nr, "mail") == 0)
 		tm_desc.no_reply = SMFIP_NR_MAIL;
 	return mk_milter_main(&tm_desc, argc, argv);

@@ -22,6 +22,7 @@
 #include "headers_priv.h"
 #include "mk_conf.h"
 #include "mk_mem.h"
+#include "sections.h"
 
 #include "headers_fx.h"
 
@@ -39,7 +40,7 @@ rules_from(const char *extra, char *err, size_t errlen)
 	if (asprintf(&text, "[headers]\ndate_zone = utc\n%s\n",
 	    extra ? extra : "") < 0)
 		fail();
-	if (mk_cfg_parse_buf(mk_conf_rows, conf, "t.conf", text, strlen(text),
+	if (mk_cfg_parse_buf(mk_conf_schema.rows, conf, "t.conf", text, strlen(text),
 	    err, errlen) == 0)
 		hdr_rules_new(conf, &r, err, errlen);
 	free(text);
@@ -63,6 +64,7 @@ group_setup(void **st)
 {
 	int fd;
 
+	mk_conf_use(mkf_sections);
 	snprintf(secret_path, sizeof(secret_path),
 	    "/tmp/test_headers_secret.XXXXXX");
 	if ((fd = mkstemp(secret_path)) < 0)

@@ -1,6 +1,7 @@
 /*
  * test_config.c - unit tests of the configuration engine (common/config.c)
- * and of the milterkit.conf schema (common/conf.c).
+ * and of the milterkit.conf schema (common/conf.c), composed of the
+ * sections the programs register (milters/sections.c).
  */
 #include "config.h"
 
@@ -17,6 +18,10 @@
 #include "mk_cfg.h"
 #include "mk_conf.h"
 #include "mk_log.h"
+#include "sections.h"
+#include "chain/chain_conf.h"
+#include "headers/headers_conf.h"
+#include "suppress/suppress_conf.h"
 
 struct demo {
 	char *name;
@@ -241,13 +246,15 @@ test_schema_defaults_match_the_contract(void **state)
 	assert_int_equal(c->store.map_size, 4LL << 30);
 	assert_int_equal(c->store.local_part, MK_LOCAL_FOLD);
 	assert_int_equal(c->log.level, MK_LOG_INFO);
-	assert_non_null(strstr(c->suppress.socket, "/milterkit/suppress.sock"));
-	assert_int_equal(strncmp(c->suppress.socket, "unix:", 5), 0);
-	assert_int_equal(c->suppress.on_error, MK_ON_ERROR_TEMPFAIL);
+	d = mk_conf_daemon(c, "suppress");
+	assert_non_null(d);
+	assert_ptr_equal(d, &supp_conf(c)->d);
+	assert_string_equal(d->socket, "unix:/run/milterkit/suppress.sock");
+	assert_int_equal(d->on_error, MK_ON_ERROR_TEMPFAIL);
 	assert_int_equal(c->policyd.on_error, MK_POLICY_ON_ERROR_DUNNO);
-	d = mk_conf_daemon(c, "dkim");
-	assert_ptr_equal(d, &c->dkim);
+	assert_ptr_equal(mk_conf_daemon(c, "policyd"), &c->policyd);
 	assert_null(mk_conf_daemon(c, "store"));
+	assert_null(mk_conf_daemon(c, "dkim"));
 	mk_conf_free(c);
 	mk_conf_free(NULL);
 }
@@ -278,7 +285,8 @@ test_load_file_and_missing_file(void **state)
 	assert_int_equal(mk_conf_load(path, 0, &c, err, sizeof(err)), 0);
 	assert_string_equal(c->store.path, "/srv/mk");
 	assert_int_equal(c->store.map_size, 64LL << 20);
-	assert_int_equal(c->suppress.on_error, MK_ON_ERROR_ACCEPT);
+	assert_int_equal(mk_conf_daemon(c, "suppress")->on_error,
+	    MK_ON_ERROR_ACCEPT);
 	assert_int_equal(c->policyd.on_error, MK_POLICY_ON_ERROR_DEFER);
 	assert_int_equal(c->log.level, MK_LOG_DEBUG);
 	assert_string_equal(c->source, path);
@@ -318,7 +326,7 @@ test_dump_round_trips(void **state)
 	struct mk_conf *a, *b;
 	char err[512];
 	char *in = write_temp("[store]\nmap_size = 8G\nstrip_subaddress = yes\n"
-	    "[dkim]\nsocket_mode = 0600\ntimeout = 2m\n");
+	    "[chain]\nsocket_mode = 0600\ntimeout = 2m\n");
 	char *out = strdup("/tmp/mk-dump-XXXXXX");
 	int fd = mkstemp(out);
 	FILE *fp = fdopen(fd, "w");
@@ -328,19 +336,19 @@ test_dump_round_trips(void **state)
 
 	(void)state;
 	assert_int_equal(mk_conf_load(in, 0, &a, err, sizeof(err)), 0);
-	mk_cfg_dump(mk_conf_rows, a, fp);
+	mk_cfg_dump(mk_conf_schema.rows, a, fp);
 	fclose(fp);
 	assert_int_equal(mk_conf_load(out, 0, &b, err, sizeof(err)), 0);
 	ma = open_memstream(&da, &la);
 	mb = open_memstream(&db, &lb);
-	mk_cfg_dump(mk_conf_rows, a, ma);
-	mk_cfg_dump(mk_conf_rows, b, mb);
+	mk_cfg_dump(mk_conf_schema.rows, a, ma);
+	mk_cfg_dump(mk_conf_schema.rows, b, mb);
 	fclose(ma);
 	fclose(mb);
 	assert_string_equal(da, db);
 	assert_non_null(strstr(da, "map_size = 8589934592"));
 	assert_non_null(strstr(da, "socket_mode = 0600"));
-	assert_int_equal(b->dkim.timeout, 120);
+	assert_int_equal(chain_conf(b)->d.timeout, 120);
 	mk_conf_free(a);
 	mk_conf_free(b);
 	free(da);
@@ -349,6 +357,148 @@ test_dump_round_trips(void **state)
 	unlink(out);
 	free(in);
 	free(out);
+}
+
+/* Load text as a file; 0, or -1 with err set. */
+static int
+load_text(const char *text, struct mk_conf **c, char *err, size_t errlen)
+{
+	char *path = write_temp(text);
+	int rc = mk_conf_load(path, 0, c, err, errlen);
+
+	unlink(path);
+	free(path);
+	return rc;
+}
+
+/* common/ knows no filter: without mk_conf_use() their sections are
+ * unknown, and a configuration keeps the layout it was made with. */
+static void
+test_filter_sections_unknown_without_use(void **state)
+{
+	struct mk_conf *c, *before;
+	char err[512];
+
+	(void)state;
+	before = mk_conf_new_defaults();
+	mk_conf_use(NULL);
+	assert_null(mk_conf_sections()[0]);
+	assert_int_equal(load_text("[store]\npath = /x\n[suppress]\n"
+	    "exempt = a@\n", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":3: unknown section [suppress]"));
+	assert_int_equal(load_text("[chain]\n", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":1: unknown section [chain]"));
+	assert_int_equal(load_text("[policyd]\nmax_attrs = 7\n", &c, err,
+	    sizeof(err)), 0);
+	assert_int_equal(c->pol.max_attrs, 7);
+	assert_null(mk_conf_section(c, "suppress"));
+	assert_null(mk_conf_daemon(c, "suppress"));
+	assert_non_null(mk_conf_daemon(c, "policyd"));
+	mk_conf_free(c);
+	/* made before the switch: still has (and frees) its blocks */
+	assert_string_equal(supp_conf(before)->exempt, "postmaster@, abuse@");
+	mk_conf_free(before);
+	mk_conf_use(mkf_sections);
+	mk_conf_use(mkf_sections);
+	assert_ptr_equal(mk_conf_sections(), mkf_sections);
+}
+
+/* Registered, each section parses into its own block, defaults first. */
+static void
+test_registered_sections_parse_into_blocks(void **state)
+{
+	struct mk_conf *c;
+	const struct supp_conf *sc;
+	const struct hdr_conf *hc;
+	char err[512];
+
+	(void)state;
+	if (load_text("[suppress]\nexempt = a@example.com\n[headers]\n"
+	    "max_headers = 50\n", &c, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	sc = supp_conf(c);
+	hc = hdr_conf(c);
+	assert_ptr_equal(sc, mk_conf_section(c, "suppress"));
+	assert_ptr_equal(hc, mk_conf_section(c, "headers"));
+	assert_string_equal(sc->exempt, "a@example.com");
+	assert_string_equal(sc->reply[MK_REASON_BOUNCE],
+	    "550 5.1.1 <%a>: recipient address suppressed (%r)");
+	assert_string_equal(sc->d.socket, "unix:/run/milterkit/suppress.sock");
+	assert_int_equal(hc->max_headers, 50);
+	assert_int_equal(hc->max_header_size, 65536);
+	assert_int_equal(hc->date_zone, HDR_CONF_ZONE_LOCAL);
+	assert_string_equal(hc->d.socket, "unix:/run/milterkit/headers.sock");
+	assert_string_equal(hc->d.check, "all");
+	assert_null(mk_conf_section(c, "nope"));
+	mk_conf_free(c);
+
+	c = mk_conf_new_defaults();
+	assert_string_equal(supp_conf(c)->exempt, "postmaster@, abuse@");
+	assert_int_equal(hdr_conf(c)->max_headers, 1000);
+	mk_conf_free(c);
+}
+
+/* [chain] filters: registered filter sections, once each, 1 to 16. */
+static void
+test_chain_filters_are_checked(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *want;	/* NULL: valid */
+	} cases[] = {
+		{ "filters = suppress, nope\n",
+		  ":2: [chain] filters: unknown filter \"nope\" (known: "
+		  "suppress, headers)" },
+		{ "filters = headers, headers\n",
+		  ":2: [chain] filters: filter \"headers\" given twice" },
+		{ "filters = \"\"\n", ":2: [chain] filters: no filters" },
+		{ "filters = , ,\n", ":2: [chain] filters: no filters" },
+		{ "filters = chain\n", "unknown filter \"chain\"" },
+		{ "filters = policyd\n", "unknown filter \"policyd\"" },
+		{ "filters = headers suppress\n", NULL },
+		{ "filters = suppress\n", NULL },
+	};
+	struct mk_conf *c;
+	char text[256], err[512];
+
+	(void)state;
+	c = mk_conf_new_defaults();
+	assert_string_equal(chain_conf(c)->filters, "suppress, headers");
+	mk_conf_free(c);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "[chain]\n%s", cases[i].text);
+		err[0] = '\0';
+		if (load_text(text, &c, err, sizeof(err)) != 0) {
+			if (cases[i].want == NULL ||
+			    strstr(err, cases[i].want) == NULL)
+				fail_msg("case %zu: got \"%s\"", i, err);
+			continue;
+		}
+		if (cases[i].want != NULL)
+			fail_msg("case %zu: accepted", i);
+		mk_conf_free(c);
+	}
+}
+
+/* The chain is a daemon section: its block starts with the daemon rows,
+ * defaults from its name. */
+static void
+test_chain_daemon_defaults(void **state)
+{
+	struct mk_conf *c = mk_conf_new_defaults();
+	const struct mk_conf_daemon *d = mk_conf_daemon(c, "chain");
+
+	(void)state;
+	assert_non_null(d);
+	assert_ptr_equal(d, mk_conf_section(c, "chain"));
+	assert_ptr_equal(d, &chain_conf(c)->d);
+	assert_string_equal(d->socket, "unix:/run/milterkit/chain.sock");
+	assert_string_equal(d->pidfile, "/run/milterkit/chain.pid");
+	assert_int_equal(d->on_error, MK_ON_ERROR_TEMPFAIL);
+	assert_int_equal(d->timeout, 7210);
+	assert_int_equal(d->threads, 0);
+	assert_null(d->check);		/* no such row in [chain] */
+	mk_conf_free(c);
 }
 
 /* A named section: [rule NAME], many times. */
@@ -481,8 +631,8 @@ test_sample_config_is_valid(void **state)
 		fail_msg("%s", err);
 	ma = open_memstream(&da, &la);
 	mb = open_memstream(&db, &lb);
-	mk_cfg_dump(mk_conf_rows, c, ma);
-	mk_cfg_dump(mk_conf_rows, d, mb);
+	mk_cfg_dump(mk_conf_schema.rows, c, ma);
+	mk_cfg_dump(mk_conf_schema.rows, d, mb);
 	fclose(ma);
 	fclose(mb);
 	assert_string_equal(da, db);
@@ -496,6 +646,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_filter_sections_unknown_without_use),
 		cmocka_unit_test(test_defaults_fill_every_type),
 		cmocka_unit_test(test_file_values_override_defaults),
 		cmocka_unit_test(test_quoted_values_keep_hash_and_blanks),
@@ -509,7 +660,11 @@ main(void)
 		cmocka_unit_test(test_sample_config_is_valid),
 		cmocka_unit_test(test_named_sections),
 		cmocka_unit_test(test_named_section_errors),
+		cmocka_unit_test(test_registered_sections_parse_into_blocks),
+		cmocka_unit_test(test_chain_filters_are_checked),
+		cmocka_unit_test(test_chain_daemon_defaults),
 	};
 
+	mk_conf_use(mkf_sections);
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

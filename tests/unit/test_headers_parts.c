@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "headers.h"
+#include "headers_conf.h"
 #include "headers_priv.h"
 #include "mk_conf.h"
 #include "mk_mem.h"
@@ -169,20 +170,21 @@ static void
 test_config_defaults(void **st)
 {
 	struct mk_conf *conf = mk_conf_new_defaults();
+	const struct hdr_conf *h = hdr_conf(conf);
 
-	assert_int_equal(conf->hdr.max_headers, 1000);
-	assert_int_equal(conf->hdr.max_header_size, 65536);
-	assert_true(conf->hdr.message_id && conf->hdr.date &&
-	    conf->hdr.mime_version);
-	assert_int_equal(conf->hdr.date_zone, MK_HDR_ZONE_LOCAL);
-	assert_int_equal(conf->hdr.missing_from, MK_HDR_FROM_REJECT);
-	assert_int_equal(conf->hdr.multiple_from, MK_HDR_REJECT);
-	assert_int_equal(conf->hdr.duplicates, MK_HDR_DUP_REJECT);
-	assert_int_equal(conf->hdr.long_lines, MK_HDR_LONG_FOLD);
-	assert_int_equal(conf->hdr.eight_bit, MK_HDR_8BIT_ENCODE);
-	assert_non_null(strstr(conf->hdr.remove, "X-Originating-IP"));
-	assert_string_equal(conf->hdr.unsub_mailto, "unsubscribe+%t@%d");
-	assert_string_equal(conf->hdr.feedback_id, "");
+	assert_int_equal(h->max_headers, 1000);
+	assert_int_equal(h->max_header_size, 65536);
+	assert_true(h->message_id && h->date &&
+	    h->mime_version);
+	assert_int_equal(h->date_zone, HDR_CONF_ZONE_LOCAL);
+	assert_int_equal(h->missing_from, HDR_CONF_FROM_REJECT);
+	assert_int_equal(h->multiple_from, HDR_CONF_REJECT);
+	assert_int_equal(h->duplicates, HDR_CONF_DUP_REJECT);
+	assert_int_equal(h->long_lines, HDR_CONF_LONG_FOLD);
+	assert_int_equal(h->eight_bit, HDR_CONF_8BIT_ENCODE);
+	assert_non_null(strstr(h->remove, "X-Originating-IP"));
+	assert_string_equal(h->unsub_mailto, "unsubscribe+%t@%d");
+	assert_string_equal(h->feedback_id, "");
 	mk_conf_free(conf);
 }
 

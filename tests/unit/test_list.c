@@ -18,6 +18,7 @@
 #include "mk_conf.h"
 #include "mk_list.h"
 #include "mk_ratelimit.h"
+#include "sections.h"
 
 #define LONG30 "abcdefghijklmnopqrstuvwxyz0123"
 
@@ -224,5 +225,6 @@ main(void)
 		cmocka_unit_test(test_callers_keep_their_limits),
 	};
 
+	mk_conf_use(mkf_sections);
 	return cmocka_run_group_tests_name("list", tests, NULL, NULL);
 }

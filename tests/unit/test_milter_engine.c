@@ -35,6 +35,7 @@
 #include "mk_log.h"
 #include "mk_milter_conn.h"
 #include "mk_milter_engine.h"
+#include "sections.h"
 
 #define WAIT_MS		5000	/* longest wait for anything the engine sends */
 #define HELO_LEN	13	/* "hNNNNNN": 4 + 1 + 8 octets */
@@ -384,7 +385,7 @@ closed_by_engine(int fd)
 static void
 test_timeout_default_outlasts_mta(void **state)
 {
-	static const char *const sections[] = { "suppress", "headers" };
+	static const char *const sections[] = { "suppress", "headers", "chain" };
 	struct mk_conf *conf = mk_conf_new_defaults();
 	const struct mk_conf_daemon *d;
 
@@ -542,5 +543,6 @@ main(void)
 		    test_partial_writes_all_answers_arrive, setup, teardown),
 	};
 
+	mk_conf_use(mkf_sections);
 	return cmocka_run_group_tests_name("milter_engine", tests, NULL, NULL);
 }

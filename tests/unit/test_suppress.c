@@ -21,6 +21,7 @@
 #include "mk_conf.h"
 #include "mk_mem.h"
 #include "mk_store.h"
+#include "sections.h"
 #include "suppress.h"
 
 #define NOW 1700000000
@@ -84,7 +85,7 @@ state(struct fx *f, const char *extra)
 	if (asprintf(&text, "[store]\npath = %s\n[suppress]\n%s\n", f->dir,
 	    extra ? extra : "") < 0)
 		fail();
-	if (mk_cfg_parse_buf(mk_conf_rows, f->conf, "t.conf", text, strlen(text),
+	if (mk_cfg_parse_buf(mk_conf_schema.rows, f->conf, "t.conf", text, strlen(text),
 	    err, sizeof(err)) != 0)
 		fail_msg("%s", err);
 	free(text);
@@ -291,5 +292,6 @@ main(void)
 		    setup, teardown),
 	};
 
+	mk_conf_use(mkf_sections);
 	return cmocka_run_group_tests_name("suppress", tests, NULL, NULL);
 }

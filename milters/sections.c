@@ -1,0 +1,19 @@
+/*
+ * sections.c - the list of the sections programs register (see
+ * sections.h).
+ */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "chain/chain_conf.h"
+#include "headers/headers_conf.h"
+#include "sections.h"
+#include "suppress/suppress_conf.h"
+
+const struct mk_conf_section *const mkf_sections[] = {
+	&chain_conf_section,
+	&supp_conf_section,
+	&hdr_conf_section,
+	NULL
+};
