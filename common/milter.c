@@ -1,23 +1,22 @@
 /*
  * NAME
- *	milter.c - contexts, callbacks and configuration snapshots of the
+ *	milter.c - helpers for filters and configuration snapshots of the
  *	milter skeleton (mk_milter.h)
  * SYNOPSIS
  *	mk_milter_macro(), mk_milter_setreply(), mk_milter_on_error(),
- *	mk_milter_error_action(), mk_milter_refuse(),
- *	mk_milter_qid(), mk_milter_ops(), mk_milter_snap_install(),
- *	mk_milter_snap_release_current(), mk_milter_no_steps()
+ *	mk_milter_error_action(), mk_milter_refuse(), mk_milter_qid(),
+ *	mk_milter_client_text(); snapshots (milter_priv.h)
  * DESCRIPTION
- *	The protocol callbacks here (struct mk_mconn_ops, called by
- *	milter_conn.c) only manage contexts and dispatch to the program's
- *	callbacks, noting the stage each runs in (conn->stage: on_error's
- *	answer depends on it). Configuration snapshots are reference
- *	counted: the current one holds a reference, every connection holds
- *	one from connect to close, so a reload swaps in a new snapshot while
- *	connections in progress finish with the one they started with; the
- *	last reference frees it (program fini(), then mk_conf_free()).
+ *	Configuration snapshots are reference counted: the current one
+ *	holds a reference, every connection holds one from negotiation to
+ *	close, so a reload swaps in a new snapshot while connections in
+ *	progress finish with the one they started with; the last reference
+ *	frees it (each filter's fini(), then mk_conf_free()). A snapshot
+ *	also holds what its chain asks of the MTA, computed once when it is
+ *	built (mk_milter__snap_build()).
  * SEE ALSO
- *	milter_main.c (start-up, signals, reload), mk_daemon.h.
+ *	milter_chain.c (the protocol callbacks), milter_main.c (start-up,
+ *	signals, reload), mk_daemon.h.
  */
 #include "config.h"
 
@@ -32,21 +31,15 @@
 #include "mk_log.h"
 #include "mk_mem.h"
 #include "mk_milter.h"
+#include "milter_priv.h"
 
-struct mk_milter_snap {
-	struct mk_conf *conf;
-	void *state;
-	unsigned refs;
-};
-
-static const struct mk_milter_desc *the_desc;
 static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mk_milter_snap *snap_cur;
 
 /* ---- snapshots --------------------------------------------------------- */
 
-static struct mk_milter_snap *
-snap_get(void)
+struct mk_milter_snap *
+mk_milter__snap_get(void)
 {
 	struct mk_milter_snap *s;
 
@@ -59,7 +52,19 @@ snap_get(void)
 }
 
 static void
-snap_put(struct mk_milter_snap *s)
+snap_free(struct mk_milter_snap *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->f[i]->fini != NULL)
+			s->f[i]->fini(s->state[i]);
+	for (int i = 0; i < SMFIM_COUNT; i++)
+		free(s->macros[i]);
+	mk_conf_free(s->conf);
+	free(s);
+}
+
+void
+mk_milter__snap_put(struct mk_milter_snap *s)
 {
 	unsigned left;
 
@@ -68,31 +73,25 @@ snap_put(struct mk_milter_snap *s)
 	pthread_mutex_lock(&snap_lock);
 	left = --s->refs;
 	pthread_mutex_unlock(&snap_lock);
-	if (left > 0)
-		return;
-	if (the_desc != NULL && the_desc->fini != NULL)
-		the_desc->fini(s->state);
-	mk_conf_free(s->conf);
-	free(s);
+	if (left == 0)
+		snap_free(s);
 }
 
 void
-mk_milter_snap_install(struct mk_conf *conf, void *state)
+mk_milter__snap_install(struct mk_milter_snap *s)
 {
-	struct mk_milter_snap *s = mk_calloc(1, sizeof(*s)), *old;
+	struct mk_milter_snap *old;
 
-	s->conf = conf;
-	s->state = state;
 	s->refs = 1;
 	pthread_mutex_lock(&snap_lock);
 	old = snap_cur;
 	snap_cur = s;
 	pthread_mutex_unlock(&snap_lock);
-	snap_put(old);
+	mk_milter__snap_put(old);
 }
 
 void
-mk_milter_snap_release_current(void)
+mk_milter__snap_release_current(void)
 {
 	struct mk_milter_snap *old;
 
@@ -100,8 +99,137 @@ mk_milter_snap_release_current(void)
 	old = snap_cur;
 	snap_cur = NULL;
 	pthread_mutex_unlock(&snap_lock);
-	snap_put(old);
+	mk_milter__snap_put(old);
 }
+
+unsigned long
+mk_milter__no_steps(const struct mk_milter_desc *desc)
+{
+	unsigned long no = desc->no_steps | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+
+	/* CONNECT and MAIL stay: the skeleton needs the address and sender. */
+	no &= ~(unsigned long)(SMFIP_NOCONNECT | SMFIP_NOMAIL);
+	if (desc->helo == NULL)
+		no |= SMFIP_NOHELO;
+	if (desc->rcpt == NULL)
+		no |= SMFIP_NORCPT;
+	if (desc->header == NULL && !desc->header_block)
+		no |= SMFIP_NOHDRS;
+	if (desc->eoh == NULL)
+		no |= SMFIP_NOEOH;
+	if (desc->body == NULL)
+		no |= SMFIP_NOBODY;
+	return no;
+}
+
+/* The no-reply stages of one filter in this configuration: those where
+ * it may leave a session (CONNECT) or a message (MAIL) alone are
+ * answered. */
+static unsigned long
+filter_no_reply(const struct mk_milter_desc *f, const void *state)
+{
+	unsigned long nr = f->no_reply;
+	unsigned which;
+
+	if (f->sessions != NULL) {
+		which = f->sessions(state)->which;
+		if (which == MK_SESSION_NETWORKS)
+			nr &= ~(unsigned long)SMFIP_NR_CONN;
+		if (which & MK_SESSION_AUTHENTICATED)
+			nr &= ~(unsigned long)SMFIP_NR_MAIL;
+	}
+	return nr;
+}
+
+/* Adds the words of list to the union u (a space-separated list). */
+static void
+macro_union(char **u, const char *list)
+{
+	const char *p = list;
+	size_t n, have;
+
+	for (;;) {
+		p += strspn(p, " ");
+		if ((n = strcspn(p, " ")) == 0)
+			break;
+		have = *u != NULL ? strlen(*u) : 0;
+		for (const char *q = *u; q != NULL && *q != '\0';) {
+			size_t m = strcspn(q, " ");
+
+			if (m == n && strncmp(q, p, n) == 0)
+				goto next;
+			q += m;
+			q += strspn(q, " ");
+		}
+		*u = mk_realloc(*u, have + n + 2);
+		if (have > 0)
+			(*u)[have++] = ' ';
+		memcpy(*u + have, p, n);
+		(*u)[have + n] = '\0';
+next:
+		p += n;
+	}
+}
+
+struct mk_milter_snap *
+mk_milter__snap_build(struct mk_conf *conf, const char *section,
+    const struct mk_milter_desc *const *f, size_t n, char *err, size_t errlen)
+{
+	struct mk_milter_snap *s = mk_calloc(1, sizeof(*s));
+	unsigned long all_no = ~0UL;
+	int all_lists[SMFIM_COUNT];
+
+	s->conf = conf;
+	s->no_reply = ~0UL;
+	if ((s->daemon = mk_conf_daemon(conf, section)) == NULL) {
+		snprintf(err, errlen, "no section [%s] in the configuration "
+		    "schema", section);
+		goto fail;
+	}
+	if (n == 0 || n > MK_MILTER_CHAIN_MAX) {
+		snprintf(err, errlen, "[%s]: a chain of %zu filters (1 to %d)",
+		    section, n, MK_MILTER_CHAIN_MAX);
+		goto fail;
+	}
+	for (int m = 0; m < SMFIM_COUNT; m++)
+		all_lists[m] = 1;
+	for (size_t i = 0; i < n; i++) {
+		if (mk_conf_daemon(conf, f[i]->section) == NULL) {
+			snprintf(err, errlen, "filter %s: no section [%s] in "
+			    "the configuration schema", f[i]->name,
+			    f[i]->section);
+			goto fail;
+		}
+		if (f[i]->init != NULL &&
+		    f[i]->init(conf, &s->state[i], err, errlen) < 0)
+			goto fail;
+		s->f[s->n++] = f[i];
+		s->flags |= f[i]->flags;
+		all_no &= mk_milter__no_steps(f[i]);
+		s->no_steps |= f[i]->no_steps & SMFIP_HDR_LEADSPC;
+		s->no_reply &= filter_no_reply(f[i], s->state[i]);
+		s->header_block |= f[i]->header_block;
+		for (int m = 0; m < SMFIM_COUNT; m++) {
+			if (f[i]->macros[m] == NULL)
+				all_lists[m] = 0;
+			else
+				macro_union(&s->macros[m], f[i]->macros[m]);
+		}
+	}
+	s->no_steps |= all_no & ~(unsigned long)SMFIP_HDR_LEADSPC;
+	/* A filter taking whatever the MTA sends at a stage gets it all. */
+	for (int m = 0; m < SMFIM_COUNT; m++)
+		if (!all_lists[m]) {
+			free(s->macros[m]);
+			s->macros[m] = NULL;
+		}
+	return s;
+fail:
+	s->conf = NULL;		/* stays the caller's on failure */
+	snap_free(s);
+	return NULL;
+}
+
 
 /* ---- helpers for programs ---------------------------------------------- */
 
@@ -212,40 +340,9 @@ mk_milter_client_text(const char *name, const char *addr, char *out,
 	return out;
 }
 
-/* ---- contexts ---------------------------------------------------------- */
-
-static void
-msg_end(struct mk_conn *conn)
-{
-	struct mk_msg *msg = conn->msg;
-
-	if (msg == NULL)
-		return;
-	if (the_desc->msg_free != NULL)
-		the_desc->msg_free(msg);
-	conn->msg = NULL;
-	free(msg);
-}
-
-/* Note the queue id as soon as the MTA sends it. */
-static struct mk_msg *
-msg_of(struct mk_mconn *mc)
-{
-	struct mk_conn *conn = mk_mconn_priv(mc);
-	const char *qid;
-
-	if (conn == NULL || conn->msg == NULL)
-		return NULL;
-	if (conn->msg->qid[0] == '\0' && (qid = mk_mconn_macro(mc, "i")) != NULL)
-		mk_printable(conn->msg->qid, sizeof(conn->msg->qid), qid, (size_t)-1);
-	return conn->msg;
-}
-
-/* ---- protocol callbacks -------------------------------------------------- */
-
 /* The SMFIP_NR_* flag of a stage; 0: always answered. */
-static unsigned long
-stage_nr(enum mk_milter_stage stage)
+unsigned long
+mk_milter__stage_nr(enum mk_milter_stage stage)
 {
 	switch (stage) {
 	case MK_STAGE_CONNECT:
@@ -268,25 +365,26 @@ stage_nr(enum mk_milter_stage stage)
 }
 
 /* A refusal with its reply; in a no-reply stage it waits, reply and all,
- * for the next stage that answers (see deferred()). */
+ * for the next stage that answers (milter_chain.c). */
 sfsistat
 mk_milter_refuse(struct mk_conn *conn, sfsistat rc, const char *rcode,
     const char *xcode, const char *text)
 {
-	struct mk_reply *d = &conn->dreply;
+	struct mk_chain *ch = conn->chain;
+	struct mk_reply *d = &ch->dreply;
 
 	if (xcode == NULL)
 		xcode = "";
 	if (text == NULL)
 		text = "";
-	if (!(conn->nr & stage_nr(conn->stage))) {
+	if (!(ch->nr & mk_milter__stage_nr(conn->stage))) {
 		mk_milter_setreply(conn, rcode, xcode, "%s", text);
 		return rc;
 	}
-	if (conn->deferred != SMFIS_CONTINUE)	/* the first one stands */
+	if (ch->deferred != SMFIS_CONTINUE)	/* the first one stands */
 		return SMFIS_NOREPLY;
-	conn->deferred = rc;
-	conn->deferred_msg = conn->stage >= MK_STAGE_MAIL;
+	ch->deferred = rc;
+	ch->deferred_msg = conn->stage >= MK_STAGE_MAIL;
 	d->rcode[0] = '\0';
 	if (rcode == NULL || strlen(rcode) >= sizeof(d->rcode) ||
 	    strlen(xcode) >= sizeof(d->xcode) || strlen(text) >= sizeof(d->text)) {
@@ -303,336 +401,3 @@ mk_milter_refuse(struct mk_conn *conn, sfsistat rc, const char *rcode,
 	return SMFIS_NOREPLY;
 }
 
-/* The answer of a program's callback in a stage: none in a no-reply stage
- * (the program promised it never refuses there but through
- * mk_milter_refuse(); an accept, leaving the session or message alone, is
- * its own business then). */
-static sfsistat
-answer(struct mk_conn *conn, unsigned long stage, sfsistat rc)
-{
-	if (!(conn->nr & stage))
-		return rc;
-	if (rc != SMFIS_CONTINUE && rc != SMFIS_ACCEPT && rc != SMFIS_NOREPLY)
-		mk_error("%s refused in a stage negotiated without reply;"
-		    " ignored", the_desc->name);
-	return SMFIS_NOREPLY;
-}
-
-/* The no-reply stages of this configuration: those where the program may
- * leave a session (CONNECT) or a message (MAIL) alone are answered. */
-static unsigned long
-no_reply_now(void)
-{
-	struct mk_milter_snap *snap = snap_get();
-	unsigned long nr = the_desc->no_reply;
-	unsigned which;
-
-	if (snap != NULL && the_desc->sessions != NULL) {
-		which = the_desc->sessions(snap->state)->which;
-		if (which == MK_SESSION_NETWORKS)
-			nr &= ~(unsigned long)SMFIP_NR_CONN;
-		if (which & MK_SESSION_AUTHENTICATED)
-			nr &= ~(unsigned long)SMFIP_NR_MAIL;
-	}
-	snap_put(snap);
-	return nr;
-}
-
-/* Whether the program looks at this message's session (sessions()); the
- * SASL login is known at MAIL. */
-static int
-looked_at(struct mk_conn *conn)
-{
-	const struct mk_session_choice *sc;
-	const char *user;
-
-	if (the_desc->sessions == NULL)
-		return 1;
-	sc = the_desc->sessions(conn->state);
-	user = mk_milter_macro(conn, "{auth_authen}");
-	return mk_session_selected(sc->which, &sc->networks,
-	    user != NULL && *user != '\0', conn->addr);
-}
-
-/* A refusal waiting from a no-reply stage, given with its reply. */
-static sfsistat
-deferred(struct mk_conn *conn)
-{
-	if (conn->dreply.rcode[0] != '\0')
-		mk_milter_setreply(conn, conn->dreply.rcode, conn->dreply.xcode,
-		    "%s", conn->dreply.text);
-	return conn->deferred;
-}
-
-static struct mk_conn *
-conn_new(struct mk_mconn *mc)
-{
-	struct mk_conn *conn = mk_calloc(1, sizeof(*conn));
-
-	conn->mc = mc;
-	conn->nr = mk_mconn_proto(mc) & the_desc->no_reply;
-	conn->deferred = SMFIS_CONTINUE;
-	mk_mconn_setpriv(mc, conn);
-	return conn;
-}
-
-static sfsistat
-cb_connect(struct mk_mconn *mc, const char *hostname, const char *addr)
-{
-	struct mk_conn *conn = mk_mconn_priv(mc);
-	const struct mk_session_choice *sc;
-
-	if (conn == NULL)	/* a new session after QUIT_NC */
-		conn = conn_new(mc);
-	conn->stage = MK_STAGE_CONNECT;
-	snap_put(conn->snap);	/* a second CONNECT replaces the first */
-	conn->snap = snap_get();
-	if (conn->snap == NULL)
-		return mk_milter_refuse(conn, SMFIS_TEMPFAIL, "451", "4.3.0",
-		    "Temporary local problem, please try again later");
-	conn->conf = conn->snap->conf;
-	conn->state = conn->snap->state;
-	conn->daemon = mk_conf_daemon(conn->conf, the_desc->section);
-	snprintf(conn->addr, sizeof(conn->addr), "%s", addr);
-	mk_printable(conn->name, sizeof(conn->name),
-	    *hostname != '\0' ? hostname : "unknown", (size_t)-1);
-	mk_milter_client_text(conn->name, conn->addr, conn->client,
-	    sizeof(conn->client));
-	conn->local = mk_mconn_client_port(mc) == 0;
-	sc = the_desc->sessions != NULL ? the_desc->sessions(conn->state) : NULL;
-	if (sc != NULL && mk_session_never(sc->which, &sc->networks, conn->addr)) {
-		mk_log_event(MK_LOG_DEBUG, NULL, "release client=%s: session"
-		    " not checked", conn->client);
-		return answer(conn, SMFIP_NR_CONN, SMFIS_ACCEPT);
-	}
-	return answer(conn, SMFIP_NR_CONN, the_desc->connect != NULL ?
-	    the_desc->connect(conn) : SMFIS_CONTINUE);
-}
-
-static sfsistat
-cb_helo(struct mk_mconn *mc, const char *helo)
-{
-	struct mk_conn *conn = mk_mconn_priv(mc);
-
-	if (conn == NULL)
-		return SMFIS_TEMPFAIL;
-	conn->stage = MK_STAGE_HELO;
-	mk_printable(conn->helo, sizeof(conn->helo), helo, (size_t)-1);
-	return the_desc->helo != NULL ? the_desc->helo(conn, helo) : SMFIS_CONTINUE;
-}
-
-static sfsistat
-cb_envfrom(struct mk_mconn *mc, char **argv)
-{
-	struct mk_conn *conn = mk_mconn_priv(mc);
-	struct mk_msg *msg;
-	const char *from = argv != NULL && argv[0] != NULL ? argv[0] : "";
-
-	if (conn == NULL)
-		return SMFIS_TEMPFAIL;
-	conn->stage = MK_STAGE_MAIL;
-	if (conn->deferred_msg) {	/* the last message's refusal is over */
-		conn->deferred = SMFIS_CONTINUE;
-		conn->deferred_msg = 0;
-	}
-	if (conn->snap == NULL)
-		return conn->nr & SMFIP_NR_MAIL ? SMFIS_NOREPLY : SMFIS_TEMPFAIL;
-	msg_end(conn);
-	msg = mk_calloc(1, sizeof(*msg));
-	msg->conn = conn;
-	conn->msg = msg;
-	msg_of(mc);
-	if (strlen(from) >= sizeof(msg->sender)) {
-		mk_log_event(MK_LOG_WARN, mk_milter_qid(conn, msg),
-		    "reject: sender address of %zu bytes client=%s",
-		    strlen(from), conn->client);
-		return mk_milter_refuse(conn, SMFIS_REJECT, "553", "5.1.7",
-		    "Sender address too long");
-	}
-	strcpy(msg->sender, from);
-	if (the_desc->smtp_only && conn->local) {
-		char shown[MK_LOG_CLIENT_MAX];
-
-		msg->left_alone = 1;
-		mk_log_event(MK_LOG_INFO, mk_milter_qid(conn, msg),
-		    "skip from=%s client=%s: local submission (not SMTP),"
-		    " not checked", mk_printable(shown, sizeof(shown), from,
-		    (size_t)-1), conn->client);
-		return answer(conn, SMFIP_NR_MAIL, SMFIS_ACCEPT);
-	}
-	if (!looked_at(conn)) {
-		msg->left_alone = 1;
-		mk_log_event(MK_LOG_DEBUG, mk_milter_qid(conn, msg),
-		    "skip client=%s: session not checked", conn->client);
-		return answer(conn, SMFIP_NR_MAIL, SMFIS_ACCEPT);
-	}
-	return answer(conn, SMFIP_NR_MAIL, the_desc->mail != NULL ?
-	    the_desc->mail(msg, argv) : SMFIS_CONTINUE);
-}
-
-static sfsistat
-cb_envrcpt(struct mk_mconn *mc, char **argv)
-{
-	struct mk_msg *msg = msg_of(mc);
-
-	if (msg == NULL)
-		return SMFIS_TEMPFAIL;
-	msg->conn->stage = MK_STAGE_RCPT;
-	if (msg->conn->deferred != SMFIS_CONTINUE)	/* else at the end */
-		return (msg->conn->nr & SMFIP_NR_RCPT) ? SMFIS_NOREPLY :
-		    deferred(msg->conn);
-	if (msg->left_alone)
-		return answer(msg->conn, SMFIP_NR_RCPT, SMFIS_CONTINUE);
-	msg->nrcpt++;
-	return answer(msg->conn, SMFIP_NR_RCPT, the_desc->rcpt(msg, argv));
-}
-
-static sfsistat
-cb_header(struct mk_mconn *mc, const char *name, const char *value)
-{
-	struct mk_msg *msg = msg_of(mc);
-
-	if (msg == NULL)
-		return SMFIS_TEMPFAIL;
-	msg->conn->stage = MK_STAGE_HEADER;
-	return answer(msg->conn, SMFIP_NR_HDR, msg->left_alone ?
-	    SMFIS_CONTINUE : the_desc->header(msg, name, value));
-}
-
-static sfsistat
-cb_eoh(struct mk_mconn *mc)
-{
-	struct mk_msg *msg = msg_of(mc);
-
-	if (msg == NULL)
-		return SMFIS_TEMPFAIL;
-	msg->conn->stage = MK_STAGE_EOH;
-	return msg->left_alone ? SMFIS_CONTINUE : the_desc->eoh(msg);
-}
-
-static sfsistat
-cb_body(struct mk_mconn *mc, const unsigned char *chunk, size_t len)
-{
-	struct mk_msg *msg = msg_of(mc);
-
-	if (msg == NULL)
-		return SMFIS_TEMPFAIL;
-	msg->conn->stage = MK_STAGE_BODY;
-	return msg->left_alone ? SMFIS_CONTINUE :
-	    the_desc->body(msg, chunk, len);
-}
-
-static sfsistat
-cb_eom(struct mk_mconn *mc)
-{
-	struct mk_msg *msg = msg_of(mc);
-	sfsistat rc;
-
-	if (msg == NULL)
-		return SMFIS_TEMPFAIL;
-	msg->conn->stage = MK_STAGE_EOM;
-	rc = msg->conn->deferred != SMFIS_CONTINUE ? deferred(msg->conn) :
-	    msg->left_alone || the_desc->eom == NULL ? SMFIS_CONTINUE :
-	    the_desc->eom(msg);
-	msg->conn->stage = MK_STAGE_NONE;
-	msg_end(msg->conn);
-	return rc;
-}
-
-static void
-cb_abort(struct mk_mconn *mc)
-{
-	struct mk_conn *conn = mk_mconn_priv(mc);
-
-	if (conn == NULL)
-		return;
-	conn->stage = MK_STAGE_NONE;
-	msg_end(conn);
-}
-
-/* close may be the only callback of a connection: its data may be NULL. */
-static void
-cb_close(struct mk_mconn *mc)
-{
-	struct mk_conn *conn = mk_mconn_priv(mc);
-
-	if (conn == NULL)
-		return;
-	msg_end(conn);
-	if (the_desc->conn_free != NULL)
-		the_desc->conn_free(conn);
-	mk_mconn_setpriv(mc, NULL);
-	snap_put(conn->snap);
-	free(conn);
-}
-
-unsigned long
-mk_milter_no_steps(const struct mk_milter_desc *desc)
-{
-	unsigned long no = desc->no_steps | SMFIP_NOUNKNOWN | SMFIP_NODATA;
-
-	/* CONNECT and MAIL stay: the skeleton needs the address and sender. */
-	no &= ~(unsigned long)(SMFIP_NOCONNECT | SMFIP_NOMAIL);
-	if (desc->helo == NULL)
-		no |= SMFIP_NOHELO;
-	if (desc->rcpt == NULL)
-		no |= SMFIP_NORCPT;
-	if (desc->header == NULL)
-		no |= SMFIP_NOHDRS;
-	if (desc->eoh == NULL)
-		no |= SMFIP_NOEOH;
-	if (desc->body == NULL)
-		no |= SMFIP_NOBODY;
-	return no;
-}
-
-static int
-cb_negotiate(struct mk_mconn *mc, unsigned long f0, unsigned long f1,
-    unsigned long *pf0, unsigned long *pf1)
-{
-	unsigned long no = mk_milter_no_steps(the_desc), nr;
-	struct mk_conn *conn = mk_mconn_priv(mc);
-
-	if ((f0 & the_desc->flags) != the_desc->flags) {
-		mk_error("milter connection %lu: the MTA does not offer the "
-		    "actions this milter needs (offered 0x%lx, needed 0x%lx);"
-		    " connection closed", mk_mconn_id(mc), f0, the_desc->flags);
-		return -1;
-	}
-	*pf0 = the_desc->flags;
-	nr = no_reply_now();
-	/* Skip only what the MTA offers to skip; the rest just is not used. */
-	*pf1 = (no | nr) & f1;
-	/* The connection's context starts here, to remember the agreement. */
-	if (conn == NULL)
-		conn = conn_new(mc);
-	conn->nr = nr & f1;
-	for (int i = 0; i < SMFIM_COUNT; i++)
-		if (the_desc->macros[i] != NULL &&
-		    mk_mconn_setsymlist(mc, i, the_desc->macros[i]) < 0)
-			mk_warn("milter connection %lu: macro list of stage %d "
-			    "not sent (longer than %d characters)",
-			    mk_mconn_id(mc), i, MK_MCONN_SYMLIST_MAX);
-	return 0;
-}
-
-const struct mk_mconn_ops *
-mk_milter_ops(const struct mk_milter_desc *desc)
-{
-	static struct mk_mconn_ops ops;
-
-	the_desc = desc;
-	memset(&ops, 0, sizeof(ops));
-	ops.negotiate = cb_negotiate;
-	ops.connect = cb_connect;
-	ops.helo = desc->helo != NULL ? cb_helo : NULL;
-	ops.envfrom = cb_envfrom;
-	ops.envrcpt = desc->rcpt != NULL ? cb_envrcpt : NULL;
-	ops.header = desc->header != NULL ? cb_header : NULL;
-	ops.eoh = desc->eoh != NULL ? cb_eoh : NULL;
-	ops.body = desc->body != NULL ? cb_body : NULL;
-	ops.eom = cb_eom;
-	ops.abort = cb_abort;
-	ops.close = cb_close;
-	return &ops;
-}

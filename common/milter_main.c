@@ -4,11 +4,15 @@
  * SYNOPSIS
  *	int	mk_milter_main(const struct mk_milter_desc *desc, int argc,
  *			char **argv);
+ *	int	mk_milter_chain_main(const struct mk_milter_prog *prog,
+ *			int argc, char **argv);
  * DESCRIPTION
  *	Order at start: parse flags, load the configuration, set the log
  *	level, open the socket while still root (so /run paths work) and
  *	set its mode and group, detach (unless -f), write the pid file, drop
- *	privileges, build program state with init(), run.
+ *	privileges, build the chain (each filter's state with its init()),
+ *	run. mk_milter_main() serves the chain of one filter, under the
+ *	filter's own name and section.
  *
  *	Threads and signals: the event loops (milter_engine.c, [SECTION]
  *	threads of them) are created with every signal blocked; the main
@@ -18,7 +22,7 @@
  *	SIGTERM/SIGINT: stop the loops (connections in progress are closed,
  *	their close callbacks run), remove the unix socket (if it is still
  *	ours) and the pid file, exit 0.
- *	SIGHUP: load the file into a new configuration, init() new state,
+ *	SIGHUP: load the file into a new configuration, build its chain,
  *	swap the snapshot in (connections in progress keep theirs) and log
  *	"reloaded"; on failure keep the running one and log FILE:LINE.
  * DIAGNOSTICS
@@ -46,45 +50,59 @@
 #include "mk_mem.h"
 #include "mk_milter.h"
 #include "mk_milter_engine.h"
+#include "milter_priv.h"
 
-/* Build a configuration and its program state; 0 or -1 with err set. */
-static int
-build(const struct mk_milter_desc *desc, const struct mk_daemon_opts *o,
-    struct mk_conf **conf, void **state, char *err, size_t errlen)
+/* What is served: one filter, or the chain a configuration names. */
+struct host {
+	const char *name, *section, *version;
+	const struct mk_milter_desc *one;
+	const struct mk_milter_prog *prog;
+};
+
+/* The snapshot of a configuration: its chain built; NULL with err set
+ * (conf is then still the caller's). */
+static struct mk_milter_snap *
+build_chain(const struct host *h, struct mk_conf *conf, char *err,
+    size_t errlen)
 {
-	*conf = NULL;
-	*state = NULL;
-	if (mk_conf_load(o->conf_path, !o->conf_named, conf, err, errlen) < 0)
-		return -1;
-	if (mk_conf_daemon(*conf, desc->section) == NULL) {
-		snprintf(err, errlen, "%s: no section [%s] in the schema",
-		    o->conf_path, desc->section);
-		mk_conf_free(*conf);
-		*conf = NULL;
-		return -1;
-	}
-	if (desc->init != NULL && desc->init(*conf, state, err, errlen) < 0) {
-		mk_conf_free(*conf);
-		*conf = NULL;
-		return -1;
-	}
-	return 0;
+	const struct mk_milter_desc *f[MK_MILTER_CHAIN_MAX];
+	size_t n = 1;
+
+	if (h->one != NULL)
+		f[0] = h->one;
+	else if (h->prog->chain(conf, f, &n, err, errlen) < 0)
+		return NULL;
+	return mk_milter__snap_build(conf, h->section, f, n, err, errlen);
+}
+
+/* Loads the file and builds its snapshot; NULL with err set. */
+static struct mk_milter_snap *
+build(const struct host *h, const struct mk_daemon_opts *o, char *err,
+    size_t errlen)
+{
+	struct mk_conf *conf;
+	struct mk_milter_snap *s;
+
+	if (mk_conf_load(o->conf_path, !o->conf_named, &conf, err, errlen) < 0)
+		return NULL;
+	if ((s = build_chain(h, conf, err, errlen)) == NULL)
+		mk_conf_free(conf);
+	return s;
 }
 
 static void
-reload(const struct mk_milter_desc *desc, const struct mk_daemon_opts *o)
+reload(const struct host *h, const struct mk_daemon_opts *o)
 {
-	struct mk_conf *conf;
-	void *state;
+	struct mk_milter_snap *s;
 	char err[1024];
 
-	if (build(desc, o, &conf, &state, err, sizeof(err)) < 0) {
+	if ((s = build(h, o, err, sizeof(err))) == NULL) {
 		mk_error("reload failed, keeping the running configuration: %s", err);
 		return;
 	}
-	mk_log_set_level((enum mk_log_level)conf->log.level);
-	mk_daemon_log_reload(o->foreground, conf->log.target);
-	mk_milter_snap_install(conf, state);
+	mk_log_set_level((enum mk_log_level)s->conf->log.level);
+	mk_daemon_log_reload(o->foreground, s->conf->log.target);
+	mk_milter__snap_install(s);
 	mk_info("reloaded %s", o->conf_path);
 }
 
@@ -138,7 +156,7 @@ close_socket(const struct msock *ms)
 
 /* Serve until stopped; returns the exit status. */
 static int
-run(const struct mk_milter_desc *desc, const struct mk_daemon_opts *o,
+run(const struct host *h, const struct mk_daemon_opts *o,
     const struct msock *ms, const struct mk_conf_daemon *d)
 {
 	sigset_t old;
@@ -148,7 +166,7 @@ run(const struct mk_milter_desc *desc, const struct mk_daemon_opts *o,
 		mk_fatal("cannot install signal handlers: %s", strerror(errno));
 	mk_sig_block_all(&old);
 	if (mk_mengine_start(ms->fd, ms->ss.family != AF_UNIX,
-	    mk_milter_ops(desc), loops, (unsigned)d->timeout) < 0)
+	    mk_milter__ops(), loops, (unsigned)d->timeout) < 0)
 		mk_fatal("cannot start the event loops");
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	mk_debug("%u event loops", loops);
@@ -158,7 +176,7 @@ run(const struct mk_milter_desc *desc, const struct mk_daemon_opts *o,
 		if (bits & MK_SIG_TERM)
 			break;
 		if (bits & MK_SIG_HUP)
-			reload(desc, o);
+			reload(h, o);
 		else if (bits & MK_SIG_REOPEN)
 			mk_daemon_log_reopen();
 	}
@@ -170,43 +188,41 @@ run(const struct mk_milter_desc *desc, const struct mk_daemon_opts *o,
 	return 0;
 }
 
-int
-mk_milter_main(const struct mk_milter_desc *desc, int argc, char **argv)
+static int
+serve(const struct host *h, int argc, char **argv)
 {
 	struct mk_daemon_opts o;
 	struct mk_conf *conf;
 	const struct mk_conf_daemon *d;
-	void *state = NULL;
+	struct mk_milter_snap *snap;
 	char err[1024];
 	struct msock ms;
 	int rc, ready_fd = -1;
 
-	if ((rc = mk_daemon_opts_parse(desc->name, desc->version,
-	    desc->section, MK_CONF_DEFAULT_PATH, argc, argv, &o)) >= 0)
+	if ((rc = mk_daemon_opts_parse(h->name, h->version, h->section,
+	    MK_CONF_DEFAULT_PATH, argc, argv, &o)) >= 0)
 		return rc;
-	mk_log_open(desc->name, 1);
+	mk_log_open(h->name, 1);
 	if (mk_conf_load(o.conf_path, !o.conf_named, &conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
 	if (o.test) {
-		/* The program's own state too: files it reads (a secret),
-		 * values only it can judge. */
-		if (desc->init != NULL &&
-		    desc->init(conf, &state, err, sizeof(err)) < 0) {
+		/* The filters' own state too: files they read (a secret),
+		 * values only they can judge. */
+		if ((snap = build_chain(h, conf, err, sizeof(err))) == NULL) {
 			fprintf(stderr, "%s\n", err);
 			mk_conf_free(conf);
 			return 2;
 		}
-		if (desc->fini != NULL)
-			desc->fini(state);
+		mk_milter__snap_install(snap);
+		mk_milter__snap_release_current();
 		printf("%s: configuration OK\n", o.conf_path);
-		mk_conf_free(conf);
 		return 0;
 	}
 	mk_log_set_level((enum mk_log_level)conf->log.level);
-	if ((d = mk_conf_daemon(conf, desc->section)) == NULL)
-		mk_fatal("no section [%s] in the configuration schema", desc->section);
+	if ((d = mk_conf_daemon(conf, h->section)) == NULL)
+		mk_fatal("no section [%s] in the configuration schema", h->section);
 	if (mk_daemon_log_start(o.foreground, conf->log.target, err,
 	    sizeof(err)) < 0)
 		mk_fatal("%s", err);
@@ -224,19 +240,37 @@ mk_milter_main(const struct mk_milter_desc *desc, int argc, char **argv)
 	if (mk_privs_drop(o.user != NULL ? o.user : d->user, d->group, err,
 	    sizeof(err)) < 0)
 		mk_fatal("%s", err);
-	mk_privs_warn_root(desc->section);
-	if (desc->init != NULL && desc->init(conf, &state, err, sizeof(err)) < 0) {
+	mk_privs_warn_root(h->section);
+	if ((snap = build_chain(h, conf, err, sizeof(err))) == NULL) {
 		mk_pidfile_remove(o.pidfile);
 		mk_fatal("%s", err);
 	}
-	mk_milter_snap_install(conf, state);
+	mk_milter__snap_install(snap);
 	if (mk_daemon_ready(ready_fd) < 0)
 		mk_warn("cannot tell the parent we are ready");
-	mk_info("started %s %s", desc->name, desc->version);
-	rc = run(desc, &o, &ms, d);
-	mk_milter_snap_release_current();
+	mk_info("started %s %s", h->name, h->version);
+	rc = run(h, &o, &ms, d);
+	mk_milter__snap_release_current();
 	if (*o.pidfile && mk_pidfile_remove(o.pidfile) < 0)
 		mk_warn("cannot remove pid file %s: %s", o.pidfile, strerror(errno));
 	free((char *)o.pidfile);
 	return rc;
+}
+
+int
+mk_milter_main(const struct mk_milter_desc *desc, int argc, char **argv)
+{
+	const struct host h = { desc->name, desc->section, desc->version,
+	    desc, NULL };
+
+	return serve(&h, argc, argv);
+}
+
+int
+mk_milter_chain_main(const struct mk_milter_prog *prog, int argc, char **argv)
+{
+	const struct host h = { prog->name, prog->section, prog->version,
+	    NULL, prog };
+
+	return serve(&h, argc, argv);
 }

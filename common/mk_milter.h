@@ -6,6 +6,16 @@
  *
  *	int	mk_milter_main(const struct mk_milter_desc *desc, int argc,
  *			char **argv);
+ *	int	mk_milter_chain_main(const struct mk_milter_prog *prog,
+ *			int argc, char **argv);
+ *	ssize_t	mk_milter_headers(struct mk_msg *msg,
+ *			const struct mk_hfield **out);
+ *	int	mk_milter_addheader(struct mk_msg *msg, const char *name,
+ *			const char *value);
+ *	int	mk_milter_insheader(struct mk_msg *msg, size_t index,
+ *			const char *name, const char *value);
+ *	int	mk_milter_chgheader(struct mk_msg *msg, const char *name,
+ *			size_t index, const char *value);
  *	const char *mk_milter_macro(const struct mk_conn *conn,
  *			const char *name);
  *	int	mk_milter_setreply(const struct mk_conn *conn,
@@ -14,24 +24,16 @@
  *	sfsistat mk_milter_on_error(struct mk_conn *conn, struct mk_msg *msg,
  *			const char *fmt, ...);
  *	sfsistat mk_milter_error_action(struct mk_conn *conn);
-sfsistat mk_milter_refuse(struct mk_conn *conn, sfsistat rc, const char *rcode,
-    const char *xcode, const char *text);
  *	sfsistat mk_milter_refuse(struct mk_conn *conn, sfsistat rc,
  *			const char *rcode, const char *xcode,
  *			const char *text);
  *	const char *mk_milter_qid(const struct mk_conn *conn,
  *			const struct mk_msg *msg);
  *
- *	(start-up internals shared by milter.c and milter_main.c)
- *	const struct mk_mconn_ops *mk_milter_ops(
- *			const struct mk_milter_desc *desc);
- *	void	mk_milter_snap_install(struct mk_conf *conf, void *state);
- *	void	mk_milter_snap_release_current(void);
- *	unsigned long mk_milter_no_steps(
- *			const struct mk_milter_desc *desc);
  * DESCRIPTION
- *	A milter is a struct mk_milter_desc: its name (program and syslog
- *	ident), its configuration section ("suppress"), the SMFIF_* actions
+ *	A filter is a struct mk_milter_desc: its name (program and syslog
+ *	ident when served alone), its configuration section ("suppress"),
+ *	the SMFIF_* actions
  *	it may take, the SMFIP_NO* steps it does not need, an init()/fini()
  *	pair that builds and releases program state for one configuration,
  *	and callbacks. A NULL callback's stage is negotiated away with the
@@ -118,12 +120,52 @@ sfsistat mk_milter_refuse(struct mk_conn *conn, sfsistat rc, const char *rcode,
  *	has such messages left alone at MAIL, with an info line saying so:
  *	Postfix cannot refuse one recipient of a local submission (it keeps
  *	the whole message in the maildrop and retries it for ever).
- *	Header edits at end of message go through the protocol connection:
- *	mk_mconn_addheader(conn->mc, ...), mk_mconn_insheader(),
- *	mk_mconn_chgheader() (mk_milter_conn.h).
+ *	Header edits at end of message go through mk_milter_addheader(),
+ *	mk_milter_insheader() and mk_milter_chgheader() (below); 0 or -1.
+ *	Envelope edits and the other end-of-message replies go straight to
+ *	the protocol connection (mk_mconn_chgfrom(conn->mc, ...),
+ *	mk_mconn_addrcpt(), mk_mconn_delrcpt(), mk_mconn_quarantine():
+ *	mk_milter_conn.h).
  *
- *	mk_milter_ops() gives the protocol callbacks (milter_conn.c) that
- *	run a program described by desc; milter_main.c serves them.
+ *
+ *	Chains. mk_milter_main() serves one filter: the chain of that one
+ *	filter, with its own section's socket, user and threads.
+ *	mk_milter_chain_main() serves the filters prog->chain() names for a
+ *	configuration (milterkit-chain: [chain] filters = ...), in order, on
+ *	one MTA connection; a reload may change the list (connections in
+ *	progress keep theirs). Everything above holds per filter: each gets
+ *	its own struct mk_conn and struct mk_msg (its state, data, section's
+ *	on_error, session choice), sharing the protocol connection. What the
+ *	MTA is told (milterkit-chain(8) has it for operators):
+ *	- negotiation: the union of the filters' actions and macro lists;
+ *	  a stage is asked for if any filter has its callback, and left
+ *	  without reply only if every filter has it in no_reply (after its
+ *	  session choice);
+ *	- per stage, filters are called in order: the first reject, tempfail
+ *	  or discard is the chain's answer and no later filter is called for
+ *	  it (so a recipient refused at RCPT never reaches a later filter,
+ *	  nor counts in their nrcpt); ACCEPT from a filter means it is done
+ *	  with the message (from CONNECT or HELO: the session) and it is not
+ *	  called again for it; the MTA hears ACCEPT only when every filter is
+ *	  done, and never at RCPT (there it would accept the message with
+ *	  the recipients still to come: CONTINUE);
+ *	- msg->nrcpt counts the recipients the whole chain let pass.
+ *	The header block (mk_hblock.h): when a filter sets header_block, the
+ *	skeleton keeps the message's header fields (at most
+ *	MK_MILTER_HDR_FIELDS fields and MK_MILTER_HDR_BYTES octets, beyond
+ *	which a filter reading it at end of message gets -1) and applies
+ *	edits made with mk_milter_addheader(), mk_milter_insheader() and
+ *	mk_milter_chgheader() (the protocol's index rules, on the block as
+ *	earlier filters left it); mk_milter_headers() gives a filter the
+ *	block as the filters before it (and its own earlier edits) left it.
+ *	Values are as the MTA sent them (with SMFIP_HDR_LEADSPC, which any
+ *	filter may ask for in no_steps, the leading blank kept; the header()
+ *	callback of a filter that did not ask gets the value without it).
+ *	After the last filter's end-of-message callback the combined edits
+ *	go to the MTA as the fewest commands (mk_hblock_emit()). Without a
+ *	filter setting header_block the edit calls go straight to the MTA.
+ *	Body chunks are given to the filters with a body callback, as they
+ *	come.
  */
 #ifndef MK_MILTER_H
 #define MK_MILTER_H
@@ -132,6 +174,7 @@ sfsistat mk_milter_refuse(struct mk_conn *conn, sfsistat rc, const char *rcode,
 #include "mk_milter_conn.h"
 
 #include "mk_conf.h"
+#include "mk_hblock.h"
 #include "mk_log.h"
 #include "mk_reply.h"
 #include "mk_session.h"
@@ -139,8 +182,12 @@ sfsistat mk_milter_refuse(struct mk_conn *conn, sfsistat rc, const char *rcode,
 #define MK_MILTER_ADDR_MAX	512	/* envelope address, with brackets */
 #define MK_MILTER_QID_MAX	64
 #define MK_MILTER_NAME_MAX	256	/* client name, HELO name */
+#define MK_MILTER_CHAIN_MAX	16	/* filters in one chain */
+#define MK_MILTER_HDR_FIELDS	100000	/* header block bounds */
+#define MK_MILTER_HDR_BYTES	(32UL << 20)
 
 struct mk_milter_snap;
+struct mk_chain;
 
 /* The stage a program's callback runs in (struct mk_conn's stage). */
 enum mk_milter_stage {
@@ -163,13 +210,10 @@ struct mk_conn {
 	char helo[MK_MILTER_NAME_MAX];
 	void *data;			/* program data, freed by conn_free() */
 	struct mk_msg *msg;		/* message in progress or NULL */
-	struct mk_milter_snap *snap;	/* skeleton's: reference on conf */
+	struct mk_chain *chain;		/* skeleton's: the MTA connection */
 	int error_logged;
 	enum mk_milter_stage stage;	/* of the callback running */
-	unsigned long nr;		/* SMFIP_NR_* the MTA agreed to */
-	sfsistat deferred;		/* refusal of a no-reply stage */
-	int deferred_msg;		/* it came from MAIL on: this message */
-	struct mk_reply dreply;		/* its reply; rcode "": none */
+	int done;			/* skeleton's: ACCEPTed the session */
 };
 
 struct mk_msg {
@@ -177,7 +221,8 @@ struct mk_msg {
 	char qid[MK_MILTER_QID_MAX];	/* "" until the MTA sends {i} */
 	char sender[MK_MILTER_ADDR_MAX]; /* as given, "<>" for bounces */
 	unsigned nrcpt;			/* RCPT callbacks seen */
-	int left_alone;			/* session not looked at */
+	int left_alone;			/* session not looked at, or the
+					 * filter is done with the message */
 	void *data;			/* program data, freed by msg_free() */
 	int error_logged;
 };
@@ -197,6 +242,8 @@ struct mk_milter_desc {
 	int smtp_only;			/* leave alone every message that
 					 * did not come through SMTP
 					 * (conn->local) */
+	int header_block;		/* reads or edits the header block
+					 * at end of message */
 	int (*init)(const struct mk_conf *conf, void **state, char *err,
 	    size_t errlen);
 	void (*fini)(void *state);
@@ -216,7 +263,27 @@ struct mk_milter_desc {
 	void (*conn_free)(struct mk_conn *conn);
 };
 
+/* A program serving a chain (milterkit-chain). */
+struct mk_milter_prog {
+	const char *name;		/* program name, syslog ident */
+	const char *section;		/* socket, user, threads... */
+	const char *version;
+	/* The filters of a configuration, in order: 0, or -1 with err. */
+	int (*chain)(const struct mk_conf *conf,
+	    const struct mk_milter_desc **out, size_t *n, char *err,
+	    size_t errlen);
+};
+
 int mk_milter_main(const struct mk_milter_desc *desc, int argc, char **argv);
+int mk_milter_chain_main(const struct mk_milter_prog *prog, int argc,
+    char **argv);
+ssize_t mk_milter_headers(struct mk_msg *msg, const struct mk_hfield **out);
+int mk_milter_addheader(struct mk_msg *msg, const char *name,
+    const char *value);
+int mk_milter_insheader(struct mk_msg *msg, size_t index, const char *name,
+    const char *value);
+int mk_milter_chgheader(struct mk_msg *msg, const char *name, size_t index,
+    const char *value);
 const char *mk_milter_macro(const struct mk_conn *conn, const char *name);
 int mk_milter_setreply(const struct mk_conn *conn, const char *rcode,
     const char *xcode, const char *fmt, ...) MK_PRINTF(4, 5);
@@ -229,9 +296,5 @@ const char *mk_milter_qid(const struct mk_conn *conn, const struct mk_msg *msg);
 char *mk_milter_client_text(const char *name, const char *addr, char *out,
     size_t outlen);
 
-const struct mk_mconn_ops *mk_milter_ops(const struct mk_milter_desc *desc);
-void mk_milter_snap_install(struct mk_conf *conf, void *state);
-void mk_milter_snap_release_current(void);
-unsigned long mk_milter_no_steps(const struct mk_milter_desc *desc);
 
 #endif

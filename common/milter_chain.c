@@ -1,0 +1,683 @@
+/*
+ * NAME
+ *	milter_chain.c - the protocol callbacks of the milter skeleton: one
+ *	MTA connection served by a chain of filters (mk_milter.h)
+ * DESCRIPTION
+ *	The callbacks here (struct mk_mconn_ops, called by milter_conn.c)
+ *	keep one struct mk_chain per MTA connection, from negotiation (which
+ *	takes the configuration snapshot, and with it the chain, that the
+ *	connection keeps to its close) to close. Each filter sees its own
+ *	struct mk_conn and struct mk_msg; the facts of the session (client,
+ *	HELO, sender, queue id) are copied into each. A stage calls the
+ *	filters in order and combines their answers (mk_milter.h, "Chains");
+ *	each callback runs with its view's stage set, for on_error.
+ * SEE ALSO
+ *	milter.c (helpers, snapshots), hblock.c (the header block).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mk_hblock.h"
+#include "mk_log.h"
+#include "mk_mem.h"
+#include "mk_milter.h"
+#include "milter_priv.h"
+
+/* ---- contexts ---------------------------------------------------------- */
+
+static void
+msg_end(struct mk_chain *ch)
+{
+	if (!ch->in_msg)
+		return;
+	for (size_t i = 0; i < ch->n; i++) {
+		struct mk_msg *m = &ch->fm[i];
+
+		if (ch->snap->f[i]->msg_free != NULL && m->conn != NULL)
+			ch->snap->f[i]->msg_free(m);
+		ch->fc[i].msg = NULL;
+		memset(m, 0, sizeof(*m));
+	}
+	if (ch->hb_on)
+		mk_hblock_free(&ch->hb);
+	ch->hb_on = 0;
+	ch->in_msg = 0;
+	ch->nrcpt = 0;
+}
+
+/* Note the queue id as soon as the MTA sends it. */
+static struct mk_chain *
+chain_of(struct mk_mconn *mc)
+{
+	struct mk_chain *ch = mk_mconn_priv(mc);
+	const char *qid;
+
+	if (ch == NULL || !ch->in_msg)
+		return ch;
+	if (ch->fm[0].qid[0] == '\0' && (qid = mk_mconn_macro(mc, "i")) != NULL)
+		for (size_t i = 0; i < ch->n; i++)
+			mk_printable(ch->fm[i].qid, sizeof(ch->fm[i].qid), qid,
+			    (size_t)-1);
+	return ch;
+}
+
+static struct mk_chain *
+chain_new(struct mk_mconn *mc)
+{
+	struct mk_chain *ch = mk_calloc(1, sizeof(*ch));
+
+	ch->mc = mc;
+	ch->deferred = SMFIS_CONTINUE;
+	mk_mconn_setpriv(mc, ch);
+	return ch;
+}
+
+/* The views of a chain, once its snapshot is known. */
+static void
+chain_views(struct mk_chain *ch)
+{
+	ch->n = ch->snap->n;
+	ch->fc = mk_calloc(ch->n, sizeof(*ch->fc));
+	ch->fm = mk_calloc(ch->n, sizeof(*ch->fm));
+	for (size_t i = 0; i < ch->n; i++) {
+		struct mk_conn *c = &ch->fc[i];
+
+		c->mc = ch->mc;
+		c->chain = ch;
+		c->conf = ch->snap->conf;
+		c->state = ch->snap->state[i];
+		c->daemon = mk_conf_daemon(c->conf, ch->snap->f[i]->section);
+	}
+}
+
+/* ---- answers ----------------------------------------------------------- */
+
+static int
+refusal(sfsistat rc)
+{
+	return rc == SMFIS_REJECT || rc == SMFIS_TEMPFAIL ||
+	    rc == SMFIS_DISCARD;
+}
+
+/* The chain's answer in a stage: none in a no-reply stage (the filters
+ * promised they never refuse there but through mk_milter_refuse()). */
+static sfsistat
+answer(struct mk_chain *ch, enum mk_milter_stage stage, sfsistat rc)
+{
+	if (!(ch->nr & mk_milter__stage_nr(stage)))
+		return rc;
+	if (refusal(rc))
+		mk_error("milter connection %lu: a filter refused in a stage "
+		    "negotiated without reply; ignored", mk_mconn_id(ch->mc));
+	return SMFIS_NOREPLY;
+}
+
+/* A refusal waiting from a no-reply stage, given with its reply. */
+static sfsistat
+deferred(struct mk_chain *ch)
+{
+	if (ch->dreply.rcode[0] != '\0')
+		mk_mconn_setreply(ch->mc, ch->dreply.rcode, ch->dreply.xcode,
+		    ch->dreply.text);
+	return ch->deferred;
+}
+
+/* Whether filter i still takes part: in the session, and (from MAIL on)
+ * in the message. */
+static int
+active(const struct mk_chain *ch, size_t i)
+{
+	return !ch->fc[i].done && (!ch->in_msg || !ch->fm[i].left_alone);
+}
+
+/* After a stage where nobody refused: ACCEPT when every filter is done. */
+static sfsistat
+all_done(const struct mk_chain *ch)
+{
+	for (size_t i = 0; i < ch->n; i++)
+		if (active(ch, i))
+			return SMFIS_CONTINUE;
+	return SMFIS_ACCEPT;
+}
+
+/* Notes what filter i answered; returns the answer that ends the stage,
+ * or SMFIS_CONTINUE to go on with the next filter. */
+static sfsistat
+took(struct mk_chain *ch, size_t i, sfsistat rc)
+{
+	if (refusal(rc))
+		return rc;
+	if (rc == SMFIS_ACCEPT) {
+		if (ch->in_msg)
+			ch->fm[i].left_alone = 1;
+		else
+			ch->fc[i].done = 1;
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* Calls filter i in a stage: its answer (CONTINUE without a callback). */
+typedef sfsistat (*call_fn)(struct mk_chain *ch, size_t i, void *arg);
+
+/* A message stage: the active filters in order until one refuses. */
+static sfsistat
+run_stage(struct mk_chain *ch, enum mk_milter_stage stage, call_fn call,
+    void *arg)
+{
+	sfsistat rc = SMFIS_CONTINUE;
+
+	for (size_t i = 0; i < ch->n && rc == SMFIS_CONTINUE; i++) {
+		if (!active(ch, i))
+			continue;
+		ch->fc[i].stage = stage;
+		rc = took(ch, i, call(ch, i, arg));
+	}
+	return rc;
+}
+
+/* ---- protocol callbacks -------------------------------------------------- */
+
+static int
+cb_negotiate(struct mk_mconn *mc, unsigned long f0, unsigned long f1,
+    unsigned long *pf0, unsigned long *pf1)
+{
+	struct mk_chain *ch = mk_mconn_priv(mc);
+	struct mk_milter_snap *s;
+
+	if (ch == NULL)
+		ch = chain_new(mc);
+	if (ch->snap == NULL) {
+		if ((ch->snap = mk_milter__snap_get()) == NULL) {
+			mk_error("milter connection %lu: no configuration; "
+			    "connection closed", mk_mconn_id(mc));
+			return -1;
+		}
+		chain_views(ch);
+	}
+	s = ch->snap;
+	if ((f0 & s->flags) != s->flags) {
+		mk_error("milter connection %lu: the MTA does not offer the "
+		    "actions this milter needs (offered 0x%lx, needed 0x%lx);"
+		    " connection closed", mk_mconn_id(mc), f0, s->flags);
+		return -1;
+	}
+	*pf0 = s->flags;
+	/* Skip only what the MTA offers to skip; the rest just is not used. */
+	*pf1 = (s->no_steps | s->no_reply) & f1;
+	ch->nr = s->no_reply & f1;
+	ch->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+	for (int i = 0; i < SMFIM_COUNT; i++)
+		if (s->macros[i] != NULL &&
+		    mk_mconn_setsymlist(mc, i, s->macros[i]) < 0)
+			mk_warn("milter connection %lu: macro list of stage %d "
+			    "not sent (longer than %d characters)",
+			    mk_mconn_id(mc), i, MK_MCONN_SYMLIST_MAX);
+	return 0;
+}
+
+static sfsistat
+cb_connect(struct mk_mconn *mc, const char *hostname, const char *addr)
+{
+	struct mk_chain *ch = mk_mconn_priv(mc);
+	const struct mk_session_choice *sc;
+	struct mk_conn *c0;
+	sfsistat rc = SMFIS_CONTINUE;
+
+	if (ch == NULL || ch->snap == NULL)
+		return SMFIS_TEMPFAIL;
+	msg_end(ch);		/* a second CONNECT (after QUIT_NC) */
+	c0 = &ch->fc[0];
+	snprintf(c0->addr, sizeof(c0->addr), "%s", addr);
+	mk_printable(c0->name, sizeof(c0->name),
+	    *hostname != '\0' ? hostname : "unknown", (size_t)-1);
+	mk_milter_client_text(c0->name, c0->addr, c0->client,
+	    sizeof(c0->client));
+	c0->local = mk_mconn_client_port(mc) == 0;
+	ch->connected = 1;
+	for (size_t i = 0; i < ch->n; i++) {
+		const struct mk_milter_desc *f = ch->snap->f[i];
+		struct mk_conn *c = &ch->fc[i];
+
+		if (i > 0) {
+			memcpy(c->addr, c0->addr, sizeof(c->addr));
+			memcpy(c->name, c0->name, sizeof(c->name));
+			memcpy(c->client, c0->client, sizeof(c->client));
+			c->local = c0->local;
+		}
+		c->helo[0] = '\0';
+		c->done = 0;
+		c->error_logged = 0;
+		if (rc != SMFIS_CONTINUE)
+			continue;
+		c->stage = MK_STAGE_CONNECT;
+		sc = f->sessions != NULL ? f->sessions(c->state) : NULL;
+		if (sc != NULL && mk_session_never(sc->which, &sc->networks,
+		    c->addr)) {
+			mk_log_event(MK_LOG_DEBUG, NULL, "release client=%s: "
+			    "session not checked by %s", c->client, f->section);
+			c->done = 1;
+			continue;
+		}
+		if (f->connect != NULL)
+			rc = took(ch, i, f->connect(c));
+	}
+	return answer(ch, MK_STAGE_CONNECT, rc != SMFIS_CONTINUE ? rc :
+	    all_done(ch));
+}
+
+static sfsistat
+cb_helo(struct mk_mconn *mc, const char *helo)
+{
+	struct mk_chain *ch = mk_mconn_priv(mc);
+	sfsistat rc = SMFIS_CONTINUE;
+
+	if (ch == NULL || !ch->connected)
+		return SMFIS_TEMPFAIL;
+	for (size_t i = 0; i < ch->n; i++) {
+		struct mk_conn *c = &ch->fc[i];
+
+		mk_printable(c->helo, sizeof(c->helo), helo, (size_t)-1);
+		if (rc != SMFIS_CONTINUE || !active(ch, i) ||
+		    ch->snap->f[i]->helo == NULL)
+			continue;
+		c->stage = MK_STAGE_HELO;
+		rc = took(ch, i, ch->snap->f[i]->helo(c, helo));
+	}
+	return answer(ch, MK_STAGE_HELO, rc != SMFIS_CONTINUE ? rc :
+	    all_done(ch));
+}
+
+/* Whether filter i looks at this message's session (sessions()); the
+ * SASL login is known at MAIL. */
+static int
+looked_at(struct mk_chain *ch, size_t i)
+{
+	const struct mk_milter_desc *f = ch->snap->f[i];
+	const struct mk_session_choice *sc;
+	const char *user;
+
+	if (f->sessions == NULL)
+		return 1;
+	sc = f->sessions(ch->fc[i].state);
+	user = mk_milter_macro(&ch->fc[i], "{auth_authen}");
+	return mk_session_selected(sc->which, &sc->networks,
+	    user != NULL && *user != '\0', ch->fc[i].addr);
+}
+
+/* Starts the message of every filter still in the session. */
+static void
+msg_begin(struct mk_chain *ch, const char *from)
+{
+	ch->in_msg = 1;
+	ch->nrcpt = 0;
+	for (size_t i = 0; i < ch->n; i++) {
+		struct mk_msg *m = &ch->fm[i];
+
+		m->conn = &ch->fc[i];
+		snprintf(m->sender, sizeof(m->sender), "%s", from);
+		m->left_alone = ch->fc[i].done;
+		ch->fc[i].msg = m;
+	}
+	if (ch->snap->header_block) {
+		mk_hblock_init(&ch->hb, MK_MILTER_HDR_FIELDS,
+		    MK_MILTER_HDR_BYTES);
+		ch->hb_on = 1;
+	}
+	chain_of(ch->mc);
+}
+
+static sfsistat
+cb_envfrom(struct mk_mconn *mc, char **argv)
+{
+	struct mk_chain *ch = mk_mconn_priv(mc);
+	const char *from = argv != NULL && argv[0] != NULL ? argv[0] : "";
+	sfsistat rc = SMFIS_CONTINUE;
+
+	if (ch == NULL || !ch->connected)
+		return SMFIS_TEMPFAIL;
+	if (ch->deferred_msg) {	/* the last message's refusal is over */
+		ch->deferred = SMFIS_CONTINUE;
+		ch->deferred_msg = 0;
+	}
+	msg_end(ch);
+	for (size_t i = 0; i < ch->n; i++)
+		ch->fc[i].stage = MK_STAGE_MAIL;
+	msg_begin(ch, strlen(from) < MK_MILTER_ADDR_MAX ? from : "");
+	if (strlen(from) >= MK_MILTER_ADDR_MAX) {
+		mk_log_event(MK_LOG_WARN, mk_milter_qid(&ch->fc[0], &ch->fm[0]),
+		    "reject: sender address of %zu bytes client=%s",
+		    strlen(from), ch->fc[0].client);
+		return mk_milter_refuse(&ch->fc[0], SMFIS_REJECT, "553",
+		    "5.1.7", "Sender address too long");
+	}
+	for (size_t i = 0; i < ch->n; i++) {
+		const struct mk_milter_desc *f = ch->snap->f[i];
+		struct mk_msg *m = &ch->fm[i];
+		char shown[MK_LOG_CLIENT_MAX];
+
+		if (rc != SMFIS_CONTINUE || m->left_alone)
+			continue;
+		if (f->smtp_only && m->conn->local) {
+			m->left_alone = 1;
+			mk_log_event(MK_LOG_INFO, mk_milter_qid(m->conn, m),
+			    "skip from=%s client=%s: local submission (not "
+			    "SMTP), not checked by %s", mk_printable(shown,
+			    sizeof(shown), from, (size_t)-1), m->conn->client,
+			    f->section);
+			continue;
+		}
+		if (!looked_at(ch, i)) {
+			m->left_alone = 1;
+			mk_log_event(MK_LOG_DEBUG, mk_milter_qid(m->conn, m),
+			    "skip client=%s: session not checked by %s",
+			    m->conn->client, f->section);
+			continue;
+		}
+		if (f->mail != NULL)
+			rc = took(ch, i, f->mail(m, argv));
+	}
+	return answer(ch, MK_STAGE_MAIL, rc != SMFIS_CONTINUE ? rc :
+	    all_done(ch));
+}
+
+static sfsistat
+call_rcpt(struct mk_chain *ch, size_t i, void *argv)
+{
+	return ch->snap->f[i]->rcpt == NULL ? SMFIS_CONTINUE :
+	    ch->snap->f[i]->rcpt(&ch->fm[i], argv);
+}
+
+static sfsistat
+cb_envrcpt(struct mk_mconn *mc, char **argv)
+{
+	struct mk_chain *ch = chain_of(mc);
+	sfsistat rc = SMFIS_CONTINUE;
+
+	if (ch == NULL || !ch->in_msg)
+		return SMFIS_TEMPFAIL;
+	if (ch->deferred != SMFIS_CONTINUE)	/* else at the end */
+		return (ch->nr & SMFIP_NR_RCPT) ? SMFIS_NOREPLY : deferred(ch);
+	for (size_t i = 0; i < ch->n; i++)
+		ch->fm[i].nrcpt = ch->nrcpt + 1;	/* this one, if it passes */
+	rc = run_stage(ch, MK_STAGE_RCPT, call_rcpt, argv);
+	if (rc == SMFIS_CONTINUE)
+		ch->nrcpt++;
+	for (size_t i = 0; i < ch->n; i++)
+		ch->fm[i].nrcpt = ch->nrcpt;
+	/* Never ACCEPT here: it would accept the message, recipients to
+	 * come included, and Postfix cannot take it for a local submission's
+	 * recipient. */
+	return answer(ch, MK_STAGE_RCPT, rc);
+}
+
+struct field {
+	const char *name, *value;
+};
+
+static sfsistat
+call_header(struct mk_chain *ch, size_t i, void *arg)
+{
+	const struct mk_milter_desc *f = ch->snap->f[i];
+	const struct field *h = arg;
+	const char *v = h->value;
+
+	if (f->header == NULL)
+		return SMFIS_CONTINUE;
+	/* The leading blank only for filters that asked for it. */
+	if (ch->leadspc && !(f->no_steps & SMFIP_HDR_LEADSPC) && *v == ' ')
+		v++;
+	return f->header(&ch->fm[i], h->name, v);
+}
+
+static sfsistat
+cb_header(struct mk_mconn *mc, const char *name, const char *value)
+{
+	struct mk_chain *ch = chain_of(mc);
+	struct field h = { name, value };
+	sfsistat rc;
+
+	if (ch == NULL || !ch->in_msg)
+		return SMFIS_TEMPFAIL;
+	if (ch->hb_on && !ch->hb.overflow &&
+	    mk_hblock_keep(&ch->hb, name, value) < 0)
+		mk_log_event(MK_LOG_WARN, mk_milter_qid(&ch->fc[0], &ch->fm[0]),
+		    "header block past %d fields or %lu octets: not kept",
+		    MK_MILTER_HDR_FIELDS, (unsigned long)MK_MILTER_HDR_BYTES);
+	rc = run_stage(ch, MK_STAGE_HEADER, call_header, &h);
+	return answer(ch, MK_STAGE_HEADER, rc != SMFIS_CONTINUE ? rc :
+	    all_done(ch));
+}
+
+static sfsistat
+call_eoh(struct mk_chain *ch, size_t i, void *arg)
+{
+	(void)arg;
+	return ch->snap->f[i]->eoh == NULL ? SMFIS_CONTINUE :
+	    ch->snap->f[i]->eoh(&ch->fm[i]);
+}
+
+static sfsistat
+cb_eoh(struct mk_mconn *mc)
+{
+	struct mk_chain *ch = chain_of(mc);
+	sfsistat rc;
+
+	if (ch == NULL || !ch->in_msg)
+		return SMFIS_TEMPFAIL;
+	rc = run_stage(ch, MK_STAGE_EOH, call_eoh, NULL);
+	return answer(ch, MK_STAGE_EOH, rc != SMFIS_CONTINUE ? rc :
+	    all_done(ch));
+}
+
+struct chunk {
+	const unsigned char *p;
+	size_t len;
+};
+
+static sfsistat
+call_body(struct mk_chain *ch, size_t i, void *arg)
+{
+	const struct chunk *b = arg;
+
+	return ch->snap->f[i]->body == NULL ? SMFIS_CONTINUE :
+	    ch->snap->f[i]->body(&ch->fm[i], b->p, b->len);
+}
+
+static sfsistat
+cb_body(struct mk_mconn *mc, const unsigned char *chunk, size_t len)
+{
+	struct mk_chain *ch = chain_of(mc);
+	struct chunk b = { chunk, len };
+	sfsistat rc;
+
+	if (ch == NULL || !ch->in_msg)
+		return SMFIS_TEMPFAIL;
+	rc = run_stage(ch, MK_STAGE_BODY, call_body, &b);
+	return answer(ch, MK_STAGE_BODY, rc != SMFIS_CONTINUE ? rc :
+	    all_done(ch));
+}
+
+/* The combined header edits go to the MTA. */
+static int
+out_add(void *ctx, const char *name, const char *value)
+{
+	return mk_mconn_addheader(ctx, name, value);
+}
+
+static int
+out_insert(void *ctx, size_t index, const char *name, const char *value)
+{
+	return mk_mconn_insheader(ctx, (unsigned)index, name, value);
+}
+
+static int
+out_change(void *ctx, const char *name, size_t index, const char *value)
+{
+	return mk_mconn_chgheader(ctx, name, (unsigned)index, value);
+}
+
+static const struct mk_hblock_out to_mta = { out_add, out_insert, out_change };
+
+static sfsistat
+call_eom(struct mk_chain *ch, size_t i, void *arg)
+{
+	(void)arg;
+	return ch->snap->f[i]->eom == NULL ? SMFIS_CONTINUE :
+	    ch->snap->f[i]->eom(&ch->fm[i]);
+}
+
+static sfsistat
+cb_eom(struct mk_mconn *mc)
+{
+	struct mk_chain *ch = chain_of(mc);
+	sfsistat rc = SMFIS_CONTINUE;
+
+	if (ch == NULL || !ch->in_msg)
+		return SMFIS_TEMPFAIL;
+	if (ch->deferred != SMFIS_CONTINUE) {
+		rc = deferred(ch);
+		goto out;
+	}
+	rc = run_stage(ch, MK_STAGE_EOM, call_eom, NULL);
+	if (rc == SMFIS_CONTINUE && ch->hb_on &&
+	    mk_hblock_emit(&ch->hb, &to_mta, mc) < 0) {
+		ch->fc[0].stage = MK_STAGE_EOM;
+		rc = mk_milter_on_error(&ch->fc[0], &ch->fm[0], "the MTA "
+		    "refused a header edit");
+	}
+out:
+	for (size_t i = 0; i < ch->n; i++)
+		ch->fc[i].stage = MK_STAGE_NONE;
+	msg_end(ch);
+	return rc;
+}
+
+static void
+cb_abort(struct mk_mconn *mc)
+{
+	struct mk_chain *ch = mk_mconn_priv(mc);
+
+	if (ch == NULL)
+		return;
+	for (size_t i = 0; i < ch->n; i++)
+		ch->fc[i].stage = MK_STAGE_NONE;
+	msg_end(ch);
+}
+
+/* close may be the only callback of a connection: it may have no chain. */
+static void
+cb_close(struct mk_mconn *mc)
+{
+	struct mk_chain *ch = mk_mconn_priv(mc);
+
+	if (ch == NULL)
+		return;
+	msg_end(ch);
+	for (size_t i = 0; i < ch->n; i++)
+		if (ch->snap->f[i]->conn_free != NULL)
+			ch->snap->f[i]->conn_free(&ch->fc[i]);
+	mk_mconn_setpriv(mc, NULL);
+	mk_milter__snap_put(ch->snap);
+	free(ch->fc);
+	free(ch->fm);
+	free(ch);
+}
+
+const struct mk_mconn_ops *
+mk_milter__ops(void)
+{
+	static const struct mk_mconn_ops ops = {
+		.negotiate = cb_negotiate,
+		.connect = cb_connect,
+		.helo = cb_helo,
+		.envfrom = cb_envfrom,
+		.envrcpt = cb_envrcpt,
+		.header = cb_header,
+		.eoh = cb_eoh,
+		.body = cb_body,
+		.eom = cb_eom,
+		.abort = cb_abort,
+		.close = cb_close,
+	};
+
+	return &ops;
+}
+
+/* ---- the header block, for filters ----------------------------------------- */
+
+ssize_t
+mk_milter_headers(struct mk_msg *msg, const struct mk_hfield **out)
+{
+	struct mk_chain *ch = msg->conn->chain;
+
+	*out = NULL;
+	if (!ch->hb_on)
+		return -1;
+	return mk_hblock_view(&ch->hb, out);
+}
+
+/* The value as the MTA is to store it: with SMFIP_HDR_LEADSPC agreed,
+ * a value without its leading blank gets one. */
+static const char *
+spaced(struct mk_chain *ch, const char *value, char **tmp)
+{
+	size_t n;
+
+	*tmp = NULL;
+	if (!ch->leadspc || *value == ' ' || *value == '\t' || *value == '\0')
+		return value;
+	n = strlen(value);
+	*tmp = mk_malloc(n + 2);
+	(*tmp)[0] = ' ';
+	memcpy(*tmp + 1, value, n + 1);
+	return *tmp;
+}
+
+static int
+edit(struct mk_msg *msg, int op, size_t index, const char *name,
+    const char *value)
+{
+	struct mk_chain *ch = msg->conn->chain;
+	char *tmp = NULL;
+	int rc;
+
+	if (name == NULL || *name == '\0')
+		return -1;
+	if (value != NULL)
+		value = spaced(ch, value, &tmp);
+	if (!ch->hb_on)
+		rc = op == 'a' ? mk_mconn_addheader(ch->mc, name, value) :
+		    op == 'i' ? mk_mconn_insheader(ch->mc, (unsigned)index, name,
+		    value) : mk_mconn_chgheader(ch->mc, name, (unsigned)index,
+		    value);
+	else
+		rc = op == 'a' ? mk_hblock_add(&ch->hb, name, value) :
+		    op == 'i' ? mk_hblock_insert(&ch->hb, index, name, value) :
+		    mk_hblock_change(&ch->hb, name, index, value);
+	free(tmp);
+	return rc;
+}
+
+int
+mk_milter_addheader(struct mk_msg *msg, const char *name, const char *value)
+{
+	return value == NULL ? -1 : edit(msg, 'a', 0, name, value);
+}
+
+int
+mk_milter_insheader(struct mk_msg *msg, size_t index, const char *name,
+    const char *value)
+{
+	return value == NULL ? -1 : edit(msg, 'i', index, name, value);
+}
+
+int
+mk_milter_chgheader(struct mk_msg *msg, const char *name, size_t index,
+    const char *value)
+{
+	return edit(msg, 'c', index, name, value);
+}

@@ -1,0 +1,59 @@
+/*
+ * milter_priv.h - what the skeleton's files share (milter.c: helpers and
+ * snapshots; milter_chain.c: the protocol callbacks of a chain;
+ * milter_main.c: start-up and reload); not for programs.
+ */
+#ifndef MILTER_PRIV_H
+#define MILTER_PRIV_H
+
+#include "mk_hblock.h"
+#include "mk_milter.h"
+
+/* One configuration and the chain it serves: every filter's state built
+ * for it, and what the chain asks of the MTA. Reference counted. */
+struct mk_milter_snap {
+	struct mk_conf *conf;
+	const struct mk_conf_daemon *daemon;	/* the program's section */
+	size_t n;
+	const struct mk_milter_desc *f[MK_MILTER_CHAIN_MAX];
+	void *state[MK_MILTER_CHAIN_MAX];
+	unsigned long flags;		/* union of SMFIF_* */
+	unsigned long no_steps;		/* SMFIP_NO* every filter can skip,
+					 * plus SMFIP_HDR_LEADSPC if any */
+	unsigned long no_reply;		/* SMFIP_NR_* of every filter */
+	char *macros[SMFIM_COUNT];	/* union of the lists, or NULL */
+	int header_block;		/* some filter reads the block */
+	unsigned refs;
+};
+
+/* One MTA connection served by a chain. */
+struct mk_chain {
+	struct mk_mconn *mc;
+	struct mk_milter_snap *snap;
+	unsigned long nr;		/* SMFIP_NR_* the MTA agreed to */
+	int leadspc;			/* SMFIP_HDR_LEADSPC agreed */
+	sfsistat deferred;		/* refusal of a no-reply stage */
+	int deferred_msg;		/* it came from MAIL on: this message */
+	struct mk_reply dreply;		/* its reply; rcode "": none */
+	int connected;			/* CONNECT seen */
+	int in_msg;			/* MAIL seen, message not over */
+	unsigned nrcpt;			/* recipients the chain let pass */
+	struct mk_hblock hb;		/* when snap->header_block */
+	int hb_on;
+	size_t n;
+	struct mk_conn *fc;		/* n filter views of the session */
+	struct mk_msg *fm;		/* n views of the message */
+};
+
+struct mk_milter_snap *mk_milter__snap_get(void);
+void mk_milter__snap_put(struct mk_milter_snap *s);
+void mk_milter__snap_install(struct mk_milter_snap *s);
+void mk_milter__snap_release_current(void);
+struct mk_milter_snap *mk_milter__snap_build(struct mk_conf *conf,
+    const char *section, const struct mk_milter_desc *const *f, size_t n,
+    char *err, size_t errlen);
+unsigned long mk_milter__no_steps(const struct mk_milter_desc *desc);
+unsigned long mk_milter__stage_nr(enum mk_milter_stage stage);
+const struct mk_mconn_ops *mk_milter__ops(void);
+
+#endif
