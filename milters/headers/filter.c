@@ -186,7 +186,7 @@ hm_eom(struct mk_msg *msg)
 	struct hdr_field *h;
 	char from[MK_LOG_CLIENT_MAX], *bare;
 	sfsistat rc = SMFIS_CONTINUE;
-	ssize_t nh;
+	ssize_t nh = 0;
 	size_t i;
 
 	if (m == NULL)
