@@ -10,7 +10,7 @@
 # where milterkit is already installed. CI runs it through `make check-deb`.
 . "$top_srcdir/tests/lib/tap.sh"
 
-tap_plan 97
+tap_plan 114
 
 [ "$(id -u)" = 0 ] || tap_bail "needs root: it installs the package system-wide"
 if dpkg-query -W -f='${Status}' milterkit 2>/dev/null | grep -q ' installed$'; then
@@ -18,9 +18,11 @@ if dpkg-query -W -f='${Status}' milterkit 2>/dev/null | grep -q ' installed$'; t
 fi
 
 # The daemons the package ships, each with its binary, manual page and unit.
-# (milterkit-headers: header milter; milterkit-policyd: Postfix policy
-# service; both run like milterkit-suppress.)
-daemons="suppress headers policyd"
+# (milterkit-headers: header milter; milterkit-chain: both filters on one
+# milter socket; milterkit-policyd: Postfix policy service; all run like
+# milterkit-suppress.) 17 points each: 5 for the file, 11 exercised, 1
+# after remove.
+daemons="suppress headers chain policyd"
 conf=/etc/milterkit/milterkit.conf
 
 tmp=$(mktemp -d)
@@ -183,7 +185,7 @@ while not b.endswith(b"\n\n"):
 sys.stdout.write(b.decode().strip())' "$sock" "$@"
 }
 
-# milterkit-policyd after a reload (10 points for every daemon, 3 more here):
+# milterkit-policyd after a reload (11 points for every daemon, 3 more here):
 # a rule added to the configuration applies after SIGHUP, and its counter
 # is written by user milterkit into the store's ratelimit/ environment.
 policyd_reload() {

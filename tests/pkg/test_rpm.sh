@@ -8,10 +8,10 @@
 # through `make check-rpm`.
 . "$top_srcdir/tests/lib/tap.sh"
 
-tap_plan 38
+tap_plan 45
 
 # The daemons the package ships, each with its binary, manual page and unit.
-daemons="suppress headers policyd"
+daemons="suppress headers chain policyd"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
