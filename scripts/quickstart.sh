@@ -2,9 +2,11 @@
 # scripts/quickstart.sh - bring milterkit up on a Debian 12 machine (as root) and
 # show it working: builds it, fills a suppression store with the milterkit
 # command, asks it which recipients would be rejected, then starts a private
-# Postfix on loopback (the test lab; the system's Postfix is not touched),
-# sends a message through it and shows what arrived. Everything it starts is
-# stopped, by pid, when it ends.
+# Postfix on loopback (the test lab; the system's Postfix is not touched) with
+# milterkit-chain (the suppress and headers filters) as its one milter, sends
+# a message through it and shows what arrived: a suppressed recipient refused,
+# the others delivered with their headers standardized. Everything it starts
+# is stopped, by pid, when it ends.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$top/build-quickstart
@@ -44,7 +46,7 @@ done
 show milterkit --store "$store" suppress check carol@example.net --sender ceo@example.org
 show milterkit --store "$store" store info
 
-step "a private Postfix on loopback, milterkit-suppress plugged in"
+step "a private Postfix on loopback, milterkit-chain (suppress, headers) its one milter"
 export top_srcdir=$top top_builddir=$build
 set +e		# the lab library checks its own steps
 # shellcheck source=/dev/null
@@ -55,33 +57,52 @@ lab_start || exit 1
 echo "Postfix listens on 127.0.0.1:$LAB_SMTP_PORT, the capture sink on 127.0.0.1:$LAB_SINK_PORT"
 # The milter runs as nobody here (a package runs it as milterkit, the store's owner).
 chown -R nobody "$store"
+# One milter for both filters: Postfix pays for one milter connection per
+# session instead of two. Each filter keeps its own section.
 cat >"$LAB_DIR/milterkit.conf" <<CONF
 [store]
 path = $store
-[suppress]
+[headers]
+feedback_id = %d:quickstart
+[chain]
+filters = suppress, headers
 socket_mode = 0666
 user = nobody
 pidfile =
 CONF
-"$build/milters/suppress/milterkit-suppress" -f -c "$LAB_DIR/milterkit.conf" \
-	-p "unix:$LAB_DIR/suppress.sock" 2>"$LAB_DIR/suppress.log" &
+"$build/milters/chain/milterkit-chain" -f -c "$LAB_DIR/milterkit.conf" \
+	-p "unix:$LAB_DIR/chain.sock" 2>"$LAB_DIR/chain.log" &
 milter_pid=$!
 lab_at_exit 'kill "$milter_pid" 2>/dev/null; wait "$milter_pid" 2>/dev/null'
-for _ in $(seq 50); do [ -S "$LAB_DIR/suppress.sock" ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ -S "$LAB_DIR/chain.sock" ] && break; sleep 0.1; done
 show cat "$LAB_DIR/milterkit.conf"
-lab_postconf "smtpd_milters = unix:$LAB_DIR/suppress.sock" "milter_default_action = tempfail"
+lab_postconf "smtpd_milters = unix:$LAB_DIR/chain.sock" "milter_default_action = tempfail"
 lab_reload
-echo "main.cf: smtpd_milters = unix:$LAB_DIR/suppress.sock"
+echo "main.cf: smtpd_milters = unix:$LAB_DIR/chain.sock"
 
 step "one message to three recipients, bob@example.com suppressed"
 lab_send --to alice@example.com,bob@example.com,dave@example.net \
-	--header "Subject: quickstart" --body "hello"
+	--header "Subject: quickstart" --header "X-Originating-IP: [10.9.8.7]" \
+	--body "hello"
 echo "$LAB_LAST" | grep -E '^ *(->|<[-~*]+) *(MAIL|RCPT|DATA|\.$|[245][0-9][0-9] [0-9])'
 lab_wait_sink 1 20 || true
 echo
 echo "the sink received the message for: $(lab_sink_rcpts 1 | tr '\n' ' ')"
+echo "sent with an X-Originating-IP field; the delivered copy's header (headers"
+echo "filter: that field removed, a Feedback-ID added):"
+if delivered=$(lab_sink_message 1); then
+	# One field at a time, without what the sink adds on top (X-Client-*,
+	# X-*-Args and its own Received field).
+	awk 'function out() {
+		if (f !~ /^(X-(Client-[A-Za-z]+|[A-Za-z]+-Args):|$)/ && f !~ /by smtp-sink/)
+			print f
+		f = ""
+	}
+	/^$/ { exit } /^[ \t]/ { f = f "\n" $0; next } { out(); f = $0 } END { out() }' \
+		"$delivered" | sed 's/^/  /'
+fi
 echo "the milter logged:"
-grep -E 'reject|error' "$LAB_DIR/suppress.log" | sed 's/^/  /'
+grep -E 'reject|error|add |delete ' "$LAB_DIR/chain.log" | sed 's/^/  /'
 
 step "a suppression added while everything runs takes effect at the next RCPT"
 show milterkit --store "$store" suppress add alice@example.com --reason unsubscribe
