@@ -122,14 +122,26 @@ mk_milter__no_steps(const struct mk_milter_desc *desc)
 	return no;
 }
 
-/* The no-reply stages of one filter in this configuration: those where
- * it may leave a session (CONNECT) or a message (MAIL) alone are
- * answered. */
+/* The no-reply stages of one filter in this configuration: those it has
+ * no callback for (it cannot refuse there), and those it says it never
+ * refuses in, but where it may leave a session (CONNECT) or a message
+ * (MAIL) alone: those are answered. */
 static unsigned long
 filter_no_reply(const struct mk_milter_desc *f, const void *state)
 {
-	unsigned long nr = f->no_reply;
+	static const unsigned long skip_nr[][2] = {
+		{ SMFIP_NOHELO, SMFIP_NR_HELO }, { SMFIP_NORCPT, SMFIP_NR_RCPT },
+		{ SMFIP_NOHDRS, SMFIP_NR_HDR }, { SMFIP_NOEOH, SMFIP_NR_EOH },
+		{ SMFIP_NOBODY, SMFIP_NR_BODY },
+	};
+	unsigned long nr = f->no_reply, no = mk_milter__no_steps(f);
 	unsigned which;
+
+	for (size_t i = 0; i < sizeof(skip_nr) / sizeof(skip_nr[0]); i++)
+		if (no & skip_nr[i][0])
+			nr |= skip_nr[i][1];
+	if (f->header == NULL)	/* the block is kept, nothing refused */
+		nr |= SMFIP_NR_HDR;
 
 	if (f->sessions != NULL) {
 		which = f->sessions(state)->which;
@@ -177,7 +189,7 @@ mk_milter__snap_build(struct mk_conf *conf, const char *section,
 {
 	struct mk_milter_snap *s = mk_calloc(1, sizeof(*s));
 	unsigned long all_no = ~0UL;
-	int all_lists[SMFIM_COUNT];
+	int take_all = 0;
 
 	s->conf = conf;
 	s->no_reply = ~0UL;
@@ -191,9 +203,9 @@ mk_milter__snap_build(struct mk_conf *conf, const char *section,
 		    section, n, MK_MILTER_CHAIN_MAX);
 		goto fail;
 	}
-	for (int m = 0; m < SMFIM_COUNT; m++)
-		all_lists[m] = 1;
 	for (size_t i = 0; i < n; i++) {
+		int lists = 0;
+
 		if (mk_conf_daemon(conf, f[i]->section) == NULL) {
 			snprintf(err, errlen, "filter %s: no section [%s] in "
 			    "the configuration schema", f[i]->name,
@@ -209,20 +221,22 @@ mk_milter__snap_build(struct mk_conf *conf, const char *section,
 		s->no_steps |= f[i]->no_steps & SMFIP_HDR_LEADSPC;
 		s->no_reply &= filter_no_reply(f[i], s->state[i]);
 		s->header_block |= f[i]->header_block;
-		for (int m = 0; m < SMFIM_COUNT; m++) {
-			if (f[i]->macros[m] == NULL)
-				all_lists[m] = 0;
-			else
+		for (int m = 0; m < SMFIM_COUNT; m++)
+			if (f[i]->macros[m] != NULL) {
 				macro_union(&s->macros[m], f[i]->macros[m]);
-		}
+				lists = 1;
+			}
+		take_all |= !lists;
 	}
 	s->no_steps |= all_no & ~(unsigned long)SMFIP_HDR_LEADSPC;
-	/* A filter taking whatever the MTA sends at a stage gets it all. */
-	for (int m = 0; m < SMFIM_COUNT; m++)
-		if (!all_lists[m]) {
-			free(s->macros[m]);
-			s->macros[m] = NULL;
-		}
+	/* The client's MTA, for the index rules of the header block. */
+	if (s->header_block)
+		macro_union(&s->macros[SMFIM_CONNECT], "v");
+	/* A filter naming no macro takes whatever the MTA sends: all. */
+	for (int m = 0; take_all && m < SMFIM_COUNT; m++) {
+		free(s->macros[m]);
+		s->macros[m] = NULL;
+	}
 	return s;
 fail:
 	s->conf = NULL;		/* stays the caller's on failure */

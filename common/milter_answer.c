@@ -142,6 +142,12 @@ mk_mconn_answer(struct mk_mconn *mc, unsigned long nr, sfsistat rc)
 {
 	char cmd;
 
+	if (rc == MK_SMFIS_PENDING) {	/* mk_mconn_resume() answers */
+		mc->pending = 1;
+		mc->pending_nr = nr;
+		return;
+	}
+
 	if (mc->steps & nr) {
 		mc->reply[0] = '\0';
 		return;

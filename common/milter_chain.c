@@ -25,6 +25,7 @@
 #include "mk_log.h"
 #include "mk_mem.h"
 #include "mk_milter.h"
+#include "mk_milter_engine.h"
 #include "milter_priv.h"
 
 /* ---- contexts ---------------------------------------------------------- */
@@ -34,6 +35,10 @@ msg_end(struct mk_chain *ch)
 {
 	if (!ch->in_msg)
 		return;
+	if (ch->job != NULL) {		/* its answer is no longer wanted */
+		ch->job->abandoned = 1;
+		ch->job = NULL;
+	}
 	for (size_t i = 0; i < ch->n; i++) {
 		struct mk_msg *m = &ch->fm[i];
 
@@ -163,20 +168,39 @@ took(struct mk_chain *ch, size_t i, sfsistat rc)
 /* Calls filter i in a stage: its answer (CONTINUE without a callback). */
 typedef sfsistat (*call_fn)(struct mk_chain *ch, size_t i, void *arg);
 
-/* A message stage: the active filters in order until one refuses. */
+/* A message stage from filter `from` on: the active filters in order
+ * until one refuses, or one's answer is pending (mk_milter_defer(): the
+ * chain goes on from the next one when it comes). */
+static sfsistat
+run_stage_from(struct mk_chain *ch, enum mk_milter_stage stage, call_fn call,
+    void *arg, size_t from)
+{
+	sfsistat rc = SMFIS_CONTINUE, r;
+
+	for (size_t i = from; i < ch->n && rc == SMFIS_CONTINUE; i++) {
+		if (!active(ch, i))
+			continue;
+		ch->fc[i].stage = stage;
+		if ((r = call(ch, i, arg)) == MK_SMFIS_PENDING) {
+			if (ch->job == NULL || ch->job->filter != i) {
+				mk_error("filter %s answered \"pending\" without"
+				    " work; taken as on_error",
+				    ch->snap->f[i]->section);
+				r = mk_milter_error_action(&ch->fc[i]);
+			} else {
+				return MK_SMFIS_PENDING;
+			}
+		}
+		rc = took(ch, i, r);
+	}
+	return rc;
+}
+
 static sfsistat
 run_stage(struct mk_chain *ch, enum mk_milter_stage stage, call_fn call,
     void *arg)
 {
-	sfsistat rc = SMFIS_CONTINUE;
-
-	for (size_t i = 0; i < ch->n && rc == SMFIS_CONTINUE; i++) {
-		if (!active(ch, i))
-			continue;
-		ch->fc[i].stage = stage;
-		rc = took(ch, i, call(ch, i, arg));
-	}
-	return rc;
+	return run_stage_from(ch, stage, call, arg, 0);
 }
 
 /* ---- protocol callbacks -------------------------------------------------- */
@@ -226,6 +250,7 @@ cb_connect(struct mk_mconn *mc, const char *hostname, const char *addr)
 	const struct mk_session_choice *sc;
 	struct mk_conn *c0;
 	sfsistat rc = SMFIS_CONTINUE;
+	const char *v;
 
 	if (ch == NULL || ch->snap == NULL)
 		return SMFIS_TEMPFAIL;
@@ -238,6 +263,8 @@ cb_connect(struct mk_mconn *mc, const char *hostname, const char *addr)
 	    sizeof(c0->client));
 	c0->local = mk_mconn_client_port(mc) == 0;
 	ch->connected = 1;
+	ch->postfix = (v = mk_mconn_macro(mc, "v")) != NULL &&
+	    strncmp(v, "Postfix", 7) == 0;
 	for (size_t i = 0; i < ch->n; i++) {
 		const struct mk_milter_desc *f = ch->snap->f[i];
 		struct mk_conn *c = &ch->fc[i];
@@ -501,23 +528,30 @@ cb_body(struct mk_mconn *mc, const unsigned char *chunk, size_t len)
 	    all_done(ch));
 }
 
-/* The combined header edits go to the MTA. */
+/* The combined header edits go to the MTA (ctx: the chain). Postfix
+ * places an insert among the fields as delivered, its own Received (which
+ * milters are not sent) first: past the top, one more. */
 static int
 out_add(void *ctx, const char *name, const char *value)
 {
-	return mk_mconn_addheader(ctx, name, value);
+	return mk_mconn_addheader(((struct mk_chain *)ctx)->mc, name, value);
 }
 
 static int
 out_insert(void *ctx, size_t index, const char *name, const char *value)
 {
-	return mk_mconn_insheader(ctx, (unsigned)index, name, value);
+	struct mk_chain *ch = ctx;
+
+	if (ch->postfix && index > 0)
+		index++;
+	return mk_mconn_insheader(ch->mc, (unsigned)index, name, value);
 }
 
 static int
 out_change(void *ctx, const char *name, size_t index, const char *value)
 {
-	return mk_mconn_chgheader(ctx, name, (unsigned)index, value);
+	return mk_mconn_chgheader(((struct mk_chain *)ctx)->mc, name,
+	    (unsigned)index, value);
 }
 
 static const struct mk_hblock_out to_mta = { out_add, out_insert, out_change };
@@ -530,30 +564,149 @@ call_eom(struct mk_chain *ch, size_t i, void *arg)
 	    ch->snap->f[i]->eom(&ch->fm[i]);
 }
 
+/* End of message once every filter answered: the combined header edits,
+ * and the message is over. */
+static sfsistat
+eom_finish(struct mk_chain *ch, sfsistat rc)
+{
+	/* The MTA refusing the combined edits is the program's trouble, not
+	 * a filter's: its own section's on_error answers. */
+	if (rc == SMFIS_CONTINUE && ch->hb_on &&
+	    mk_hblock_emit(&ch->hb, &to_mta, ch) < 0) {
+		int accept = ch->snap->daemon->on_error == MK_ON_ERROR_ACCEPT;
+
+		mk_log_event(MK_LOG_ERROR, mk_milter_qid(&ch->fc[0], &ch->fm[0]),
+		    "error client=%s: the MTA refused a header edit; "
+		    "on_error=%s", ch->fc[0].client, accept ? "accept" :
+		    "tempfail");
+		if (!accept)
+			mk_mconn_setreply(ch->mc, "451", "4.3.0", "Temporary "
+			    "local problem, please try again later");
+		rc = accept ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
+	}
+	for (size_t i = 0; i < ch->n; i++)
+		ch->fc[i].stage = MK_STAGE_NONE;
+	msg_end(ch);
+	return rc;
+}
+
 static sfsistat
 cb_eom(struct mk_mconn *mc)
 {
 	struct mk_chain *ch = chain_of(mc);
-	sfsistat rc = SMFIS_CONTINUE;
+	sfsistat rc;
 
 	if (ch == NULL || !ch->in_msg)
 		return SMFIS_TEMPFAIL;
 	if (ch->deferred != SMFIS_CONTINUE) {
 		rc = deferred(ch);
-		goto out;
+		msg_end(ch);
+		return rc;
 	}
 	rc = run_stage(ch, MK_STAGE_EOM, call_eom, NULL);
-	if (rc == SMFIS_CONTINUE && ch->hb_on &&
-	    mk_hblock_emit(&ch->hb, &to_mta, mc) < 0) {
-		ch->fc[0].stage = MK_STAGE_EOM;
-		rc = mk_milter_on_error(&ch->fc[0], &ch->fm[0], "the MTA "
-		    "refused a header edit");
+	if (rc == MK_SMFIS_PENDING) {
+		ch->progress_ms = 0;
+		return rc;
 	}
-out:
-	for (size_t i = 0; i < ch->n; i++)
-		ch->fc[i].stage = MK_STAGE_NONE;
-	msg_end(ch);
-	return rc;
+	return eom_finish(ch, rc);
+}
+
+/* Filter f answered rc after its slow work (or its wait's bound): the
+ * chain goes on with the next filters, then the MTA has its answer. */
+static void
+eom_resume(struct mk_chain *ch, size_t f, sfsistat rc)
+{
+	rc = took(ch, f, rc);
+	if (rc == SMFIS_CONTINUE)
+		rc = run_stage_from(ch, MK_STAGE_EOM, call_eom, NULL, f + 1);
+	if (rc == MK_SMFIS_PENDING)
+		return;		/* another filter's work */
+	mk_mconn_resume(ch->mc, eom_finish(ch, rc));
+}
+
+/* A job back from the pool, on the connection's loop. */
+void
+mk_milter__job_back(struct mk_mconn *mc, void *job, int gone)
+{
+	struct mk_milter_job *j = job;
+	struct mk_chain *ch = mk_mconn_priv(mc);
+	sfsistat rc;
+
+	if (gone || j->abandoned || ch == NULL || ch->job != j) {
+		if (ch != NULL && ch->job == j)	/* gone: the close follows */
+			ch->job = NULL;
+		j->done(NULL, j->arg);
+		free(j);
+		return;
+	}
+	ch->job = NULL;
+	ch->fc[j->filter].stage = MK_STAGE_EOM;
+	rc = j->done(&ch->fm[j->filter], j->arg);
+	if (rc == MK_SMFIS_PENDING) {
+		mk_error("filter %s answered \"pending\" after its work; "
+		    "taken as on_error", ch->snap->f[j->filter]->section);
+		rc = mk_milter_error_action(&ch->fc[j->filter]);
+	}
+	eom_resume(ch, j->filter, rc);
+	free(j);
+}
+
+/* Once a second while the MTA waits for slow work: keep it waiting, or
+ * past the bound ([section] work_timeout) answer with the filter's
+ * on_error and drop the work's answer when it comes. */
+static void
+cb_pending_tick(struct mk_mconn *mc, long long ms)
+{
+	struct mk_chain *ch = mk_mconn_priv(mc);
+	struct mk_milter_job *j;
+	size_t f;
+
+	if (ch == NULL || (j = ch->job) == NULL)
+		return;
+	if (ms < ch->snap->daemon->work_timeout * 1000) {
+		if (ms - ch->progress_ms >= MK_MILTER_PROGRESS_MS) {
+			mk_mconn_progress(mc);
+			ch->progress_ms = ms;
+		}
+		return;
+	}
+	f = j->filter;
+	j->abandoned = 1;
+	ch->job = NULL;
+	ch->fc[f].stage = MK_STAGE_EOM;
+	eom_resume(ch, f, mk_milter_on_error(&ch->fc[f], &ch->fm[f],
+	    "slow work not done after %lld s (work_timeout)",
+	    (long long)ch->snap->daemon->work_timeout));
+}
+
+sfsistat
+mk_milter_defer(struct mk_msg *msg, void (*work)(void *arg),
+    sfsistat (*done)(struct mk_msg *msg, void *arg), void *arg)
+{
+	struct mk_conn *conn = msg->conn;
+	struct mk_chain *ch = conn->chain;
+	struct mk_milter_job *j;
+
+	if (conn->stage != MK_STAGE_EOM || ch->job != NULL) {
+		done(NULL, arg);
+		return mk_milter_on_error(conn, msg, "slow work asked for "
+		    "outside end of message, or twice");
+	}
+	j = mk_calloc(1, sizeof(*j));
+	j->mc = ch->mc;
+	j->filter = (size_t)(conn - ch->fc);
+	j->work = work;
+	j->done = done;
+	j->arg = arg;
+	if (mk_milter__pool_submit(j) < 0) {
+		free(j);
+		done(NULL, arg);
+		return mk_milter_on_error(conn, msg, "%d jobs already wait for "
+		    "the workers", MK_MILTER_POOL_QUEUE);
+	}
+	mk_mengine_hold(ch->mc);
+	ch->job = j;
+	return MK_SMFIS_PENDING;
 }
 
 static void
@@ -602,6 +755,7 @@ mk_milter__ops(void)
 		.eom = cb_eom,
 		.abort = cb_abort,
 		.close = cb_close,
+		.pending_tick = cb_pending_tick,
 	};
 
 	return &ops;
@@ -650,10 +804,9 @@ edit(struct mk_msg *msg, int op, size_t index, const char *name,
 	if (value != NULL)
 		value = spaced(ch, value, &tmp);
 	if (!ch->hb_on)
-		rc = op == 'a' ? mk_mconn_addheader(ch->mc, name, value) :
-		    op == 'i' ? mk_mconn_insheader(ch->mc, (unsigned)index, name,
-		    value) : mk_mconn_chgheader(ch->mc, name, (unsigned)index,
-		    value);
+		rc = op == 'a' ? out_add(ch, name, value) :
+		    op == 'i' ? out_insert(ch, index, name, value) :
+		    out_change(ch, name, index, value);
 	else
 		rc = op == 'a' ? mk_hblock_add(&ch->hb, name, value) :
 		    op == 'i' ? mk_hblock_insert(&ch->hb, index, name, value) :

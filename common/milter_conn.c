@@ -91,6 +91,26 @@ void mk_mconn_setpriv(struct mk_mconn *mc, void *priv) { mc->priv = priv; }
 unsigned long mk_mconn_id(const struct mk_mconn *mc) { return mc->id; }
 unsigned long mk_mconn_proto(const struct mk_mconn *mc) { return mc->steps; }
 int mk_mconn_client_port(const struct mk_mconn *mc) { return mc->port; }
+int mk_mconn_pending(const struct mk_mconn *mc) { return mc->pending; }
+void *mk_mconn_owner(const struct mk_mconn *mc) { return mc->owner; }
+void mk_mconn_setowner(struct mk_mconn *mc, void *owner) { mc->owner = owner; }
+
+/* The answer a callback left pending; at end of message the message is
+ * over once it is given. */
+void
+mk_mconn_resume(struct mk_mconn *mc, sfsistat rc)
+{
+	if (!mc->pending)
+		return;
+	mc->pending = 0;
+	mk_mconn_answer(mc, mc->pending_nr, rc == MK_SMFIS_PENDING ?
+	    SMFIS_TEMPFAIL : rc);
+	if (mc->pending_eom) {
+		mc->pending_eom = 0;
+		mc->in_eom = 0;
+		macros_clear(mc, FIRST_MSG_STAGE);
+	}
+}
 
 /* ---- macros ------------------------------------------------------------------ */
 
@@ -338,6 +358,11 @@ do_eom(struct mk_mconn *mc, const unsigned char *d, size_t len)
 	if (rc == SMFIS_CONTINUE || rc == SMFIS_SKIP) {
 		mc->in_eom = 1;
 		rc = mc->ops->eom != NULL ? mc->ops->eom(mc) : SMFIS_CONTINUE;
+		if (rc == MK_SMFIS_PENDING) {	/* edits and macros wait too */
+			mc->pending_eom = 1;
+			mk_mconn_answer(mc, 0, rc);
+			return MK_MCONN_OK;
+		}
 		mc->in_eom = 0;
 	}
 	mk_mconn_answer(mc, 0, rc);
@@ -428,7 +453,8 @@ mk_mconn_received(struct mk_mconn *mc, size_t n)
 	mc->in.len += n;
 	/* Decoding pauses while the answers pile up unsent (the peer does not
 	 * read): the input waits in its buffer. */
-	while (!mc->quit && rc == MK_MCONN_OK && mc->out.len < MK_MCONN_OUT_HIGH &&
+	while (!mc->quit && !mc->pending && rc == MK_MCONN_OK &&
+	    mc->out.len < MK_MCONN_OUT_HIGH &&
 	    mc->in.len - mc->in_off >= 4) {
 		const unsigned char *p = mc->in.p + mc->in_off;
 		uint32_t plen;

@@ -24,6 +24,10 @@ struct mk_mconn {
 	unsigned long id;
 	int negotiated;
 	int in_eom;			/* header edits allowed */
+	int pending;			/* an answer comes later (resume) */
+	unsigned long pending_nr;	/* its stage's SMFIP_NR_* flag */
+	int pending_eom;		/* it is end of message's */
+	void *owner;			/* the engine's, for mk_mconn_owner() */
 	int quit;			/* QUIT seen: decode nothing more */
 	int port;			/* client port of CONNECT, -1: none */
 	unsigned long actions;		/* agreed SMFIF_* */

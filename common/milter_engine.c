@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -42,10 +43,22 @@ struct econn {
 	int fd;
 	int closing;			/* QUIT seen: close once flushed */
 	int held;			/* decoding paused on a full output */
+	unsigned holds;			/* mk_mengine_hold() not yet called */
+	int gone;			/* closed while held: freed later */
+	long long pend_since;		/* an answer pending since, or 0 */
+	struct loop *l;
 	unsigned events;		/* epoll interest */
 	long long last;			/* last input, monotonic ms */
 	struct mk_mconn *mc;
 	struct econn *prev, *next;
+};
+
+/* Work done elsewhere, to run on the loop owning its connection. */
+struct call {
+	struct econn *c;
+	void (*fn)(struct mk_mconn *mc, void *arg, int gone);
+	void *arg;
+	struct call *next;
 };
 
 struct loop {
@@ -53,6 +66,9 @@ struct loop {
 	int ep;
 	int listening;			/* listen_fd is in ep */
 	struct econn *conns;
+	int wake_fd;			/* eventfd: calls wait */
+	pthread_mutex_t lock;		/* of calls */
+	struct call *calls, **tail;
 };
 
 /* Peers that leave before their answer (read or write errors). */
@@ -62,7 +78,7 @@ static int listen_fd = -1, stop_fd = -1, is_tcp;
 static const struct mk_mconn_ops *the_ops;
 static unsigned conn_timeout;
 static unsigned long next_id;
-static char listen_mark, stop_mark;	/* epoll tags */
+static char listen_mark, stop_mark, wake_mark;	/* epoll tags */
 static struct loop *loops;
 static unsigned nloops;
 
@@ -95,6 +111,9 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A connection still held (work elsewhere will come back to it) leaves
+ * the list and its socket is closed; it is freed when the last call
+ * comes back (run_calls()). */
 static void
 conn_close(struct loop *l, struct econn *c)
 {
@@ -104,8 +123,13 @@ conn_close(struct loop *l, struct econn *c)
 		l->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	mk_mconn_free(c->mc);		/* close callback */
 	close(c->fd);			/* leaves the epoll set too */
+	c->fd = -1;
+	if (c->holds > 0) {
+		c->gone = 1;
+		return;
+	}
+	mk_mconn_free(c->mc);		/* close callback */
 	free(c);
 }
 
@@ -173,8 +197,16 @@ conn_run(struct loop *l, struct econn *c, size_t n)
 			break;
 		c->held = 0;		/* drained: decode what is left */
 	}
-	ev.events = (!c->closing && !c->held ? EPOLLIN : 0) |
-	    (len > 0 ? EPOLLOUT : 0);
+	/* Nothing is read while an answer is pending. */
+	if (mk_mconn_pending(c->mc)) {
+		if (c->pend_since == 0)
+			c->pend_since = now_ms();
+	} else {
+		c->pend_since = 0;
+	}
+	/* ...but an MTA leaving then is noticed (MTAs do not half-close). */
+	ev.events = (!c->closing && !c->held && !c->pend_since ? EPOLLIN : 0) |
+	    (c->pend_since ? EPOLLRDHUP : 0) | (len > 0 ? EPOLLOUT : 0);
 	if (ev.events != c->events) {
 		if (epoll_ctl(l->ep, EPOLL_CTL_MOD, c->fd, &ev) < 0) {
 			mk_error("milter connection %lu: epoll_ctl: %s; connection"
@@ -194,6 +226,8 @@ conn_event(struct loop *l, struct econn *c, unsigned events)
 	void *buf;
 	ssize_t n;
 
+	if (c->pend_since && (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+		return -1;		/* left while its answer was pending */
 	if (!(c->events & EPOLLIN) ||
 	    !(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return conn_run(l, c, 0);
@@ -237,9 +271,11 @@ do_accept(struct loop *l)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c = mk_calloc(1, sizeof(*c));
 	c->fd = fd;
+	c->l = l;
 	c->last = now_ms();
 	c->mc = mk_mconn_new(the_ops, __atomic_add_fetch(&next_id, 1,
 	    __ATOMIC_RELAXED));
+	mk_mconn_setowner(c->mc, c);
 	ev.events = c->events = EPOLLIN;
 	ev.data.ptr = c;
 	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -275,6 +311,15 @@ sweep(struct loop *l, long long now)
 
 	for (; c != NULL; c = next) {
 		next = c->next;
+		if (c->pend_since != 0) {	/* waiting for us, not silent */
+			c->last = now;
+			if (the_ops->pending_tick != NULL) {
+				the_ops->pending_tick(c->mc, now - c->pend_since);
+				if (conn_run(l, c, 0) < 0)
+					conn_close(l, c);
+			}
+			continue;
+		}
 		if (now - c->last >= (long long)conn_timeout * 1000) {
 			mk_warn("milter connection %lu: no command for %u s;"
 			    " connection closed", mk_mconn_id(c->mc), conn_timeout);
@@ -283,6 +328,67 @@ sweep(struct loop *l, long long now)
 	}
 	if (!l->listening && arm_listen(l) < 0)
 		mk_error("epoll_ctl (listening socket): %s", strerror(errno));
+}
+
+/* Runs the calls that came back to this loop. */
+static void
+run_calls(struct loop *l)
+{
+	struct call *q;
+	uint64_t n;
+
+	if (read(l->wake_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		mk_warn("event loop: eventfd: %s", strerror(errno));
+	pthread_mutex_lock(&l->lock);
+	q = l->calls;
+	l->calls = NULL;
+	l->tail = &l->calls;
+	pthread_mutex_unlock(&l->lock);
+	while (q != NULL) {
+		struct call *next = q->next;
+		struct econn *c = q->c;
+
+		c->holds--;
+		q->fn(c->mc, q->arg, c->gone);
+		if (c->gone) {
+			if (c->holds == 0) {
+				mk_mconn_free(c->mc);
+				free(c);
+			}
+		} else if (conn_run(l, c, 0) < 0) {
+			conn_close(l, c);
+		}
+		free(q);
+		q = next;
+	}
+}
+
+void
+mk_mengine_hold(struct mk_mconn *mc)
+{
+	struct econn *c = mk_mconn_owner(mc);
+
+	if (c != NULL)
+		c->holds++;
+}
+
+void
+mk_mengine_call(struct mk_mconn *mc, void (*fn)(struct mk_mconn *mc,
+    void *arg, int gone), void *arg)
+{
+	struct econn *c = mk_mconn_owner(mc);
+	struct call *q = mk_calloc(1, sizeof(*q));
+	uint64_t one = 1;
+
+	q->c = c;
+	q->fn = fn;
+	q->arg = arg;
+	pthread_mutex_lock(&c->l->lock);
+	*c->l->tail = q;
+	c->l->tail = &q->next;
+	pthread_mutex_unlock(&c->l->lock);
+	if (write(c->l->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		mk_error("event loop: eventfd: %s", strerror(errno));
 }
 
 static void *
@@ -302,6 +408,10 @@ loop_main(void *arg)
 
 			if (tag == &stop_mark)
 				goto stop;
+			if (tag == &wake_mark) {
+				run_calls(l);
+				continue;
+			}
 			if (tag == &listen_mark) {
 				do_accept(l);
 				continue;
@@ -315,6 +425,9 @@ loop_main(void *arg)
 		}
 	}
 stop:
+	/* The work of held connections has come back by now (the skeleton
+	 * stops its workers first); what is queued still runs. */
+	run_calls(l);
 	while (l->conns != NULL)
 		conn_close(l, l->conns);
 	return NULL;
@@ -339,12 +452,21 @@ mk_mengine_start(int lfd, int tcp, const struct mk_mconn_ops *ops,
 		struct loop *l = &loops[i];
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &stop_mark };
 
+		struct epoll_event wev = { .events = EPOLLIN,
+		    .data.ptr = &wake_mark };
+
+		pthread_mutex_init(&l->lock, NULL);
+		l->tail = &l->calls;
 		if ((l->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+		    (l->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
 		    epoll_ctl(l->ep, EPOLL_CTL_ADD, stop_fd, &ev) < 0 ||
+		    epoll_ctl(l->ep, EPOLL_CTL_ADD, l->wake_fd, &wev) < 0 ||
 		    arm_listen(l) < 0) {
 			mk_error("cannot set up event loop %u: %s", i, strerror(errno));
 			if (l->ep >= 0)
 				close(l->ep);
+			if (l->wake_fd > 0)
+				close(l->wake_fd);
 			break;
 		}
 		if (pthread_create(&l->tid, NULL, loop_main, l) != 0) {
@@ -367,6 +489,8 @@ mk_mengine_wait(void)
 	for (unsigned i = 0; i < nloops; i++) {
 		pthread_join(loops[i].tid, NULL);
 		close(loops[i].ep);
+		close(loops[i].wake_fd);
+		pthread_mutex_destroy(&loops[i].lock);
 	}
 	free(loops);
 	loops = NULL;

@@ -165,6 +165,8 @@ run(const struct host *h, const struct mk_daemon_opts *o,
 	if (mk_sig_setup() < 0)
 		mk_fatal("cannot install signal handlers: %s", strerror(errno));
 	mk_sig_block_all(&old);
+	if (mk_milter__pool_start((unsigned)d->workers) < 0)
+		mk_fatal("cannot start the worker threads");
 	if (mk_mengine_start(ms->fd, ms->ss.family != AF_UNIX,
 	    mk_milter__ops(), loops, (unsigned)d->timeout) < 0)
 		mk_fatal("cannot start the event loops");
@@ -181,6 +183,7 @@ run(const struct host *h, const struct mk_daemon_opts *o,
 			mk_daemon_log_reopen();
 	}
 	mk_info("stopping");
+	mk_milter__pool_stop();		/* its jobs come back to the loops */
 	mk_mengine_stop();
 	mk_mengine_wait();
 	close_socket(ms);

@@ -26,12 +26,28 @@ struct mk_milter_snap {
 	unsigned refs;
 };
 
+#define MK_MILTER_POOL_QUEUE	4096	/* jobs waiting for a worker */
+#define MK_MILTER_PROGRESS_MS	5000	/* SMFIR_PROGRESS while waiting */
+
+/* A filter's slow work (mk_milter_defer()). */
+struct mk_milter_job {
+	struct mk_mconn *mc;
+	size_t filter;			/* its place in the chain */
+	void (*work)(void *arg);
+	sfsistat (*done)(struct mk_msg *msg, void *arg);
+	void *arg;
+	int abandoned;			/* answered without it (loop's) */
+	struct mk_milter_job *next;	/* in the pool's queue */
+};
+
 /* One MTA connection served by a chain. */
 struct mk_chain {
 	struct mk_mconn *mc;
 	struct mk_milter_snap *snap;
 	unsigned long nr;		/* SMFIP_NR_* the MTA agreed to */
 	int leadspc;			/* SMFIP_HDR_LEADSPC agreed */
+	int postfix;			/* the MTA is Postfix ({v}): its insert
+					 * positions count its own Received */
 	sfsistat deferred;		/* refusal of a no-reply stage */
 	int deferred_msg;		/* it came from MAIL on: this message */
 	struct mk_reply dreply;		/* its reply; rcode "": none */
@@ -41,6 +57,8 @@ struct mk_chain {
 	struct mk_hblock hb;		/* when snap->header_block */
 	int hb_on;
 	size_t n;
+	struct mk_milter_job *job;	/* slow work the message waits for */
+	long long progress_ms;		/* when SMFIR_PROGRESS was last sent */
 	struct mk_conn *fc;		/* n filter views of the session */
 	struct mk_msg *fm;		/* n views of the message */
 };
@@ -55,5 +73,9 @@ struct mk_milter_snap *mk_milter__snap_build(struct mk_conf *conf,
 unsigned long mk_milter__no_steps(const struct mk_milter_desc *desc);
 unsigned long mk_milter__stage_nr(enum mk_milter_stage stage);
 const struct mk_mconn_ops *mk_milter__ops(void);
+int mk_milter__pool_start(unsigned n);
+int mk_milter__pool_submit(struct mk_milter_job *j);
+void mk_milter__pool_stop(void);
+void mk_milter__job_back(struct mk_mconn *mc, void *job, int gone);
 
 #endif

@@ -70,8 +70,10 @@
  *	group, pidfile, on_error from the choices onerr with default
  *	onerr_def, timeout; the socket defaults to unix:/run/milterkit/SEC.sock,
  *	the pid file to /run/milterkit/SEC.pid); MK_CONF_DAEMON_ROWS_AT() the
- *	same at member m of T. MK_CONF_THREADS_ROW() is the
- *	event loop count. MK_CONF_MILTER_ROWS() are a milter's: the daemon
+ *	same at member m of T. MK_CONF_THREADS_ROW() are the
+ *	milters' serving rows: threads (event loops), workers (threads for
+ *	filters' slow work) and work_timeout (how long a message may wait
+ *	for it before the filter's on_error answers). MK_CONF_MILTER_ROWS() are a milter's: the daemon
  *	rows with mk_conf_milter_on_error (tempfail | accept, default
  *	tempfail), check, networks and threads.
  */
@@ -106,6 +108,8 @@ struct mk_conf_daemon {
 	char *check;		/* milters: which sessions (mk_session.h) */
 	char *networks;		/* milters: client networks (mk_cidr.h) */
 	long long threads;	/* milters: event loops, 0 = one per CPU */
+	long long workers;	/* milters: threads for slow work */
+	long long work_timeout;	/* milters: seconds slow work may take */
 };
 
 struct mk_conf_store {
@@ -205,7 +209,14 @@ struct mk_conf_section {
 #define MK_CONF_THREADS_ROW(sec, T)						\
 	MK_CONF_ROW(sec, "threads", MK_CFG_INT, "0", 0, 64, NULL, T,		\
 	    d.threads, NULL,							\
-	    "event loops serving MTA connections (0: one per processor)")
+	    "event loops serving MTA connections (0: one per processor)"),	\
+	MK_CONF_ROW(sec, "workers", MK_CFG_INT, "4", 1, 256, NULL, T,		\
+	    d.workers, NULL,							\
+	    "threads for the filters' slow work (DNS, signing); read at start"),\
+	MK_CONF_ROW(sec, "work_timeout", MK_CFG_DURATION, "2m", 1, 3600,	\
+	    NULL, T, d.work_timeout, NULL,					\
+	    "longest a message waits for a filter's slow work; then the "	\
+	    "filter's on_error answers (the MTA is kept waiting meanwhile)")
 
 /* A milter's: the daemon rows, which sessions it looks at, its loops. */
 #define MK_CONF_MILTER_ROWS(sec, T)						\

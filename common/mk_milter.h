@@ -16,6 +16,10 @@
  *			const char *name, const char *value);
  *	int	mk_milter_chgheader(struct mk_msg *msg, const char *name,
  *			size_t index, const char *value);
+ *	sfsistat mk_milter_defer(struct mk_msg *msg,
+ *			void (*work)(void *arg),
+ *			sfsistat (*done)(struct mk_msg *msg, void *arg),
+ *			void *arg);
  *	const char *mk_milter_macro(const struct mk_conn *conn,
  *			const char *name);
  *	int	mk_milter_setreply(const struct mk_conn *conn,
@@ -166,6 +170,22 @@
  *	filter setting header_block the edit calls go straight to the MTA.
  *	Body chunks are given to the filters with a body callback, as they
  *	come.
+ *
+ *	Slow work. Callbacks run on event loops and must not block. At end
+ *	of message a filter with blocking work to do (a synchronous DNS
+ *	library, signing a large batch) returns mk_milter_defer(msg, work,
+ *	done, arg): work(arg) runs on one of the [section] workers threads;
+ *	then done(msg, arg) runs on the connection's loop and returns the
+ *	filter's answer, exactly as its eom callback would have (header
+ *	edits allowed), and the chain goes on with the next filter. Meanwhile
+ *	the loop serves its other connections, the MTA gets SMFIR_PROGRESS
+ *	every MK_MILTER_PROGRESS_MS, and past [section] work_timeout the
+ *	filter's on_error answers (logged once) while the late work's
+ *	answer is dropped. done() gets msg NULL when its answer is no longer
+ *	wanted (that bound passed, the MTA left or aborted): it must then
+ *	only release arg. A filter asking for it elsewhere than at end of
+ *	message, or twice for one message, or when MK_MILTER_POOL_QUEUE jobs
+ *	already wait, gets on_error's answer instead (done(NULL) called).
  */
 #ifndef MK_MILTER_H
 #define MK_MILTER_H
@@ -284,6 +304,8 @@ int mk_milter_insheader(struct mk_msg *msg, size_t index, const char *name,
     const char *value);
 int mk_milter_chgheader(struct mk_msg *msg, const char *name, size_t index,
     const char *value);
+sfsistat mk_milter_defer(struct mk_msg *msg, void (*work)(void *arg),
+    sfsistat (*done)(struct mk_msg *msg, void *arg), void *arg);
 const char *mk_milter_macro(const struct mk_conn *conn, const char *name);
 int mk_milter_setreply(const struct mk_conn *conn, const char *rcode,
     const char *xcode, const char *fmt, ...) MK_PRINTF(4, 5);

@@ -37,6 +37,10 @@
  *	int	mk_mconn_delrcpt(struct mk_mconn *mc, const char *rcpt);
  *	int	mk_mconn_quarantine(struct mk_mconn *mc, const char *reason);
  *	int	mk_mconn_progress(struct mk_mconn *mc);
+ *	void	mk_mconn_resume(struct mk_mconn *mc, sfsistat rc);
+ *	int	mk_mconn_pending(const struct mk_mconn *mc);
+ *	void	*mk_mconn_owner(const struct mk_mconn *mc);
+ *	void	mk_mconn_setowner(struct mk_mconn *mc, void *owner);
  *	int	mk_mconn_setmlreply(struct mk_mconn *mc, const char *rcode,
  *			const char *xcode, const char *const *lines);
  * DESCRIPTION
@@ -95,6 +99,16 @@
  *	mk_mconn_progress() tells the MTA to keep waiting (SMFIR_PROGRESS);
  *	it may be sent while any answer is due, so a filter waiting for
  *	slow work keeps the MTA's timeout from firing.
+ *	A callback may return MK_SMFIS_PENDING: its answer comes later.
+ *	Decoding then stops (input is kept; the caller should stop reading)
+ *	until mk_mconn_resume() gives the answer, with the stage's rules
+ *	(no answer in a no-reply stage); at end of message the header and
+ *	envelope edits stay allowed and the message's macros readable until
+ *	then. mk_mconn_pending() tells whether an answer is awaited; the
+ *	caller then keeps the MTA waiting with mk_mconn_progress(), and
+ *	calls mk_mconn_received(mc, 0) after the resume to decode what
+ *	waits. mk_mconn_setowner()/mk_mconn_owner() keep a pointer for the
+ *	code that moves the bytes (the engine's connection).
  *	mk_mconn_setmlreply() sets a multi-line reply, like
  *	mk_mconn_setreply() (same codes, the same use by the next REJECT or
  *	TEMPFAIL) with one text per line, at most MK_MCONN_MLREPLY_LINES
@@ -135,6 +149,9 @@
 #define MK_MCONN_DONE	1
 #define MK_MCONN_ERROR	(-1)
 
+/* A callback's answer that comes later (mk_mconn_resume()). */
+#define MK_SMFIS_PENDING	100
+
 struct mk_mconn;
 
 struct mk_mconn_ops {
@@ -154,6 +171,8 @@ struct mk_mconn_ops {
 	sfsistat (*eom)(struct mk_mconn *mc);
 	void (*abort)(struct mk_mconn *mc);
 	void (*close)(struct mk_mconn *mc);
+	/* the engine's: an answer has been pending for ms milliseconds */
+	void (*pending_tick)(struct mk_mconn *mc, long long ms);
 };
 
 struct mk_mconn *mk_mconn_new(const struct mk_mconn_ops *ops,
@@ -183,6 +202,10 @@ int mk_mconn_addrcpt(struct mk_mconn *mc, const char *rcpt, const char *args);
 int mk_mconn_delrcpt(struct mk_mconn *mc, const char *rcpt);
 int mk_mconn_quarantine(struct mk_mconn *mc, const char *reason);
 int mk_mconn_progress(struct mk_mconn *mc);
+void mk_mconn_resume(struct mk_mconn *mc, sfsistat rc);
+int mk_mconn_pending(const struct mk_mconn *mc);
+void *mk_mconn_owner(const struct mk_mconn *mc);
+void mk_mconn_setowner(struct mk_mconn *mc, void *owner);
 int mk_mconn_setmlreply(struct mk_mconn *mc, const char *rcode,
     const char *xcode, const char *const *lines);
 int mk_mconn_chgheader(struct mk_mconn *mc, const char *name, unsigned idx,

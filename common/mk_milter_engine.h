@@ -10,6 +10,13 @@
  *	void	mk_mengine_stop(void);
  *	void	mk_mengine_wait(void);
  *	unsigned mk_mengine_threads(long long configured);
+void mk_mengine_hold(struct mk_mconn *mc);
+void mk_mengine_call(struct mk_mconn *mc, void (*fn)(struct mk_mconn *mc,
+    void *arg, int gone), void *arg);
+ *	void	mk_mengine_hold(struct mk_mconn *mc);
+ *	void	mk_mengine_call(struct mk_mconn *mc,
+ *			void (*fn)(struct mk_mconn *mc, void *arg, int gone),
+ *			void *arg);
  * DESCRIPTION
  *	mk_mengine_start() serves the MTA connections arriving on listen_fd
  *	(listening, non-blocking) with threads event loops (epoll), each
@@ -33,7 +40,18 @@
  *
  *	Callbacks run on the loop that owns the connection: a slow callback
  *	delays the other connections of its loop, so callbacks must not
- *	block for long (store lookups do not).
+ *	block for long (store lookups do not). Slow work goes elsewhere (the
+ *	skeleton's worker pool): the callback answers MK_SMFIS_PENDING
+ *	(mk_milter_conn.h) after mk_mengine_hold(), and the other thread,
+ *	when done, hands mk_mengine_call() a function that the loop owning
+ *	the connection runs (it resumes the answer); a hold keeps the
+ *	connection's memory until its call has run, with gone set if the
+ *	MTA left meanwhile (the connection is then freed after the call).
+ *	While an answer is pending the connection is not read, is not
+ *	closed for silence, and once a second ops->pending_tick() gets the
+ *	milliseconds it has waited (to send SMFIR_PROGRESS, or give up).
+ *	Calls still queued when the loops stop are run first, so the work
+ *	must be over (the skeleton stops its pool before the loops).
  */
 #ifndef MK_MILTER_ENGINE_H
 #define MK_MILTER_ENGINE_H
@@ -45,5 +63,8 @@ int mk_mengine_start(int listen_fd, int tcp, const struct mk_mconn_ops *ops,
 void mk_mengine_stop(void);
 void mk_mengine_wait(void);
 unsigned mk_mengine_threads(long long configured);
+void mk_mengine_hold(struct mk_mconn *mc);
+void mk_mengine_call(struct mk_mconn *mc, void (*fn)(struct mk_mconn *mc,
+    void *arg, int gone), void *arg);
 
 #endif

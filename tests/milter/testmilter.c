@@ -18,8 +18,13 @@
  *	decision line per recipient, with the queue id. At end-of-message it
  *	adds "X-Test-Auth: USER" when {auth_authen} is set, and a sender
  *	whose local part is "error" goes through mk_milter_on_error() there,
- *	so the reply text can be checked. It registers no header, EOH or
- *	body callbacks: those steps are negotiated away.
+ *	so the reply text can be checked; a sender whose local part is
+ *	"slowN" (N seconds, 1 to 60) has slow work at end of message
+ *	(mk_milter_defer(): the worker sleeps N seconds), after which the
+ *	message gets "X-Slow: done after N s" and a log line "slow work
+ *	done"; a job whose answer is no longer wanted logs "slow work
+ *	dropped". It registers no header, EOH or body callbacks: those
+ *	steps are negotiated away.
  *	init() counts the configurations built, so reloads are visible in
  *	the log ("state generation N").
  */
@@ -28,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "mk_conf.h"
 #include "mk_log.h"
@@ -140,11 +146,59 @@ tm_rcpt(struct mk_msg *msg, char **argv)
 	}
 }
 
+/* The seconds of "slowN", or 0. */
+static unsigned
+tm_slow(const char *addr)
+{
+	unsigned n;
+
+	if (*addr == '<')
+		addr++;
+	if (strncasecmp(addr, "slow", 4) != 0 || sscanf(addr + 4, "%u", &n) != 1)
+		return 0;
+	return n >= 1 && n <= 60 ? n : 0;
+}
+
+static void
+tm_slow_work(void *arg)
+{
+	sleep(*(unsigned *)arg);
+}
+
+static sfsistat
+tm_slow_done(struct mk_msg *msg, void *arg)
+{
+	unsigned n = *(unsigned *)arg;
+	char value[32];
+
+	free(arg);
+	if (msg == NULL) {
+		mk_info("slow work dropped (%u s)", n);
+		return SMFIS_CONTINUE;
+	}
+	snprintf(value, sizeof(value), " done after %u s", n);
+	if (mk_milter_addheader(msg, "X-Slow", value) < 0)
+		return mk_milter_on_error(msg->conn, msg, "cannot add header");
+	mk_log_event(MK_LOG_INFO, mk_milter_qid(msg->conn, msg),
+	    "slow work done (%u s)", n);
+	return SMFIS_CONTINUE;
+}
+
 static sfsistat
 tm_eom(struct mk_msg *msg)
 {
 	const char *user = mk_milter_macro(msg->conn, "{auth_authen}");
 	char value[MK_LOG_CLIENT_MAX];
+	unsigned slow = tm_slow(msg->sender);
+
+	if (slow > 0) {
+		unsigned *arg = mk_malloc(sizeof(*arg));
+
+		*arg = slow;
+		mk_log_event(MK_LOG_INFO, mk_milter_qid(msg->conn, msg),
+		    "slow work started (%u s)", slow);
+		return mk_milter_defer(msg, tm_slow_work, tm_slow_done, arg);
+	}
 
 	if (tm_decide(msg->sender) == TM_ERROR)
 		return mk_milter_on_error(msg->conn, msg, "simulated failure at end of message");

@@ -36,12 +36,8 @@ import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from milterwire import NAMES, negotiate, read_packet, send  # noqa: E402
-
-NR = {b"C": 0x1000, b"H": 0x2000, b"M": 0x4000, b"R": 0x8000, b"T": 0x10000,
-      b"L": 0x80, b"N": 0x40000, b"B": 0x80000}
-NO = {b"C": 0x1, b"H": 0x2, b"M": 0x4, b"R": 0x8, b"B": 0x10, b"L": 0x20,
-      b"N": 0x40, b"T": 0x200}
+from milterwire import (NAMES, connect_data, negotiate, read_packet,  # noqa: E402
+                        run, send, step)
 STAGES = {0: "CONNECT", 1: "HELO", 2: "MAIL", 3: "RCPT", 4: "DATA", 5: "EOM",
           6: "EOH"}
 
@@ -157,39 +153,33 @@ def main():
         "%s:%s" % (STAGES.get(st, st), names) for st, names in lists) or "-"))
     edits = []
 
-    def step(cmd, data):
-        if prot & NO.get(cmd, 0):
-            return "skipped"
-        send(s, cmd, data)
-        if prot & NR.get(cmd, 0):
-            return "continue"
-        return read_reply(s, edits)
+    def stage(cmd, data):
+        return step(s, prot, cmd, data, lambda s: read_reply(s, edits))
 
     macro(s, b"C", [("j", "mx.example.net")])
-    r = step(b"C", b"client.example\0" + b"4" + struct.pack(">H", 4321)
-             + a.ip.encode() + b"\0")
+    r = stage(b"C", connect_data(a.ip))
     print("CONNECT => %s" % r)
     if r != "continue":
         return 0
-    step(b"H", b"client.example\0")
+    stage(b"H", b"client.example\0")
     macro(s, b"M", [("i", a.qid), ("{auth_authen}", a.auth)])
-    r = step(b"M", a.sender.encode() + b"\0")
+    r = stage(b"M", a.sender.encode() + b"\0")
     print("MAIL => %s" % r)
     if r != "continue":
         send(s, b"Q")
         return 0
     for rc in a.rcpt or ["<rcpt@example.com>"]:
         macro(s, b"R", [("i", a.qid)])
-        print("RCPT %s => %s" % (rc, step(b"R", rc.encode() + b"\0")))
-    step(b"T", b"")
+        print("RCPT %s => %s" % (rc, stage(b"R", rc.encode() + b"\0")))
+    stage(b"T", b"")
     for name, value in fields:
-        r = step(b"L", name.encode() + b"\0" + value.encode() + b"\0")
+        r = stage(b"L", name.encode() + b"\0" + value.encode() + b"\0")
         if r not in ("continue", "skipped"):
             print("HEADER %s => %s" % (name, r))
             send(s, b"Q")
             return 0
-    step(b"N", b"")
-    step(b"B", b"hello\r\n")
+    stage(b"N", b"")
+    stage(b"B", b"hello\r\n")
     macro(s, b"E", [("i", a.qid)])
     send(s, b"E")
     r = read_reply(s, edits)
@@ -211,8 +201,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except Exception as e:  # noqa: BLE001 - report any trouble as exit 1
-        print("PROBE ERROR: %s" % e)
-        sys.exit(1)
+    run(main)

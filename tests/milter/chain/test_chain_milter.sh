@@ -130,11 +130,13 @@ neg() { printf 'Subject: x\n' | probe "$1" | sed -n 's/^NEGOTIATED //p'; }
 tap_is "suppress alone negotiates no header action, MAIL and RCPT macros only" \
     "$(neg S | sed 's/ protocol=[^ ]*//')" "actions=0x100 macros=MAIL:i {auth_authen}|RCPT:i"
 negA=$(neg A)
-tap_like "the chain asks for the union: ADDHDRS|CHGHDRS (+SETSYMLIST), both filters' macros" \
-    "$negA" '^actions=0x111 protocol=0x[0-9a-f]+ macros=MAIL:i \{auth_authen\}\|RCPT:i\|DATA:i\|EOM:i\|EOH:i$'
+tap_like "the chain asks for the union: ADDHDRS|CHGHDRS (+SETSYMLIST), both filters' macros, and the MTA's version (v) for its insert positions" \
+    "$negA" '^actions=0x111 protocol=0x[0-9a-f]+ macros=CONNECT:v\|MAIL:i \{auth_authen\}\|RCPT:i\|DATA:i\|EOM:i\|EOH:i$'
 p=$(printf '%s\n' "$negA" | sed -n 's/.*protocol=\(0x[0-9a-f]*\).*/\1/p')
 tap_is "the chain answers RCPT (no NR_RCPT) and asks for headers (no NOHDRS)" \
     "$(( (${p:-0} & 0x8000) != 0 ))$(( (${p:-0} & 0x20) != 0 ))$(( (${p:-0} & 0x100000) != 0 ))" "001"
+tap_is "no answer awaited per header field (NR_HDR): suppress has no header stage, headers never refuses there" \
+    "$(( (${p:-0} & 0x80) != 0 ))" 1
 
 # ---- B: checks per filter ----------------------------------------------------
 tap_is "suppress check = authenticated, headers check = all: per-filter sessions" \

@@ -33,7 +33,7 @@ import sys
 
 sys.dont_write_bytecode = True  # the source tree may be read-only (distcheck)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from milterwire import NAMES, negotiate, read_packet, send  # noqa: E402
+from milterwire import NAMES, negotiate, read_packet, run, send  # noqa: E402
 
 NR = {b"C": 0x1000, b"H": 0x2000, b"M": 0x4000, b"R": 0x8000, b"T": 0x10000,
       b"L": 0x80, b"N": 0x40000, b"B": 0x80000}
@@ -172,8 +172,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except Exception as e:  # noqa: BLE001 - report any trouble as exit 1
-        print("PROBE ERROR: %s" % e)
-        sys.exit(1)
+    run(main)

@@ -89,9 +89,9 @@ without() { printf '%s\n' "$CLEAN" | grep -v "^$1:"; }
 tap_is "negotiation: headers with HDR_LEADSPC; HELO, EOH and body away" \
     "$(scenario A hm_negotiate)" 0
 out=$(printf '%s\n' "$CLEAN" | probe A)
-tap_like "negotiated actions ADDHDRS|CHGHDRS|SETSYMLIST, flag HDR_LEADSPC, its macros only" \
+tap_like "negotiated actions ADDHDRS|CHGHDRS|SETSYMLIST, flag HDR_LEADSPC, its macros only (and the MTA's version, v)" \
     "$(printf '%s\n' "$out" | head -1)" \
-    '^NEGOTIATED actions=0x111 protocol=0x1[0-9a-f]{5} macros=MAIL:i \{auth_authen\}\|RCPT:i\|DATA:i\|EOM:i\|EOH:i$'
+    '^NEGOTIATED actions=0x111 protocol=0x1[0-9a-f]{5} macros=CONNECT:v\|MAIL:i \{auth_authen\}\|RCPT:i\|DATA:i\|EOM:i\|EOH:i$'
 tap_is "a clean header block passes untouched" "$(scenario A hm_accept)" 0
 tap_is "probe: a clean header block gets no edit, EOM continue" \
     "$(edits_of "$out")/$(eom_of "$out")" "/continue"
