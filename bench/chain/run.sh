@@ -22,13 +22,16 @@
 #     4 KiB body, SECONDS_LOAD (10) seconds each: messages/s and the p99
 #     message round trip;
 #  4. the Postfix lab (tests/e2e/lab.sh, bench/lib/labratio4.sh): MESSAGES
-#     (2,000) messages with smtp-source over SESSIONS (20) sessions to four
+#     (2,000) messages with smtp-source over SESSIONS (20) sessions to five
 #     listeners of one Postfix: without a milter ("plain"), the reference
 #     milter that does nothing ("null"), suppress and headers as two
-#     milters in smtpd_milters ("two") and the chain ("chain"), ROUNDS (5)
+#     milters in smtpd_milters ("two"), the chain ("chain"), and the
+#     reference milter asking for the stages the chain needs ("nullr":
+#     nullmilter -r, RCPT answered and the header fields sent), ROUNDS (5)
 #     times each in rotation; the medians and the ratios of throughput
 #     chain / null (target >= 0.97), chain / two (target >= 1.12),
-#     null / plain and two / plain. Set LAB=0 to skip this step.
+#     chain / nullr, nullr / null, null / plain and two / plain. Set LAB=0
+#     to skip this step.
 # Everything started here is stopped by its pid; the temp dir is removed.
 # Environment: ENTRIES, CONNS, SECONDS_LOAD, MESSAGES, SESSIONS, ROUNDS,
 # LAB, SOURCE_ARGS (more smtp-source options, e.g. -d), LAB_TMPFS (tmpfs
@@ -111,6 +114,12 @@ start_one() {
 start_one suppress "$SUPPRESS"
 start_one headers "$HEADERS"
 start_one chain "$CHAIN"
+# The do-nothing milter asking for the stages the chain needs (RCPT
+# answered, header fields sent): the floor under the chain's figure.
+daemon_start "$tmp/nullr.sock" "$tmp/nullr.log" "$BUILD/bench/nullmilter/nullmilter" \
+	-r "$tmp/nullr.sock" || { echo "run.sh: nullmilter -r did not start" >&2; exit 1; }
+pid[nullr]=$daemon_pid
+bench_at_exit "daemon_stop ${pid[nullr]}"
 
 # Warnings and errors of the daemons, without the start-up note about root.
 show_logs() {
@@ -148,7 +157,8 @@ show_logs
 lab_compare \
 	two "unix:$tmp/suppress.sock,unix:$tmp/headers.sock" \
 	    "${pid[suppress]} ${pid[headers]}" \
-	chain "unix:$tmp/chain.sock" "${pid[chain]}" || exit 1
+	chain "unix:$tmp/chain.sock" "${pid[chain]}" \
+	nullr "unix:$tmp/nullr.sock" "${pid[nullr]}" || exit 1
 show_logs
 # Throughput ratio A / B: B's median inject time over A's.
 ratio() { awk -v a="$(lab_median "$1" inject)" -v b="$(lab_median "$2" inject)" \
@@ -157,5 +167,7 @@ verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r >= t) ? "met" : "NOT met" 
 cn=$(ratio chain null) ct=$(ratio chain two)
 echo "RESULT lab chain/null=$cn (target >= 0.97: $(verdict "$cn" 0.97))"
 echo "RESULT lab chain/two=$ct (target >= 1.12: $(verdict "$ct" 1.12))"
+echo "RESULT lab chain/nullr=$(ratio chain nullr) nullr/null=$(ratio nullr null)" \
+	"(nullr: the do-nothing milter asking for RCPT and the headers)"
 echo "RESULT lab null/plain=$(ratio null plain) two/plain=$(ratio two plain)" \
 	"chain/plain=$(ratio chain plain) (medians of $ROUNDS rounds)"

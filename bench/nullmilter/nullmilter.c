@@ -2,7 +2,7 @@
  * NAME
  *	nullmilter - the least a milter can be, as a benchmark reference
  * SYNOPSIS
- *	nullmilter [-c] SOCKET_PATH
+ *	nullmilter [-c | -r] SOCKET_PATH
  * DESCRIPTION
  *	Listens on a unix socket and speaks just enough of the milter
  *	protocol to be used by Postfix or Sendmail: at OPTNEG it asks for
@@ -21,6 +21,12 @@
  *	neither skipped nor left without an answer): the MTA leaves it out
  *	of the rest of the session, which is the least a milter can cost
  *	for a session it does not look at.
+ *
+ *	With -r it asks for what a filter chain refusing recipients and
+ *	reading headers needs (milterkit-chain with suppress and headers):
+ *	RCPT, answered, and the header fields, without reply; it answers
+ *	"continue" to each. The difference between a milter and this is
+ *	then its own cost, not that of the stages it needs.
  *
  *	It shares no code with milterkit on purpose (a reference must not
  *	inherit what it is compared with). Runs until SIGTERM or SIGINT;
@@ -57,6 +63,7 @@ struct conn {
 
 static volatile sig_atomic_t stop;
 static int accept_connect;		/* -c */
+static int rcpt_headers;		/* -r */
 
 static void
 on_signal(int sig)
@@ -105,6 +112,8 @@ packet(struct conn *c, unsigned char cmd, const unsigned char *d, uint32_t n)
 		c->proto = ntohl(w[2]) & NO_STAGES;
 		if (accept_connect)	/* CONNECT sent, and answered */
 			c->proto &= ~(uint32_t)(0x1 | 0x1000);
+		if (rcpt_headers)	/* RCPT answered, headers sent */
+			c->proto &= ~(uint32_t)(0x8 | 0x8000 | 0x20);
 		w[2] = htonl(c->proto);
 		return put(c->fd, 'O', w, 12);
 	case 'D': case 'A': case 'K':	/* macros, abort, quit-new-connection */
@@ -159,13 +168,15 @@ main(int argc, char **argv)
 	struct epoll_event ev, evs[64];
 	int lfd, ep, n;
 
-	if (argc == 3 && strcmp(argv[1], "-c") == 0) {
-		accept_connect = 1;
+	if (argc == 3 && (strcmp(argv[1], "-c") == 0 ||
+	    strcmp(argv[1], "-r") == 0)) {
+		accept_connect = argv[1][1] == 'c';
+		rcpt_headers = argv[1][1] == 'r';
 		argv++;
 		argc--;
 	}
 	if (argc != 2 || strlen(argv[1]) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "usage: nullmilter [-c] SOCKET_PATH\n");
+		fprintf(stderr, "usage: nullmilter [-c | -r] SOCKET_PATH\n");
 		return 2;
 	}
 	strcpy(sun.sun_path, argv[1]);
