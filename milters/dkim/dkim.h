@@ -67,7 +67,8 @@
  *	message.
  *
  *	The signing table: lines "DOMAIN-PATTERN SELECTOR KEYFILE
- *	[from=YYYY-MM-DD] [until=YYYY-MM-DD]", '#' comments, blank lines.
+ *	[from=YYYY-MM-DD] [until=YYYY-MM-DD] [d=DOMAIN]", '#' comments, blank
+ *	lines.
  *	A pattern is a domain (exact, case-insensitive), "*.example.com"
  *	(any name under example.com, not example.com itself) or "*" (any
  *	domain). Errors name "NAME:LINE". dkim_table_match() gives the
@@ -76,9 +77,12 @@
  *	wins (exact, then the longest "*.", then "*"), every line of that
  *	pattern with from <= now < until (a missing from or until is open)
  *	signs (several lines: several signatures); the keys stay NULL until
- *	the caller loads them into entry->key. DKIM domain d= is the
- *	matched From domain for a pattern line ("*.example.com" signs as
- *	the From domain itself).
+ *	the caller loads them into entry->key. The signing domain d= of a
+ *	line (entry->domain) is its pattern's domain ("example.com" for
+ *	"example.com" and for "*.example.com", so that subdomains align with
+ *	it in relaxed DMARC alignment), or the line's option "d=DOMAIN",
+ *	which the pattern "*" requires (the relay's own domain, for mail
+ *	whose From has no key of its own).
  *
  *	dkim_select_headers() lists the header names to put in h=, bottom
  *	up as RFC 6376 5.4.2 asks: for each configured name (names, NULL
@@ -125,6 +129,7 @@ struct dkim_entry {
 	char *pattern;			/* "example.com", "*.example.com", "*" */
 	char *selector;
 	char *keyfile;
+	char *domain;			/* d= */
 	time_t from, until;		/* 0: open */
 	struct dkim_key *key;		/* the caller's, loaded once */
 	unsigned line;
