@@ -13,7 +13,8 @@
  *	void	dkim_table_free(struct dkim_table *t);
  * DESCRIPTION
  *	A line is "DOMAIN-PATTERN SELECTOR KEYFILE [from=YYYY-MM-DD]
- *	[until=YYYY-MM-DD]", fields separated by blanks (spaces, tabs). A
+ *	[until=YYYY-MM-DD] [d=DOMAIN]", fields separated by blanks (spaces,
+ *	tabs), options in any order, each at most once. A
  *	field starting with '#' starts a comment to the end of the line;
  *	blank lines are skipped; lines end with LF or CRLF.
  *
@@ -24,13 +25,15 @@
  *	is any text without control characters; it is not opened here.
  *	Dates are UTC midnights, from 2000-01-01 to 9999-12-31; an entry
  *	signs from its from= date included to its until= date excluded, so
- *	from must come before until.
+ *	from must come before until. The signing domain (entry->domain) is
+ *	d=DOMAIN when given, else the pattern's domain ("example.com" for
+ *	"example.com" and "*.example.com"); the pattern "*" requires d=.
  *
  *	A table holds at most DKIM_TABLE_LINES lines (comments included) of
  *	at most DKIM_TABLE_LINE octets each; a file at most
  *	DKIM_TABLE_FILE_MAX octets, without NUL bytes.
  *
- *	Patterns are kept lower-cased. dkim_table_match() compares without
+ *	Patterns and signing domains are kept lower-cased. dkim_table_match() compares without
  *	regard to case; the pointers it writes to out point into t and live
  *	as long as t. dkim_table_free() (NULL is a no-op) frees the table,
  *	not the keys the caller put into entry->key: they are the caller's
@@ -224,7 +227,37 @@ next_field(const char *line, size_t len, size_t *pos, const char **f)
 	return i - start;
 }
 
-/* One option field: from=DATE or until=DATE, each at most once. */
+/* Copy n octets of a name, lower-cased. */
+static char *
+lower_dup(const char *s, size_t n)
+{
+	char *d = mk_strndup(s, n);
+
+	for (size_t i = 0; i < n; i++)
+		if (d[i] >= 'A' && d[i] <= 'Z')
+			d[i] = (char)(d[i] - 'A' + 'a');
+	return d;
+}
+
+#define OPTIONS "(from=YYYY-MM-DD, until=YYYY-MM-DD or d=DOMAIN)"
+
+/* d=DOMAIN: the signing domain, a domain name without '*'. */
+static int
+parse_domain(struct table_parse *p, const char *f, size_t n,
+    struct dkim_entry *e)
+{
+	char q[DKIM_QUOTE];
+	const char *why;
+
+	if ((why = domain_problem(f + 2, n - 2)) != NULL)
+		return line_error(p, "bad signing domain \"%s\": %s",
+		    quote(q, sizeof(q), f, n), why);
+	e->domain = lower_dup(f + 2, n - 2);
+	return 0;
+}
+
+/* One option field: from=DATE, until=DATE or d=DOMAIN, each at most
+ * once. */
 static int
 parse_option(struct table_parse *p, const char *f, size_t n,
     struct dkim_entry *e, int *seen)
@@ -235,6 +268,12 @@ parse_option(struct table_parse *p, const char *f, size_t n,
 	size_t vn;
 	int bit;
 
+	if (n > 2 && strncasecmp(f, "d=", 2) == 0) {
+		if (*seen & 4)
+			return line_error(p, "d= given twice");
+		*seen |= 4;
+		return parse_domain(p, f, n, e);
+	}
 	if (n > 5 && strncasecmp(f, "from=", 5) == 0) {
 		v = f + 5;
 		vn = n - 5;
@@ -246,8 +285,8 @@ parse_option(struct table_parse *p, const char *f, size_t n,
 		dst = &e->until;
 		bit = 2;
 	} else {
-		return line_error(p, "unknown option \"%s\" (from=YYYY-MM-DD"
-		    " or until=YYYY-MM-DD)", quote(q, sizeof(q), f, n));
+		return line_error(p, "unknown option \"%s\" " OPTIONS,
+		    quote(q, sizeof(q), f, n));
 	}
 	if (*seen & bit)
 		return line_error(p, "%s given twice",
@@ -257,18 +296,6 @@ parse_option(struct table_parse *p, const char *f, size_t n,
 		return line_error(p, "bad date \"%s\": YYYY-MM-DD, a day from"
 		    " 2000-01-01 on", quote(q, sizeof(q), f, n));
 	return 0;
-}
-
-/* Copy n octets of a pattern, lower-cased. */
-static char *
-lower_dup(const char *s, size_t n)
-{
-	char *d = mk_strndup(s, n);
-
-	for (size_t i = 0; i < n; i++)
-		if (d[i] >= 'A' && d[i] <= 'Z')
-			d[i] = (char)(d[i] - 'A' + 'a');
-	return d;
 }
 
 /* One line without its end: nothing (blank, comment) or one entry. */
@@ -294,8 +321,8 @@ parse_line(struct table_parse *p, const char *line, size_t len)
 			return 0;
 		if (n[i] == 0)
 			return line_error(p, "%s: DOMAIN-PATTERN SELECTOR"
-			    " KEYFILE [from=YYYY-MM-DD] [until=YYYY-MM-DD]",
-			    missing[i]);
+			    " KEYFILE [from=YYYY-MM-DD] [until=YYYY-MM-DD]"
+			    " [d=DOMAIN]", missing[i]);
 	}
 	if ((why = pattern_problem(f[0], n[0])) != NULL)
 		return line_error(p, "bad domain pattern \"%s\": %s",
@@ -310,10 +337,20 @@ parse_line(struct table_parse *p, const char *line, size_t len)
 	memset(&e, 0, sizeof(e));
 	while ((on = next_field(line, len, &pos, &o)) != 0)
 		if (parse_option(p, o, on, &e, &seen) < 0)
-			return -1;
-	if (e.from != 0 && e.until != 0 && e.from >= e.until)
-		return line_error(p, "from= is not before until=: the entry"
-		    " would never sign");
+			goto bad;
+	if (e.from != 0 && e.until != 0 && e.from >= e.until) {
+		line_error(p, "from= is not before until=: the entry would"
+		    " never sign");
+		goto bad;
+	}
+	if (e.domain == NULL && n[0] == 1) {
+		line_error(p, "the pattern \"*\" needs d=DOMAIN, the signing"
+		    " domain (the relay's own)");
+		goto bad;
+	}
+	if (e.domain == NULL)
+		e.domain = n[0] > 2 && f[0][0] == '*' ?
+		    lower_dup(f[0] + 2, n[0] - 2) : lower_dup(f[0], n[0]);
 	if (p->t->n == p->alloc) {
 		p->alloc = p->alloc ? p->alloc * 2 : 16;
 		p->t->e = mk_realloc(p->t->e, p->alloc * sizeof(*p->t->e));
@@ -324,6 +361,9 @@ parse_line(struct table_parse *p, const char *line, size_t len)
 	e.line = p->line;
 	p->t->e[p->t->n++] = e;
 	return 0;
+bad:
+	free(e.domain);
+	return -1;
 }
 
 int
@@ -501,6 +541,7 @@ dkim_table_free(struct dkim_table *t)
 		free(t->e[i].pattern);
 		free(t->e[i].selector);
 		free(t->e[i].keyfile);
+		free(t->e[i].domain);
 	}
 	free(t->e);
 	free(t);

@@ -9,8 +9,9 @@
  *	refused table must come with no table and one printable error line
  *	"fuzz:LINE: ..."; a table that parses must hold well-formed entries
  *	(lower-cased patterns of "*", "*.DOMAIN" or DOMAIN, at most 253
- *	octets; selectors; key files without control characters; lines in
- *	increasing order; from before until), and dkim_table_match() on a few
+ *	octets; a lower-cased signing domain; selectors; key files without
+ *	control characters; lines in increasing order; from before until),
+ *	and dkim_table_match() on a few
  *	fixed domains and on names made from the table's own patterns, at
  *	times around every from= and until=, must give what a plain
  *	reference matcher here gives: at most max entries of the table, in
@@ -59,6 +60,19 @@ printable(const char *s)
 	return 1;
 }
 
+/* A lower-cased domain name of LDH labels. */
+static void
+check_domain(const char *d)
+{
+	size_t n = strlen(d);
+
+	CHECK(n > 0 && n <= 253);
+	CHECK(d[0] != '.' && d[n - 1] != '.' && strstr(d, "..") == NULL);
+	for (; *d != '\0'; d++)
+		CHECK(islower((unsigned char)*d) || isdigit((unsigned char)*d) ||
+		    *d == '-' || *d == '.');
+}
+
 static void
 check_entry(const struct dkim_entry *e, const struct dkim_entry *prev)
 {
@@ -71,14 +85,10 @@ check_entry(const struct dkim_entry *e, const struct dkim_entry *prev)
 			CHECK(d[1] == '.' && d[2] != '\0');
 			d += 2;
 		}
-		CHECK(strchr(d, '*') == NULL);
-		CHECK(d[0] != '.' && d[strlen(d) - 1] != '.');
-		CHECK(strstr(d, "..") == NULL);
-		for (; *d != '\0'; d++)
-			CHECK(islower((unsigned char)*d) ||
-			    isdigit((unsigned char)*d) || *d == '-' ||
-			    *d == '.');
+		check_domain(d);
 	}
+	CHECK(e->domain != NULL);
+	check_domain(e->domain);
 	CHECK(e->selector[0] != '\0' && strlen(e->selector) <= 253);
 	CHECK(strchr(e->selector, '*') == NULL);
 	CHECK(e->keyfile[0] != '\0' && e->keyfile[0] != '#');

@@ -60,7 +60,7 @@ static void
 test_precedence(void **st)
 {
 	struct dkim_table *t = parse_ok(
-	    "*                  any   /k/any\n"
+	    "*                  any   /k/any d=Relay.Example.NET\n"
 	    "*.example.com      wild  /k/wild\n"
 	    "Example.COM        exact /k/exact\n"
 	    "*.sub.example.com  sub   /k/sub\n"
@@ -69,6 +69,12 @@ test_precedence(void **st)
 	(void)st;
 	assert_int_equal(t->n, 5);
 	assert_string_equal(t->e[2].pattern, "example.com");
+	/* d=: the pattern's domain, or the line's d= */
+	assert_string_equal(t->e[0].domain, "relay.example.net");
+	assert_string_equal(t->e[1].domain, "example.com");
+	assert_string_equal(t->e[2].domain, "example.com");
+	assert_string_equal(t->e[3].domain, "sub.example.com");
+	assert_string_equal(t->e[4].domain, "b.example.com");
 	assert_string_equal(signers(t, "example.com", 0), "exact");
 	assert_string_equal(signers(t, "EXAMPLE.com", 0), "exact");
 	assert_string_equal(signers(t, "a.example.com", 0), "wild");
@@ -97,7 +103,7 @@ test_two_signatures(void **st)
 	const struct dkim_entry *e[2];
 	struct dkim_table *t = parse_ok(
 	    "example.com ed  /k/ed.key\n"
-	    "* relay /k/relay.key\n"
+	    "* relay /k/relay.key d=relay.example.net\n"
 	    "EXAMPLE.com rsa /k/rsa.key\n");
 
 	(void)st;
@@ -107,6 +113,7 @@ test_two_signatures(void **st)
 	assert_string_equal(e[0]->keyfile, "/k/ed.key");
 	assert_int_equal(e[0]->line, 1);
 	assert_null(e[0]->key);
+	assert_string_equal(e[0]->domain, "example.com");
 	assert_int_equal(dkim_table_match(t, "example.com", 0, e, 0), 0);
 	assert_int_equal(dkim_table_match(t, "example.com", 0, e, 2), 2);
 	assert_int_equal(e[1]->line, 3);
@@ -124,7 +131,7 @@ test_windows(void **st)
 	    "example.com new /k/new from=2024-03-01\n"
 	    "example.com mid /k/mid from=2024-02-29 until=2024-03-01\n"
 	    "*.example.com gone /k/gone until=2024-03-01\n"
-	    "* any /k/any\n");
+	    "* any /k/any d=relay.example.net\n");
 
 	(void)st;
 	assert_int_equal(t->e[0].from, 0);
@@ -155,6 +162,25 @@ test_windows(void **st)
 	assert_int_equal(t->e[0].from, (time_t)951782400);
 	assert_int_equal(t->e[1].from, (time_t)946684800);
 	assert_int_equal(t->e[1].until, (time_t)253402214400LL);
+	dkim_table_free(t);
+}
+
+/* d= names another signing domain for any pattern, among the options in
+ * any order. */
+static void
+test_signing_domain(void **st)
+{
+	struct dkim_table *t = parse_ok(
+	    "example.com s1 /k d=mail.example.org until=2030-01-01\n"
+	    "*.example.com s2 /k from=2024-01-01 D=Example.org\n"
+	    "*.Shop.Example.com s3 /k\n");
+
+	(void)st;
+	assert_string_equal(t->e[0].domain, "mail.example.org");
+	assert_int_equal(t->e[0].until, (time_t)1893456000);
+	assert_string_equal(t->e[1].domain, "example.org");
+	assert_int_equal(t->e[1].from, (time_t)1704067200);
+	assert_string_equal(t->e[2].domain, "shop.example.com");
 	dkim_table_free(t);
 }
 
@@ -202,9 +228,9 @@ struct bad {
 
 static const struct bad bad[] = {
 	{ "example.com", "no selector: DOMAIN-PATTERN SELECTOR KEYFILE"
-	    " [from=YYYY-MM-DD] [until=YYYY-MM-DD]" },
+	    " [from=YYYY-MM-DD] [until=YYYY-MM-DD] [d=DOMAIN]" },
 	{ "example.com sel # /k", "no key file: DOMAIN-PATTERN SELECTOR"
-	    " KEYFILE [from=YYYY-MM-DD] [until=YYYY-MM-DD]" },
+	    " KEYFILE [from=YYYY-MM-DD] [until=YYYY-MM-DD] [d=DOMAIN]" },
 	{ "*example.com s /k", "bad domain pattern \"*example.com\": '*'"
 	    " stands alone or starts \"*.\"" },
 	{ "ex*ample.com s /k", "bad domain pattern \"ex*ample.com\": '*'"
@@ -214,8 +240,8 @@ static const struct bad bad[] = {
 	{ "** s /k", "bad domain pattern \"**\": '*' stands alone or"
 	    " starts \"*.\"" },
 	{ "*. s /k", "bad domain pattern \"*.\": empty" },
-	{ "ex ample s /k", "unknown option \"/k\" (from=YYYY-MM-DD or"
-	    " until=YYYY-MM-DD)" },
+	{ "ex ample s /k", "unknown option \"/k\" (from=YYYY-MM-DD,"
+	    " until=YYYY-MM-DD or d=DOMAIN)" },
 	{ "ex_ample.com s /k", "bad domain pattern \"ex_ample.com\": has a"
 	    " character other than letters, digits, '-' and '.'" },
 	{ "example..com s /k", "bad domain pattern \"example..com\": has an"
@@ -253,7 +279,7 @@ static const struct bad bad[] = {
 	{ "example.com s /k from=2024/03/01", "bad date"
 	    " \"from=2024/03/01\": YYYY-MM-DD, a day from 2000-01-01 on" },
 	{ "example.com s /k from=", "unknown option \"from=\""
-	    " (from=YYYY-MM-DD or until=YYYY-MM-DD)" },
+	    " (from=YYYY-MM-DD, until=YYYY-MM-DD or d=DOMAIN)" },
 	{ "example.com s /k from=2024-03-01 until=2024-03-01", "from= is not"
 	    " before until=: the entry would never sign" },
 	{ "example.com s /k from=2024-03-02 until=2024-03-01", "from= is not"
@@ -263,9 +289,20 @@ static const struct bad bad[] = {
 	{ "example.com s /k until=2024-03-01 until=2024-03-02", "until="
 	    " given twice" },
 	{ "example.com s /k to=2024-03-01", "unknown option"
-	    " \"to=2024-03-01\" (from=YYYY-MM-DD or until=YYYY-MM-DD)" },
-	{ "example.com s /k l=0", "unknown option \"l=0\" (from=YYYY-MM-DD"
-	    " or until=YYYY-MM-DD)" },
+	    " \"to=2024-03-01\" (from=YYYY-MM-DD, until=YYYY-MM-DD or d=DOMAIN)" },
+	{ "* s /k", "the pattern \"*\" needs d=DOMAIN, the signing domain"
+	    " (the relay's own)" },
+	{ "* s /k from=2024-01-01", "the pattern \"*\" needs d=DOMAIN, the"
+	    " signing domain (the relay's own)" },
+	{ "* s /k d=", "unknown option \"d=\" (from=YYYY-MM-DD,"
+	    " until=YYYY-MM-DD or d=DOMAIN)" },
+	{ "* s /k d=*.relay.net", "bad signing domain \"d=*.relay.net\":"
+	    " has a character other than letters, digits, '-' and '.'" },
+	{ "* s /k d=relay..net", "bad signing domain \"d=relay..net\": has"
+	    " an empty label" },
+	{ "a.org s /k d=a.org d=b.org", "d= given twice" },
+	{ "example.com s /k l=0", "unknown option \"l=0\" (from=YYYY-MM-DD,"
+	    " until=YYYY-MM-DD or d=DOMAIN)" },
 };
 
 /* Each bad line is refused with "NAME:LINE: reason", whatever the line
@@ -427,6 +464,7 @@ main(void)
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_two_signatures),
 		cmocka_unit_test(test_windows),
+		cmocka_unit_test(test_signing_domain),
 		cmocka_unit_test(test_comments_crlf),
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_bounds),
