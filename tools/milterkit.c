@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cmd_dkim.h"
 #include "mk_conf.h"
 #include "mk_log.h"
 #include "sections.h"
@@ -47,6 +48,8 @@ usage(FILE *fp)
 	    "  ratelimit show KEY             ratelimit reset KEY\n"
 	    "  ratelimit top [N]\n"
 	    "  config check\n"
+	    "  dkim keygen DOMAIN SELECTOR    dkim status\n"
+	    "  dkim import-opendkim KEYTABLE SIGNINGTABLE\n"
 	    "Every verb has --help.\n"
 	    "\n"
 	    "exit status: 0 success (check: suppressed), 1 negative answer\n"
@@ -108,6 +111,15 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[vi], "config") == 0)
 		return cmd_config(&t, argc - vi - 1, argv + vi + 1);
+	if (strcmp(argv[vi], "dkim") == 0) {
+		/* Loads the configuration itself: no store needed. */
+		rc = cmd_dkim(&t, argc - vi - 1, argv + vi + 1);
+		if (fflush(stdout) != 0 && rc == 0) {
+			perror("milterkit: stdout");
+			rc = CLI_EXIT_STORE;
+		}
+		return rc;
+	}
 	if (strcmp(argv[vi], "suppress") != 0 && strcmp(argv[vi], "store") != 0
 	    && strcmp(argv[vi], "ratelimit") != 0) {
 		fprintf(stderr, "milterkit: unknown verb \"%.40s\"\n", argv[vi]);
