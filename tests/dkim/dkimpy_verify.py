@@ -2,12 +2,13 @@
 """tests/dkim/dkimpy_verify.py - verify every DKIM signature of a message
 with dkimpy, keys from a file instead of DNS.
 
-usage: dkimpy_verify.py KEYFILE MESSAGE
+usage: dkimpy_verify.py KEYFILE MESSAGE...
 
 KEYFILE has lines "SELECTOR._domainkey.DOMAIN TXT-RECORD" (the format of
 libopendkim's DKIM_QUERY_FILE). Prints one line per signature, top down:
-"pass d=D s=S" or "fail d=D s=S REASON". Exit 0 when there is at least
-one signature and all pass, else 1. Run with /usr/bin/python3 (Debian's
+"pass d=D s=S" or "fail d=D s=S REASON", prefixed by "FILE: " when
+several messages are given. Exit 0 when every message has at least one
+signature and all pass, else 1. Run with /usr/bin/python3 (Debian's
 python3-dkim).
 """
 import re
@@ -17,8 +18,8 @@ import dkim
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.stderr.write("usage: dkimpy_verify.py KEYFILE MESSAGE\n")
+    if len(sys.argv) < 3:
+        sys.stderr.write("usage: dkimpy_verify.py KEYFILE MESSAGE...\n")
         return 2
     keys = {}
     with open(sys.argv[1], "rb") as f:
@@ -31,12 +32,20 @@ def main():
     def dnsfunc(name, timeout=5):
         return keys.get(name.lower().rstrip(b"."))
 
-    with open(sys.argv[2], "rb") as f:
+    bad = 0
+    for path in sys.argv[2:]:
+        pre = path + ": " if len(sys.argv) > 3 else ""
+        bad |= check(path, pre, dnsfunc)
+    return bad
+
+
+def check(path, pre, dnsfunc):
+    with open(path, "rb") as f:
         msg = f.read()
     d = dkim.DKIM(msg)
     n = len([1 for k, _ in d.headers if k.lower() == b"dkim-signature"])
     if n == 0:
-        print("fail no signature")
+        print(pre + "fail no signature")
         return 1
     bad = 0
     for i in range(n):
@@ -49,10 +58,10 @@ def main():
         except dkim.DKIMException as e:
             ok, why = False, re.sub(r"\s+", " ", str(e))
         if ok:
-            print("pass " + who)
+            print(pre + "pass " + who)
         else:
             bad = 1
-            print("fail %s %s" % (who, why))
+            print(pre + "fail %s %s" % (who, why))
     return bad
 
 
