@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "chain/chain_conf.h"
+#include "dkim/dkim_conf.h"
 #include "headers/headers_conf.h"
 #include "sections.h"
 #include "suppress/suppress_conf.h"
@@ -15,5 +16,6 @@ const struct mk_conf_section *const mkf_sections[] = {
 	&chain_conf_section,
 	&supp_conf_section,
 	&hdr_conf_section,
+	&dkim_conf_section,
 	NULL
 };
