@@ -10,7 +10,7 @@
 # where milterkit is already installed. CI runs it through `make check-deb`.
 . "$top_srcdir/tests/lib/tap.sh"
 
-tap_plan 114
+tap_plan 133
 
 [ "$(id -u)" = 0 ] || tap_bail "needs root: it installs the package system-wide"
 if dpkg-query -W -f='${Status}' milterkit 2>/dev/null | grep -q ' installed$'; then
@@ -19,10 +19,11 @@ fi
 
 # The daemons the package ships, each with its binary, manual page and unit.
 # (milterkit-headers: header milter; milterkit-chain: both filters on one
-# milter socket; milterkit-policyd: Postfix policy service; all run like
+# milter socket; milterkit-dkim: the DKIM signer; milterkit-policyd:
+# Postfix policy service; all run like
 # milterkit-suppress.) 17 points each: 5 for the file, 11 exercised, 1
 # after remove.
-daemons="suppress headers chain policyd"
+daemons="suppress headers chain dkim policyd"
 conf=/etc/milterkit/milterkit.conf
 
 tmp=$(mktemp -d)
@@ -127,6 +128,11 @@ tap_is "the log directory belongs to milterkit:adm, mode 2750" \
 	"$(stat -c '%U:%G %a' /var/log/milterkit 2>&1)" "milterkit:adm 2750"
 tap_is "the store belongs to milterkit, mode 0750" \
 	"$(stat -c '%U:%G %a' /var/lib/milterkit 2>&1)" "milterkit:milterkit 750"
+tap_is "the DKIM key directory belongs to milterkit, mode 0700" \
+	"$(stat -c '%U:%G %a' /etc/milterkit/dkim 2>&1)" "milterkit:milterkit 700"
+tap_is "an empty signing table, milterkit's, mode 0600 (milterkit-dkim starts)" \
+	"$(stat -c '%U:%G %a' /etc/milterkit/dkim/signing.table 2>&1):$(grep -v '^#' \
+	/etc/milterkit/dkim/signing.table 2>&1)" "milterkit:milterkit 600:"
 if [ -d /var/spool/postfix ]; then
 	tap_is "the sockets' directory in Postfix's queue directory" \
 		"$(stat -c '%U:%G %a' /var/spool/postfix/milterkit 2>&1)" "milterkit:milterkit 750"

@@ -8,10 +8,10 @@
 # through `make check-rpm`.
 . "$top_srcdir/tests/lib/tap.sh"
 
-tap_plan 45
+tap_plan 54
 
 # The daemons the package ships, each with its binary, manual page and unit.
-daemons="suppress headers chain policyd"
+daemons="suppress headers chain dkim policyd"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -62,6 +62,11 @@ tap_like "%post creates /run/milterkit" "$scripts" \
 (cd "$tmp" && rpm2cpio "$rpm" | cpio -id --quiet './usr/lib/systemd/system/*') 2>/dev/null
 tap_like "%post creates an empty store (milterkit store init)" "$scripts" \
 	'milterkit store init'
+tap_like "the DKIM key directory is milterkit's, mode 0700" \
+	"$(rpm -qp --qf '[%{FILEMODES:perms} %{FILEUSERNAME} %{FILENAMES}\n]' "$rpm" 2>&1)" \
+	'^drwx------ milterkit /etc/milterkit/dkim$'
+tap_like "%post creates an empty signing table for milterkit-dkim" "$scripts" \
+	'install -o milterkit -g milterkit -m 0600 /dev/null'
 # Each daemon (7 points each): binary, manual page, unit, the unit's
 # ExecStart, preset on installation, stopped on erase, restarted on upgrade.
 for d in $daemons; do
