@@ -40,6 +40,7 @@
 #define SWEEP_MS	1000	/* how often silent connections are looked for */
 
 struct econn {
+	int kind;			/* 0; a struct watch has 1 */
 	int fd;
 	int closing;			/* QUIT seen: close once flushed */
 	int held;			/* decoding paused on a full output */
@@ -61,8 +62,19 @@ struct call {
 	struct call *next;
 };
 
+/* An fd of the loop's own (an asynchronous resolver's). */
+struct watch {
+	int kind;			/* 1 */
+	int fd;
+	void (*ready)(void *arg);
+	void *arg;
+	int dead;			/* unwatched: freed after the batch */
+	struct watch *next;
+};
+
 struct loop {
 	pthread_t tid;
+	struct watch *watches;		/* live and dead, of this loop */
 	int ep;
 	int listening;			/* listen_fd is in ep */
 	struct econn *conns;
@@ -79,6 +91,7 @@ static const struct mk_mconn_ops *the_ops;
 static unsigned conn_timeout;
 static unsigned long next_id;
 static char listen_mark, stop_mark, wake_mark;	/* epoll tags */
+static __thread struct loop *cur_loop;	/* the loop this thread runs */
 static struct loop *loops;
 static unsigned nloops;
 
@@ -391,6 +404,62 @@ mk_mengine_call(struct mk_mconn *mc, void (*fn)(struct mk_mconn *mc,
 		mk_error("event loop: eventfd: %s", strerror(errno));
 }
 
+int
+mk_mengine_watch(int fd, void (*ready)(void *arg), void *arg)
+{
+	struct loop *l = cur_loop;
+	struct watch *w;
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (l == NULL)
+		return -1;
+	w = mk_calloc(1, sizeof(*w));
+	w->kind = 1;
+	w->fd = fd;
+	w->ready = ready;
+	w->arg = arg;
+	ev.data.ptr = w;
+	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		mk_error("event loop: watch fd %d: %s", fd, strerror(errno));
+		free(w);
+		return -1;
+	}
+	w->next = l->watches;
+	l->watches = w;
+	return 0;
+}
+
+void
+mk_mengine_unwatch(int fd)
+{
+	struct loop *l = cur_loop;
+
+	for (struct watch *w = l != NULL ? l->watches : NULL; w != NULL;
+	    w = w->next)
+		if (!w->dead && w->fd == fd) {
+			epoll_ctl(l->ep, EPOLL_CTL_DEL, fd, NULL);
+			w->dead = 1;
+			return;
+		}
+}
+
+/* Frees the watches unwatched during a batch of events (an event of the
+ * same batch may still name one), or all of them at the end. */
+static void
+bury_watches(struct loop *l, int all)
+{
+	struct watch **pp = &l->watches, *w;
+
+	while ((w = *pp) != NULL) {
+		if (w->dead || all) {
+			*pp = w->next;
+			free(w);
+		} else {
+			pp = &w->next;
+		}
+	}
+}
+
 static void *
 loop_main(void *arg)
 {
@@ -398,6 +467,7 @@ loop_main(void *arg)
 	struct epoll_event evs[EVENTS];
 	long long last_sweep = now_ms();
 
+	cur_loop = l;
 	for (;;) {
 		int n = epoll_wait(l->ep, evs, EVENTS, SWEEP_MS);
 		long long now;
@@ -416,9 +486,17 @@ loop_main(void *arg)
 				do_accept(l);
 				continue;
 			}
+			if (c->kind == 1) {
+				struct watch *w = tag;
+
+				if (!w->dead)
+					w->ready(w->arg);
+				continue;
+			}
 			if (conn_event(l, c, evs[i].events) < 0)
 				conn_close(l, c);
 		}
+		bury_watches(l, 0);
 		if ((now = now_ms()) - last_sweep >= SWEEP_MS) {
 			sweep(l, now);
 			last_sweep = now;
@@ -430,6 +508,7 @@ stop:
 	run_calls(l);
 	while (l->conns != NULL)
 		conn_close(l, l->conns);
+	bury_watches(l, 1);
 	return NULL;
 }
 

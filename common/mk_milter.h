@@ -20,6 +20,12 @@
  *			void (*work)(void *arg),
  *			sfsistat (*done)(struct mk_msg *msg, void *arg),
  *			void *arg);
+ *	sfsistat mk_milter_pend(struct mk_msg *msg,
+ *			sfsistat (*done)(struct mk_msg *msg, void *arg),
+ *			void *arg, struct mk_milter_job **job);
+ *	void	mk_milter_pend_finish(struct mk_milter_job *job);
+ *	int	mk_milter_watch(int fd, void (*ready)(void *arg), void *arg);
+ *	void	mk_milter_unwatch(int fd);
  *	const char *mk_milter_macro(const struct mk_conn *conn,
  *			const char *name);
  *	int	mk_milter_setreply(const struct mk_conn *conn,
@@ -186,6 +192,22 @@
  *	only release arg. A filter asking for it elsewhere than at end of
  *	message, or twice for one message, or when MK_MILTER_POOL_QUEUE jobs
  *	already wait, gets on_error's answer instead (done(NULL) called).
+ *
+ *	Asynchronous work on the loop itself (a resolver with its own fd,
+ *	libunbound's ub_fd): mk_milter_watch() adds the fd to the loop the
+ *	calling callback runs on (ready(arg) runs there whenever it is
+ *	readable, until mk_milter_unwatch(fd) from that loop; one resolver
+ *	per loop is the model: the loops are threads). At end of message a
+ *	filter returns mk_milter_pend(msg, done, arg, &job): the message waits
+ *	as with mk_milter_defer() (progress, work_timeout, the MTA leaving)
+ *	until the filter, on the loop, calls mk_milter_pend_finish(job) once
+ *	its answers are in; done(msg, arg) then gives the filter's answer
+ *	(msg NULL: no longer wanted, release arg). It returns on_error's
+ *	answer with *job NULL where mk_milter_defer() would refuse (done is
+ *	then not called). mk_milter_pend_finish() must be called exactly once
+ *	per job, even when the answer is no longer wanted. A message waiting
+ *	this way when the program stops is dropped (its loop ends): the MTA
+ *	gets no answer and retries.
  */
 #ifndef MK_MILTER_H
 #define MK_MILTER_H
@@ -306,6 +328,12 @@ int mk_milter_chgheader(struct mk_msg *msg, const char *name, size_t index,
     const char *value);
 sfsistat mk_milter_defer(struct mk_msg *msg, void (*work)(void *arg),
     sfsistat (*done)(struct mk_msg *msg, void *arg), void *arg);
+struct mk_milter_job;
+sfsistat mk_milter_pend(struct mk_msg *msg, sfsistat (*done)(struct mk_msg *msg,
+    void *arg), void *arg, struct mk_milter_job **job);
+void mk_milter_pend_finish(struct mk_milter_job *job);
+int mk_milter_watch(int fd, void (*ready)(void *arg), void *arg);
+void mk_milter_unwatch(int fd);
 const char *mk_milter_macro(const struct mk_conn *conn, const char *name);
 int mk_milter_setreply(const struct mk_conn *conn, const char *rcode,
     const char *xcode, const char *fmt, ...) MK_PRINTF(4, 5);

@@ -10,13 +10,12 @@
  *	void	mk_mengine_stop(void);
  *	void	mk_mengine_wait(void);
  *	unsigned mk_mengine_threads(long long configured);
-void mk_mengine_hold(struct mk_mconn *mc);
-void mk_mengine_call(struct mk_mconn *mc, void (*fn)(struct mk_mconn *mc,
-    void *arg, int gone), void *arg);
  *	void	mk_mengine_hold(struct mk_mconn *mc);
  *	void	mk_mengine_call(struct mk_mconn *mc,
  *			void (*fn)(struct mk_mconn *mc, void *arg, int gone),
  *			void *arg);
+ *	int	mk_mengine_watch(int fd, void (*ready)(void *arg), void *arg);
+ *	void	mk_mengine_unwatch(int fd);
  * DESCRIPTION
  *	mk_mengine_start() serves the MTA connections arriving on listen_fd
  *	(listening, non-blocking) with threads event loops (epoll), each
@@ -52,6 +51,14 @@ void mk_mengine_call(struct mk_mconn *mc, void (*fn)(struct mk_mconn *mc,
  *	milliseconds it has waited (to send SMFIR_PROGRESS, or give up).
  *	Calls still queued when the loops stop are run first, so the work
  *	must be over (the skeleton stops its pool before the loops).
+ *	mk_mengine_watch(), from a callback on a loop, adds an fd of the
+ *	caller's own to that loop (an asynchronous resolver's, such as
+ *	libunbound's ub_fd): ready(arg) runs on the loop whenever the fd is
+ *	readable, until mk_mengine_unwatch(fd) from the same loop; 0, or -1
+ *	outside a loop or when epoll refuses it (logged). The fd stays the
+ *	caller's to close, after unwatching it. Work that such an fd
+ *	completes goes back to its connection with mk_mengine_call() like any
+ *	other (the hold, the gone flag).
  */
 #ifndef MK_MILTER_ENGINE_H
 #define MK_MILTER_ENGINE_H
@@ -66,5 +73,7 @@ unsigned mk_mengine_threads(long long configured);
 void mk_mengine_hold(struct mk_mconn *mc);
 void mk_mengine_call(struct mk_mconn *mc, void (*fn)(struct mk_mconn *mc,
     void *arg, int gone), void *arg);
+int mk_mengine_watch(int fd, void (*ready)(void *arg), void *arg);
+void mk_mengine_unwatch(int fd);
 
 #endif

@@ -3,7 +3,7 @@
 # the slow-work test (test_async.sh).
 #
 #   async_probe.py unix:SOCK [--from ADDR] [--leave-after S] [--timeout S]
-#                  [--count N]
+#                  [--count N] [--meanwhile SENDER]
 #
 # Speaks the MTA's side (milterwire.py): CONNECT, HELO, MAIL FROM, one
 # RCPT, DATA, end of message, honouring the steps the milter negotiated
@@ -15,12 +15,16 @@
 # accept, reject, tempfail, discard or "CODE X.Y.Z text". With
 # --leave-after S it closes the connection S seconds after end of message
 # and prints "left". --count N runs N messages, each on its own
-# connection, one after the other, a line each. Exit 0 when the
+# connection, one after the other, a line each. --meanwhile SENDER first
+# sends a message from SENDER up to its end of message on one more
+# connection, runs the N messages while it waits, then prints its line
+# last, prefixed "meanwhile " (one process: no start-up delay between). Exit 0 when the
 # conversations completed, 1 on trouble.
 import argparse
 import os
 import socket
 import sys
+import threading
 import time
 
 sys.dont_write_bytecode = True  # the source tree may be read-only (distcheck)
@@ -53,13 +57,27 @@ def main():
     ap.add_argument("--leave-after", type=float)
     ap.add_argument("--timeout", type=float, default=30)
     ap.add_argument("--count", type=int, default=1)
+    ap.add_argument("--meanwhile")
     a = ap.parse_args()
+    if a.meanwhile is None:
+        for _ in range(a.count):
+            one(a)
+        return 0
+    sent, line = threading.Event(), []
+    slow = argparse.Namespace(**vars(a))
+    slow.sender = a.meanwhile
+    th = threading.Thread(target=lambda: line.append(one(slow, sent, False)))
+    th.start()
+    if not sent.wait(a.timeout):
+        raise RuntimeError("the waiting message did not reach its end")
     for _ in range(a.count):
         one(a)
+    th.join()
+    print("meanwhile " + (line[0] if line and line[0] else "PROBE ERROR"))
     return 0
 
 
-def one(a):
+def one(a, sent=None, show=True):
     t0 = time.monotonic()
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(a.timeout)
@@ -80,20 +98,25 @@ def one(a):
     if r == "continue":
         stage(b"T", b"")
         send(s, b"E")
+        if sent is not None:
+            sent.set()
         if a.leave_after is not None:
             time.sleep(a.leave_after)
             s.close()
             print("left")
-            return
+            return None
         r = final(s, out, progress)
     t1 = time.monotonic()
-    print("start=%.3f end=%.3f progress=%d reply=%s adds=%s"
-          % (t0, t1, progress[0], r, ",".join(out)), flush=True)
+    text = "start=%.3f end=%.3f progress=%d reply=%s adds=%s" \
+        % (t0, t1, progress[0], r, ",".join(out))
+    if show:
+        print(text, flush=True)
     try:
         send(s, b"Q")
     except OSError:
         pass  # a milter that was stopping has closed already
     s.close()
+    return text
 
 
 if __name__ == "__main__":

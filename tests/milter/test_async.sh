@@ -2,7 +2,9 @@
 # tests/milter/test_async.sh - slow work off the event loop
 # (mk_milter_defer()): the test milter (testmilter.c) with ONE event loop
 # and two workers; a sender "slowN" makes its end of message wait N
-# seconds on a worker. Through the milter protocol (async_probe.py):
+# seconds on a worker, a sender "timerN" N seconds on a timerfd the event
+# loop watches (as an asynchronous resolver's fd would be). Through the
+# milter protocol (async_probe.py):
 # messages on other connections are answered meanwhile, and before the
 # slow one; the slow one completes with its header edit; the MTA is kept
 # waiting with SMFIR_PROGRESS; past work_timeout on_error answers and the
@@ -48,6 +50,20 @@ took_at_least() {	# LINE SECONDS
 	awk -v a="$(field "$1" start)" -v b="$(field "$1" end)" -v s="$2" \
 	    'BEGIN { exit !(b - a >= s) }'
 }
+# all_before NAME SLOW_LINE FAST_FILE: 20 fast messages answered continue,
+# each ending before the slow one.
+all_before() {
+	local late
+	late=$(awk -v s="$(field "$2" end)" '/^start=/ { for (i = 1; i <= NF; i++)
+		if ($i ~ /^end=/) { sub(/^end=/, "", $i); if ($i + 0 >= s + 0) n++ } }
+		END { print n + 0 }' "$3")
+	if [ "$(grep -c '^start=.* reply=continue' "$3")|$late" = "20|0" ]; then
+		tap_ok "$1"
+	else
+		tap_fail "$1" "slow: $2
+fast: $(grep -m2 '^start=' "$3")"
+	fi
+}
 sanitizer_clean() {
 	! grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error' "$T/A.log" "$T/B.log"
 }
@@ -63,21 +79,14 @@ else
 fi
 
 # ---- other connections are served while one message waits --------------
-probe A --from '<slow2@example.org>' > "$T/slow.out" &
-slowpid=$!
-sleep 0.3
-probe A --count 20 > "$T/fast.out"
-wait "$slowpid"
-slow=$(cat "$T/slow.out")
-late=$(awk -v s="$(field "$slow" end)" '{ for (i = 1; i <= NF; i++)
-	if ($i ~ /^end=/) { sub(/^end=/, "", $i); if ($i + 0 >= s + 0) n++ } }
-	END { print n + 0 }' "$T/fast.out")
-worst=$(awk '{ for (i = 1; i <= NF; i++) {
+probe A --meanwhile '<slow2@example.org>' --count 20 > "$T/fast.out"
+slow=$(sed -n 's/^meanwhile //p' "$T/fast.out")
+worst=$(awk '/^start=/ { for (i = 1; i <= NF; i++) {
 	if ($i ~ /^start=/) { sub(/^start=/, "", $i); b = $i }
 	if ($i ~ /^end=/) { sub(/^end=/, "", $i); e = $i } }
 	d = (e - b) * 1000; if (d > m) m = d } END { printf "%.1f", m }' "$T/fast.out")
-tap_is "20 messages on other connections answered (continue), all before the slow one" \
-    "$(grep -c 'reply=continue' "$T/fast.out")|$late" "20|0"
+all_before "20 messages on other connections answered (continue), all before the slow one" \
+    "$slow" "$T/fast.out"
 echo "# slowest of those 20 messages: $worst ms, on the same event loop"
 tap_like "the slow message completes, with the edit its work's answer made" \
     "$slow" "reply=continue adds=X-Slow:' done after 2 s'$"
@@ -109,6 +118,20 @@ wait_for grep -q 'slow work dropped (2 s)' "$T/A.log"
 tap_check "an MTA that left while waiting: its work's answer is dropped" \
     grep -q 'slow work dropped (2 s)' "$T/A.log"
 tap_like "and the instance goes on answering" "$(probe A)" "reply=continue"
+
+# ---- waiting on the loop's own fd (an asynchronous resolver's) ---------------
+probe A --meanwhile '<timer2@example.org>' --count 20 > "$T/fast2.out"
+slow=$(sed -n 's/^meanwhile //p' "$T/fast2.out")
+all_before "a wait on a watched fd: 20 messages on other connections answered, all before it" \
+    "$slow" "$T/fast2.out"
+tap_like "the waiting message completes when its fd fires, with its edit" \
+    "$slow" "reply=continue adds=X-Timer:' done after 2 s'$"
+out=$(probe B --from '<timer3@example.org>')
+tap_like "a wait on an fd past work_timeout: on_error answers (451 4.3.0)" \
+    "$out" "reply=451 4.3.0 "
+wait_for grep -q 'timer wait dropped (3 s)' "$T/B.log"
+tap_check "and when the fd fires, its answer is dropped" \
+    grep -q 'timer wait dropped (3 s)' "$T/B.log"
 
 # ---- a stop while work runs ------------------------------------------------------
 probe A --from '<slow3@example.org>' > "$T/stop.out" &

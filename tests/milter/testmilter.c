@@ -23,8 +23,12 @@
  *	(mk_milter_defer(): the worker sleeps N seconds), after which the
  *	message gets "X-Slow: done after N s" and a log line "slow work
  *	done"; a job whose answer is no longer wanted logs "slow work
- *	dropped". It registers no header, EOH or body callbacks: those
- *	steps are negotiated away.
+ *	dropped". A sender "timerN" waits N seconds on the event loop
+ *	instead, as an asynchronous resolver would: a timerfd watched by
+ *	the loop (mk_milter_watch()), the message pending (mk_milter_pend())
+ *	until it fires; then "X-Timer: done after N s" and "timer wait done",
+ *	or "timer wait dropped". It registers no header, EOH or body
+ *	callbacks: those steps are negotiated away.
  *	init() counts the configurations built, so reloads are visible in
  *	the log ("state generation N").
  */
@@ -33,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "mk_conf.h"
@@ -184,13 +189,96 @@ tm_slow_done(struct mk_msg *msg, void *arg)
 	return SMFIS_CONTINUE;
 }
 
+/* "timerN": the seconds, or 0. */
+static unsigned
+tm_timer(const char *addr)
+{
+	unsigned n;
+
+	if (*addr == '<')
+		addr++;
+	if (strncasecmp(addr, "timer", 5) != 0 || sscanf(addr + 5, "%u", &n) != 1)
+		return 0;
+	return n >= 1 && n <= 60 ? n : 0;
+}
+
+struct tm_timer {
+	int fd;
+	unsigned secs;
+	struct mk_milter_job *job;
+};
+
+static sfsistat
+tm_timer_done(struct mk_msg *msg, void *arg)
+{
+	struct tm_timer *t = arg;
+	unsigned n = t->secs;
+	char value[32];
+
+	free(t);
+	if (msg == NULL) {
+		mk_info("timer wait dropped (%u s)", n);
+		return SMFIS_CONTINUE;
+	}
+	snprintf(value, sizeof(value), " done after %u s", n);
+	if (mk_milter_addheader(msg, "X-Timer", value) < 0)
+		return mk_milter_on_error(msg->conn, msg, "cannot add header");
+	mk_log_event(MK_LOG_INFO, mk_milter_qid(msg->conn, msg),
+	    "timer wait done (%u s)", n);
+	return SMFIS_CONTINUE;
+}
+
+/* On the loop: the timer fired; the job goes back (exactly once). */
+static void
+tm_timer_ready(void *arg)
+{
+	struct tm_timer *t = arg;
+	uint64_t ticks;
+
+	if (read(t->fd, &ticks, sizeof(ticks)) < 0)
+		mk_warn("timerfd: read failed");
+	mk_milter_unwatch(t->fd);
+	close(t->fd);
+	mk_milter_pend_finish(t->job);
+}
+
+static sfsistat
+tm_timer_start(struct mk_msg *msg, unsigned secs)
+{
+	struct tm_timer *t = mk_calloc(1, sizeof(*t));
+	struct itimerspec its = { .it_value.tv_sec = secs };
+	sfsistat rc;
+
+	t->secs = secs;
+	t->fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (t->fd < 0 || timerfd_settime(t->fd, 0, &its, NULL) < 0 ||
+	    mk_milter_watch(t->fd, tm_timer_ready, t) < 0) {
+		if (t->fd >= 0)
+			close(t->fd);
+		free(t);
+		return mk_milter_on_error(msg->conn, msg, "cannot start a timer");
+	}
+	rc = mk_milter_pend(msg, tm_timer_done, t, &t->job);
+	if (t->job == NULL) {
+		mk_milter_unwatch(t->fd);
+		close(t->fd);
+		free(t);
+		return rc;
+	}
+	mk_log_event(MK_LOG_INFO, mk_milter_qid(msg->conn, msg),
+	    "timer wait started (%u s)", secs);
+	return rc;
+}
+
 static sfsistat
 tm_eom(struct mk_msg *msg)
 {
 	const char *user = mk_milter_macro(msg->conn, "{auth_authen}");
 	char value[MK_LOG_CLIENT_MAX];
-	unsigned slow = tm_slow(msg->sender);
+	unsigned slow = tm_slow(msg->sender), timer = tm_timer(msg->sender);
 
+	if (timer > 0)
+		return tm_timer_start(msg, timer);
 	if (slow > 0) {
 		unsigned *arg = mk_malloc(sizeof(*arg));
 
