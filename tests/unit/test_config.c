@@ -254,7 +254,7 @@ test_schema_defaults_match_the_contract(void **state)
 	assert_int_equal(c->policyd.on_error, MK_POLICY_ON_ERROR_DUNNO);
 	assert_ptr_equal(mk_conf_daemon(c, "policyd"), &c->policyd);
 	assert_null(mk_conf_daemon(c, "store"));
-	assert_null(mk_conf_daemon(c, "dkim"));
+	assert_null(mk_conf_daemon(c, "dmarc"));
 	mk_conf_free(c);
 	mk_conf_free(NULL);
 }
@@ -448,7 +448,7 @@ test_chain_filters_are_checked(void **state)
 	} cases[] = {
 		{ "filters = suppress, nope\n",
 		  ":2: [chain] filters: unknown filter \"nope\" (known: "
-		  "suppress, headers)" },
+		  "suppress, headers, dkim)" },
 		{ "filters = headers, headers\n",
 		  ":2: [chain] filters: filter \"headers\" given twice" },
 		{ "filters = \"\"\n", ":2: [chain] filters: no filters" },
