@@ -4,9 +4,9 @@
 # starting from its seed corpus in tests/fuzz/corpus/NAME. Prints TAP, one
 # point per target, and keeps a copy in build-fuzz/fuzz.tap; a crash leaves
 # its input in build-fuzz/crash-*. The targets are the directory names under
-# tests/fuzz/corpus (addr, config, csv, headers, milter, policy: fuzz_NAME).
-# FUZZ_SECONDS per target, default 45: six targets keep CI's fuzzing within
-# about six minutes with their builds.
+# tests/fuzz/corpus (addr, config, csv, dkim_canon, dkim_table, headers,
+# milter, policy: fuzz_NAME). FUZZ_SECONDS per target, default 45: the
+# eight targets fuzz for six minutes in all, plus their builds.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${MK_FUZZ_DIR:-$top/build-fuzz}

@@ -84,19 +84,25 @@
  *	which the pattern "*" requires (the relay's own domain, for mail
  *	whose From has no key of its own).
  *
- *	dkim_select_headers() lists the header names to put in h=, bottom
- *	up as RFC 6376 5.4.2 asks: for each configured name (names, NULL
- *	ended; NULL names: DKIM_DEFAULT_HEADERS) one entry per occurrence in
- *	the message; From once more than it occurs (oversigned: no From can
- *	be added later without breaking the signature); absent names are
- *	not listed (From excepted). Returns the count written to out.
+ *	dkim_select_headers() lists the header names to put in h=, in the
+ *	order libopendkim writes them: the message's fields whose name is
+ *	configured (names, NULL ended; NULL names: DKIM_DEFAULT_HEADERS),
+ *	top to bottom, each as spelled in the message (pointers into h),
+ *	then From once more than it occurs (oversigned: no From can be added
+ *	later without breaking the signature; listed when From is
+ *	configured, present or not). Absent names are not listed. Returns
+ *	the count written to out (at most max, the last place kept for the
+ *	oversigned From).
  *
  *	dkim_sign() computes one signature over the header fields h (the
  *	message's, in order) and the body hash bh made with req->bcanon, and
- *	writes the DKIM-Signature VALUE (leading blank, folded at 78
- *	columns with "\r\n\t" ... as the milter protocol wants: "\n\t"),
- *	tags in the order v, a, c, d, s, t, x (if set), h, bh, b. 0, or -1
- *	with err set (a signing failure of OpenSSL).
+ *	writes the DKIM-Signature VALUE (leading blank), laid out byte for
+ *	byte as libopendkim 2.11 does (margin 75, see sign.c) but with folds
+ *	"\n\t" as the milter protocol wants, tags in the order v, a, c, d,
+ *	s, t, x (if set), bh, h, b. The fields hashed are those h= names,
+ *	each entry selecting the next instance of its name from the bottom
+ *	(RFC 6376 5.4.2; the oversigned entry hashes nothing). 0, or -1 with
+ *	err set (a signing failure of OpenSSL).
  */
 #ifndef DKIM_H
 #define DKIM_H

@@ -13,34 +13,45 @@
  *			const unsigned char bh[DKIM_HASH_LEN],
  *			struct mk_strbuf *value, char *err, size_t errlen);
  * DESCRIPTION
- *	dkim_select_headers() writes to out pointers into names (or into a
- *	static copy of DKIM_DEFAULT_HEADERS): each configured name once per
- *	occurrence in h (names compare without case, the configured spelling
- *	is kept), "From" once more than it occurs, absent names left out; a
- *	name configured twice counts once. At most max entries.
+ *	dkim_select_headers() lists, as libopendkim does, the fields of h
+ *	whose name is configured (names compare without case), top to bottom,
+ *	each as spelled in the message (pointers to h[].name), then the
+ *	configured "From" once more (a pointer into names, or into a static
+ *	copy of DKIM_DEFAULT_HEADERS) when From is configured. At most max
+ *	entries; when the fields do not all fit, the last place is kept for
+ *	the oversigned From.
  *
  *	dkim_sign() hashes, in h= order, the fields those entries stand for:
- *	the n-th entry of a name is the n-th field of that name counted from
- *	the bottom of the header (RFC 6376 5.4.2); an entry past the fields
- *	present (the oversigned From) adds nothing. Then the DKIM-Signature
- *	field itself, canonicalized with req->hcanon, up to its empty "b="
- *	and without the final CRLF. RSA: PKCS#1 v1.5 over SHA-256 of that
- *	data (EVP_DigestSign with SHA-256); Ed25519: Ed25519 over the 32-byte
- *	SHA-256 digest of that data (RFC 8463, EVP_DigestSign without md).
+ *	the n-th entry of a name (without case) is the n-th field of that
+ *	name counted from the bottom of the header (RFC 6376 5.4.2); an entry
+ *	past the fields present (the oversigned From) adds nothing. Then the
+ *	DKIM-Signature field itself, canonicalized with req->hcanon, up to
+ *	its empty "b=" and without the final CRLF. RSA: PKCS#1 v1.5 over
+ *	SHA-256 of that data (EVP_DigestSign with SHA-256); Ed25519: Ed25519
+ *	over the 32-byte SHA-256 digest of that data (RFC 8463, EVP_DigestSign
+ *	without md).
  *
- *	The value written starts with a blank and is folded with "\n\t" so
- *	that no line passes 78 columns, the first line counting
- *	"DKIM-Signature:": a tag goes on the current line after a blank when
- *	it fits, else on a new line; h= folds after a ':'; b= is cut
- *	anywhere. Only a single token longer than a line (a very long d= or
- *	header name) can make a longer line. The value is appended to value
- *	only on success.
+ *	The field is laid out byte for byte as libopendkim 2.11 lays out its
+ *	own (so that, RSA being deterministic, b= is the same for the same
+ *	key, message, header list and timestamp): tags v, a, c, d, s, t, x
+ *	(if set), bh, h, b; columns counted from the start of
+ *	"DKIM-Signature: ", a fold's tab counting 8, margin 75. A tag goes
+ *	after a blank when "tag=value" (its ';' not counted) ends within the
+ *	margin, else on a new line ("\n\t"), never cut. h= is placed the same
+ *	way, as a whole; when it took a new line, a name that would pass the margin
+ *	(the last one counting its ';') goes on a new line "\n\t " after its
+ *	':'. b= always starts a line; its value is cut when a line reaches
+ *	the margin, going on after "\n\t ". Folds are "\n\t" as the milter
+ *	protocol wants; the MTA writes them as CRLF. Only a token longer
+ *	than a line (a very long d= or header name) passes the margin. The
+ *	value is appended to value only on success.
  * DIAGNOSTICS
  *	dkim_sign() returns 0, or -1 with one line in err: no key, a key
  *	whose type is not the one its alg names, a d=, s= or header name
  *	that cannot be written in the field (characters other than letters,
  *	digits, '.', '-', '_' in d= and s=; blanks, controls, ':' or ';' in a
- *	configured name, present in the message or not), or an OpenSSL failure (with OpenSSL's reason).
+ *	configured name, present in the message or not), or an OpenSSL
+ *	failure (with OpenSSL's reason).
  * SEE ALSO
  *	dkim.h, canon.c.
  */
@@ -58,7 +69,8 @@
 #include "mk_mem.h"
 #include "mk_strbuf.h"
 
-#define DKIM_FOLD_COLS	78
+#define DKIM_FOLD_MARGIN 75	/* libopendkim's DKIM_HDRMARGIN */
+#define DKIM_FOLD_TAB	8	/* columns of the tab of a fold */
 #define DKIM_SIG_NAME	"DKIM-Signature"
 
 struct dkim_fold {
@@ -66,31 +78,36 @@ struct dkim_fold {
 	size_t col;		/* columns used on the current line */
 };
 
+/* Whether name is one of names (without case). */
+static int
+dkim_listed(const char *const *names, const char *name)
+{
+	for (size_t i = 0; names[i] != NULL; i++)
+		if (strcasecmp(names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 size_t
 dkim_select_headers(const char *const *names, const struct mk_hfield *h,
     size_t nh, const char **out, size_t max)
 {
 	static const char *const defaults[] = { DKIM_DEFAULT_HEADERS, NULL };
-	size_t n = 0;
+	const char *from = NULL;
+	size_t n = 0, room = max;
 
 	if (names == NULL)
 		names = defaults;
-	for (size_t i = 0; names[i] != NULL; i++) {
-		size_t k = 0, j;
-
-		for (j = 0; j < i; j++)
-			if (strcasecmp(names[j], names[i]) == 0)
-				break;
-		if (j < i)
-			continue;
-		for (j = 0; j < nh; j++)
-			if (strcasecmp(h[j].name, names[i]) == 0)
-				k++;
+	for (size_t i = 0; names[i] != NULL && from == NULL; i++)
 		if (strcasecmp(names[i], "From") == 0)
-			k++;
-		for (; k > 0 && n < max; k--)
-			out[n++] = names[i];
-	}
+			from = names[i];
+	if (from != NULL && room > 0)
+		room--;			/* the oversigned From's place */
+	for (size_t j = 0; j < nh && n < room; j++)
+		if (dkim_listed(names, h[j].name))
+			out[n++] = h[j].name;
+	if (from != NULL && n < max)
+		out[n++] = from;
 	return n;
 }
 
@@ -114,54 +131,87 @@ dkim_pick(const char *const *list, size_t i, const struct mk_hfield *h,
 	return NULL;
 }
 
-/* A token that is not cut: after a blank (if blank) on the current
- * line when it fits, else at the start of a new line. */
+/* A new line: "\n\t" (a tab counts DKIM_FOLD_TAB columns), then extra
+ * blanks. */
 static void
-fold_word(struct dkim_fold *f, const char *s, size_t n, int blank)
+fold_nl(struct dkim_fold *f, const char *extra)
 {
-	if (f->col + (blank ? 1 : 0) + n > DKIM_FOLD_COLS && f->col > 1) {
-		mk_strbuf_add(f->out, "\n\t", 2);
-		f->col = 1;
-	} else if (blank) {
-		mk_strbuf_ch(f->out, ' ');
-		f->col++;
+	mk_strbuf_add(f->out, "\n\t", 2);
+	mk_strbuf_str(f->out, extra);
+	f->col = DKIM_FOLD_TAB + strlen(extra);
+}
+
+/* The start of a tag whose "tag=value" is n columns long: after a blank
+ * when it fits on the current line, else on a new line (never twice on
+ * a line just begun). 1 when on a new line. */
+static int
+fold_start(struct dkim_fold *f, size_t n)
+{
+	if (f->col + 1 + n > DKIM_FOLD_MARGIN && f->col > DKIM_FOLD_TAB) {
+		fold_nl(f, "");
+		return 1;
 	}
+	mk_strbuf_ch(f->out, ' ');
+	f->col++;
+	return 0;
+}
+
+static void
+fold_add(struct dkim_fold *f, const char *s, size_t n)
+{
 	mk_strbuf_add(f->out, s, n);
 	f->col += n;
 }
 
-/* Text that may be cut anywhere (a base64 value). */
-static void
-fold_cut(struct dkim_fold *f, const char *s, size_t n)
-{
-	while (n > 0) {
-		size_t k;
-
-		if (f->col >= DKIM_FOLD_COLS) {
-			mk_strbuf_add(f->out, "\n\t", 2);
-			f->col = 1;
-		}
-		k = DKIM_FOLD_COLS - f->col;
-		if (k > n)
-			k = n;
-		mk_strbuf_add(f->out, s, k);
-		f->col += k;
-		s += k;
-		n -= k;
-	}
-}
-
-/* A tag "tag=val;" as one token. */
+/* A tag "tag=val;" that is not cut. */
 static void
 fold_tag(struct dkim_fold *f, const char *tag, const char *val)
 {
-	struct mk_strbuf t = { NULL, 0, 0 };
+	fold_start(f, strlen(tag) + strlen(val));
+	fold_add(f, tag, strlen(tag));
+	fold_add(f, val, strlen(val));
+	fold_add(f, ";", 1);
+}
 
-	mk_strbuf_str(&t, tag);
-	mk_strbuf_str(&t, val);
-	mk_strbuf_ch(&t, ';');
-	fold_word(f, t.p, t.len, 1);
-	mk_strbuf_free(&t);
+/*
+ * "h=a:b:...;": placed as a whole tag. When it fits after a blank it
+ * stays on that line; else, on its new line, a name that would pass the
+ * margin (the last one counting its ';') goes on a new line after its
+ * ':'.
+ */
+static void
+fold_h(struct dkim_fold *f, const char *const *list, size_t nl)
+{
+	size_t n = 2;
+	int wrapped;
+
+	for (size_t i = 0; i < nl; i++)
+		n += strlen(list[i]) + (i > 0);
+	wrapped = fold_start(f, n);
+	fold_add(f, "h=", 2);
+	for (size_t i = 0; i < nl; i++) {
+		size_t k = strlen(list[i]);
+
+		if (i > 0) {
+			fold_add(f, ":", 1);
+			if (wrapped && f->col + k + (i + 1 == nl) >
+			    DKIM_FOLD_MARGIN)
+				fold_nl(f, " ");
+		}
+		fold_add(f, list[i], k);
+	}
+	fold_add(f, ";", 1);
+}
+
+/* The b= value, cut anywhere: a new line when the margin is reached. */
+static void
+fold_cut(struct dkim_fold *f, const char *s, size_t n)
+{
+	for (; n > 0; s++, n--) {
+		if (f->col >= DKIM_FOLD_MARGIN)
+			fold_nl(f, " ");
+		fold_add(f, s, 1);
+	}
 }
 
 /* d= and s= are written as they are: only characters of A-labels. */
@@ -284,7 +334,7 @@ dkim_sign(const struct dkim_sign_req *req, const struct mk_hfield *h,
 	const char *list[DKIM_HEADERS_MAX];
 	struct mk_strbuf data = { NULL, 0, 0 }, v = { NULL, 0, 0 };
 	struct dkim_fold f = { &v, sizeof(DKIM_SIG_NAME) };	/* + ':' */
-	char b64[4 * ((512 + 2) / 3) + 1], piece[300];
+	char b64[4 * ((512 + 2) / 3) + 1], piece[64];
 	unsigned char *sig = NULL;
 	size_t nl, siglen = 0;
 	int rc = -1, n;
@@ -315,29 +365,12 @@ dkim_sign(const struct dkim_sign_req *req, const struct mk_hfield *h,
 		snprintf(piece, sizeof(piece), "%lld", (long long)req->x);
 		fold_tag(&f, "x=", piece);
 	}
-	for (size_t i = 0; i < nl; i++) {
-		n = snprintf(piece, sizeof(piece), "%s%s%s", i == 0 ? "h=" : "",
-		    list[i], i + 1 == nl ? ";" : ":");
-		if (n < 0 || (size_t)n >= sizeof(piece)) {
-			snprintf(err, errlen, "dkim: header name too long");
-			goto out;
-		}
-		fold_word(&f, piece, (size_t)n, i == 0);
-	}
-	memcpy(piece, "bh=", 3);
-	EVP_EncodeBlock((unsigned char *)piece + 3, bh, DKIM_HASH_LEN);
-	strcat(piece, ";");
-	fold_word(&f, piece, strlen(piece), 1);
-	/* "b=" and at least a few characters of its value on one line */
-	if (f.col + 1 + 2 + 8 > DKIM_FOLD_COLS) {
-		mk_strbuf_add(&v, "\n\t", 2);
-		f.col = 1;
-	} else {
-		mk_strbuf_ch(&v, ' ');
-		f.col++;
-	}
-	mk_strbuf_add(&v, "b=", 2);
-	f.col += 2;
+	EVP_EncodeBlock((unsigned char *)piece, bh, DKIM_HASH_LEN);
+	fold_tag(&f, "bh=", piece);
+	fold_h(&f, list, nl);
+	/* b= always on a line of its own, as libopendkim writes it */
+	fold_nl(&f, "");
+	fold_add(&f, "b=", 2);
 
 	dkim_canon_header(req->hcanon, DKIM_SIG_NAME, v.p, &data);
 	data.len -= 2;		/* the final CRLF is not signed */

@@ -1,10 +1,12 @@
 /*
- * test_dkim_sign.c - unit tests of milters/dkim/sign.c: the h= list (bottom
- * up duplicates, From oversigned, absent names left out), and signatures
- * made with RSA-2048 and Ed25519 keys generated here that verify with
- * OpenSSL over header data this test canonicalizes on its own (so the
- * bytes signed are shown to be the canonical ones), the tags in their
- * order, the value folded within 78 columns, refusals.
+ * test_dkim_sign.c - unit tests of milters/dkim/sign.c: the h= list (the
+ * message's order and spelling, From oversigned last, absent names left
+ * out), signatures made with RSA-2048 and Ed25519 keys generated here
+ * that verify with OpenSSL over header data this test canonicalizes on
+ * its own (so the bytes signed are shown to be the canonical ones,
+ * duplicates taken bottom up), the tags in their order, the field laid
+ * out as libopendkim 2.11 lays out its own (layouts taken from its
+ * output), refusals.
  */
 #include "config.h"
 
@@ -37,20 +39,23 @@ static const struct mk_hfield msg[] = {
 	{ "Message-ID", " <1@example.com>" },
 };
 
-/* What the signer must hash for msg and the default list, bottom-up:
- * the lower To first, nothing for the second (oversigned) From. */
+/* What the signer must hash for msg and the default list, whose h= is
+ * From:To:Subject:to:Date:Message-ID:From: each entry takes the next
+ * field of its name from the bottom, so the first To entry hashes the
+ * lower field ("to"), the second the upper one; nothing for the second
+ * (oversigned) From. */
 static const char msg_relaxed[] =
     "from:Alice <alice@example.com>\r\n"
     "to:second@example.net\r\n"
-    "to:first@example.net\r\n"
     "subject:Hello world\r\n"
+    "to:first@example.net\r\n"
     "date:Mon, 1 Jan 2024 00:00:00 +0000\r\n"
     "message-id:<1@example.com>\r\n";
 static const char msg_simple[] =
     "From: Alice <alice@example.com>\r\n"
     "to: second@example.net\r\n"
-    "To: first@example.net\r\n"
     "Subject: Hello\r\n\t  world  \r\n"
+    "To: first@example.net\r\n"
     "Date: Mon, 1 Jan 2024 00:00:00 +0000\r\n"
     "Message-ID: <1@example.com>\r\n";
 
@@ -59,30 +64,34 @@ static const unsigned char bh[DKIM_HASH_LEN] = {
 	17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
 };
 
-/* The default list: one entry per occurrence, configured spelling, From
- * once more, absent names (Cc, Reply-To...) left out. */
+/* The default list: the message's signed fields top to bottom, spelled
+ * as in the message (the second To is "to"), From once more at the end,
+ * absent names (Cc, Reply-To...) and unsigned fields left out. */
 static void
 test_select_default(void **st)
 {
-	static const char *const want[] = { "From", "From", "To", "To",
-	    "Subject", "Date", "Message-ID" };
+	/* indexes into msg; -1: the oversigned From */
+	static const int want[] = { 1, 2, 3, 4, 5, 6, -1 };
 	const char *out[DKIM_HEADERS_MAX];
 	size_t n;
 
 	(void)st;
 	n = dkim_select_headers(NULL, msg, NMSG, out, DKIM_HEADERS_MAX);
 	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
-	for (size_t i = 0; i < n; i++)
-		assert_string_equal(out[i], want[i]);
+	for (size_t i = 0; i + 1 < n; i++)
+		assert_ptr_equal(out[i], msg[want[i]].name);
+	assert_string_equal(out[n - 1], "From");
 }
 
-/* A configured list: its spelling kept, order kept, a name given twice
- * counts once, an absent From still listed once, max respected. */
+/* A configured list: the message's order and spelling, a name given
+ * twice counts once, an absent From still listed once (configured
+ * spelling), max respected with the last place kept for From. */
 static void
 test_select_configured(void **st)
 {
 	static const char *const names[] = { "subject", "FROM", "X-Absent",
 	    "to", "Subject", NULL };
+	static const char *const nofromlist[] = { "To", "Subject", NULL };
 	static const struct mk_hfield nofrom[] = {
 		{ "To", " a@example.net" }, { "Subject", " s" },
 		{ "TO", " b@example.net" },
@@ -93,16 +102,23 @@ test_select_configured(void **st)
 	(void)st;
 	n = dkim_select_headers(names, nofrom, 3, out, DKIM_HEADERS_MAX);
 	assert_int_equal(n, 4);
-	assert_ptr_equal(out[0], names[0]);
-	assert_ptr_equal(out[1], names[1]);
-	assert_ptr_equal(out[2], names[3]);
-	assert_ptr_equal(out[3], names[3]);
+	assert_ptr_equal(out[0], nofrom[0].name);
+	assert_ptr_equal(out[1], nofrom[1].name);
+	assert_ptr_equal(out[2], nofrom[2].name);
+	assert_ptr_equal(out[3], names[1]);
 	n = dkim_select_headers(names, nofrom, 3, out, 2);
 	assert_int_equal(n, 2);
+	assert_ptr_equal(out[0], nofrom[0].name);
+	assert_ptr_equal(out[1], names[1]);
 	n = dkim_select_headers(names, msg, NMSG, out, DKIM_HEADERS_MAX);
-	assert_int_equal(n, 5);		/* subject FROM FROM to to */
-	assert_string_equal(out[1], "FROM");
-	assert_string_equal(out[2], "FROM");
+	assert_int_equal(n, 5);		/* From To Subject to FROM */
+	assert_ptr_equal(out[0], msg[1].name);
+	assert_ptr_equal(out[3], msg[4].name);
+	assert_ptr_equal(out[4], names[1]);
+	/* From not configured: not oversigned */
+	n = dkim_select_headers(nofromlist, msg, NMSG, out, DKIM_HEADERS_MAX);
+	assert_int_equal(n, 3);		/* To Subject to */
+	assert_ptr_equal(out[2], msg[4].name);
 }
 
 /* This test's own canonicalization of the DKIM-Signature field. */
@@ -136,7 +152,7 @@ own_canon(enum dkim_canon c, const char *v, size_t n, struct mk_strbuf *out)
 	}
 }
 
-/* The value with its folds removed. */
+/* The value with its folds ("\n\t", "\n\t ") removed. */
 static char *
 unfold(const char *v)
 {
@@ -144,7 +160,7 @@ unfold(const char *v)
 
 	for (; *v != '\0'; v++) {
 		if (v[0] == '\n' && v[1] == '\t')
-			v++;
+			v += v[2] == ' ' ? 2 : 1;
 		else
 			mk_strbuf_ch(&b, *v);
 	}
@@ -185,7 +201,7 @@ assert_verifies(EVP_PKEY *pkey, enum dkim_alg alg, enum dkim_canon hc,
 	mk_strbuf_str(&data, hdrs);
 	own_canon(hc, v, (size_t)(tag - v), &data);
 	for (const char *p = tag; *p != '\0'; p++) {
-		if (*p == '\n' || *p == '\t')
+		if (*p == '\n' || *p == '\t' || *p == ' ')
 			continue;
 		mk_strbuf_ch(&b, *p);
 		pad += *p == '=';
@@ -216,7 +232,7 @@ assert_verifies(EVP_PKEY *pkey, enum dkim_alg alg, enum dkim_canon hc,
 	mk_strbuf_free(&b);
 }
 
-/* The tags, each present, in the order v a c d s t [x] h bh b. */
+/* The tags, each present, in the order v a c d s t [x] bh h b. */
 static void
 assert_tags(const char *v, const char *const *want)
 {
@@ -274,14 +290,14 @@ sign_and_check(const char *type, enum dkim_alg alg, enum dkim_canon hc,
 }
 
 #define BH_TAG	"bh=AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=;"
-#define H_TAG	"h=From:From:To:To:Subject:Date:Message-ID;"
+#define H_TAG	"h=From:To:Subject:to:Date:Message-ID:From;"
 
 static void
 test_sign_rsa_relaxed(void **st)
 {
 	static const char *const tags[] = { " v=1;", "a=rsa-sha256;",
 	    "c=relaxed/simple;", "d=example.com;", "s=sel2024;",
-	    "t=1700000000;", H_TAG, BH_TAG, "b=", NULL };
+	    "t=1700000000;", BH_TAG, H_TAG, "b=", NULL };
 
 	(void)st;
 	sign_and_check("RSA", DKIM_RSA_SHA256, DKIM_CANON_RELAXED, 0, tags);
@@ -292,7 +308,7 @@ test_sign_rsa_simple_x(void **st)
 {
 	static const char *const tags[] = { " v=1;", "a=rsa-sha256;",
 	    "c=simple/simple;", "d=example.com;", "s=sel2024;",
-	    "t=1700000000;", "x=1700604800;", H_TAG, BH_TAG, "b=", NULL };
+	    "t=1700000000;", "x=1700604800;", BH_TAG, H_TAG, "b=", NULL };
 
 	(void)st;
 	sign_and_check("RSA", DKIM_RSA_SHA256, DKIM_CANON_SIMPLE, 1700604800,
@@ -304,14 +320,14 @@ test_sign_ed25519(void **st)
 {
 	static const char *const tags[] = { " v=1;", "a=ed25519-sha256;",
 	    "c=relaxed/simple;", "d=example.com;", "s=sel2024;",
-	    "t=1700000000;", H_TAG, BH_TAG, "b=", NULL };
+	    "t=1700000000;", BH_TAG, H_TAG, "b=", NULL };
 
 	(void)st;
 	sign_and_check("ED25519", DKIM_ED25519_SHA256, DKIM_CANON_RELAXED, 0,
 	    tags);
 	sign_and_check("ED25519", DKIM_ED25519_SHA256, DKIM_CANON_SIMPLE, 0,
 	    (const char *const []){ " v=1;", "a=ed25519-sha256;",
-	    "c=simple/simple;", H_TAG, BH_TAG, "b=", NULL });
+	    "c=simple/simple;", BH_TAG, H_TAG, "b=", NULL });
 }
 
 /* x= absent when req->x is 0. */
@@ -389,6 +405,142 @@ test_sign_long_h_folds(void **st)
 	EVP_PKEY_free(pkey);
 }
 
+/* Names and a domain sized to meet the margin. */
+#define A29	"X-" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define A30	"X-" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define B20	"Y-" "bbbbbbbbbbbbbbbbbbbb"
+#define D80	"dddddddddddddddddddddddddddddddddddddddd" \
+		"dddddddddddddddddddddddddddddddddddddddd.com"
+
+/*
+ * The field as libopendkim 2.11 lays out its own: each want is its
+ * output (odkim_sign -v) for the same d=, s=, c=, fields and t=, up to
+ * "b=", "BH" standing for the bh= value; with usemsg msg and the default
+ * list, else From and the fields listed, all signed.
+ */
+static const struct layout_case {
+	const char *what;
+	const char *domain, *selector;
+	enum dkim_canon hc, bc;
+	int usemsg;
+	const char *fields[4];
+	const char *want;
+} layouts[] = {
+	{ "one tag per line when the next does not fit; h= on its own line",
+	    "example.com", "sel2024",
+	    DKIM_CANON_RELAXED, DKIM_CANON_SIMPLE, 1, { NULL },
+	    " v=1; a=rsa-sha256; c=relaxed/simple; d=example.com;"
+	    "\n\ts=sel2024; t=1700000000;"
+	    "\n\tbh=BH;"
+	    "\n\th=From:To:Subject:to:Date:Message-ID:From;"
+	    "\n\tb=" },
+	{ "t= ending at column 75 stays; h= ending at 75 stays whole",
+	    "e", "r",
+	    DKIM_CANON_SIMPLE, DKIM_CANON_SIMPLE, 0, { "X-aaaa", NULL },
+	    " v=1; a=rsa-sha256; c=simple/simple; d=e; s=r; t=1700000000;"
+	    "\n\tbh=BH; h=From:X-aaaa:From;"
+	    "\n\tb=" },
+	{ "on h='s own line, the last name counts its ';'",
+	    "example.com", "sel",
+	    DKIM_CANON_SIMPLE, DKIM_CANON_SIMPLE, 0,
+	    { A30, B20, NULL },
+	    " v=1; a=rsa-sha256; c=simple/simple; d=example.com; s=sel;"
+	    "\n\tt=1700000000; bh=BH;"
+	    "\n\th=From:" A30 ":" B20 ":"
+	    "\n\t From;"
+	    "\n\tb=" },
+	{ "a name ending at column 75 stays, the next one folds",
+	    "e", "r",
+	    DKIM_CANON_SIMPLE, DKIM_CANON_SIMPLE, 0,
+	    { A29, B20, "Zcccc", NULL },
+	    " v=1; a=rsa-sha256; c=simple/simple; d=e; s=r; t=1700000000;"
+	    "\n\tbh=BH;"
+	    "\n\th=From:" A29 ":" B20 ":Zcccc:"
+	    "\n\t From;"
+	    "\n\tb=" },
+	{ "the ';' past column 75 does not fold",
+	    "ex", "r",
+	    DKIM_CANON_SIMPLE, DKIM_CANON_SIMPLE, 0, { NULL },
+	    " v=1; a=rsa-sha256; c=simple/simple; d=ex; s=r; t=1700000000;"
+	    "\n\tbh=BH; h=From:From;"
+	    "\n\tb=" },
+	{ "a d= longer than a line overflows its own line",
+	    D80, "r",
+	    DKIM_CANON_RELAXED, DKIM_CANON_RELAXED, 0, { NULL },
+	    " v=1; a=rsa-sha256; c=relaxed/relaxed;"
+	    "\n\td=" D80 ";"
+	    "\n\ts=r; t=1700000000; bh=BH;"
+	    "\n\th=From:From;"
+	    "\n\tb=" },
+};
+
+/* Each layout, then b=: its value cut at column 75 ("b=" and 65 octets,
+ * then "\n\t " and 66 octets per line). */
+static void
+test_sign_layout(void **st)
+{
+	EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	struct dkim_key key = { DKIM_RSA_SHA256, 2048, pkey };
+	char bh64[64];
+
+	(void)st;
+	assert_non_null(pkey);
+	EVP_EncodeBlock((unsigned char *)bh64, bh, DKIM_HASH_LEN);
+	for (size_t c = 0; c < sizeof(layouts) / sizeof(layouts[0]); c++) {
+		const struct layout_case *lc = &layouts[c];
+		struct mk_hfield h[5] = { { "From", " a@example.com" } };
+		const char *names[6] = { "From" };
+		struct dkim_sign_req req = { &key, lc->domain, lc->selector,
+		    lc->hc, lc->bc, 1700000000, 0, NULL };
+		struct mk_strbuf want = { NULL, 0, 0 }, out = { NULL, 0, 0 };
+		const char *bh_at = strstr(lc->want, "BH"), *p;
+		size_t nh = 1, line, total = 0;
+		char err[256];
+
+		if (lc->usemsg) {
+			assert_int_equal(dkim_sign(&req, msg, NMSG, bh, &out,
+			    err, sizeof(err)), 0);
+		} else {
+			for (; lc->fields[nh - 1] != NULL; nh++) {
+				h[nh].name = lc->fields[nh - 1];
+				h[nh].value = " v";
+				names[nh] = lc->fields[nh - 1];
+			}
+			req.headers = names;
+			assert_int_equal(dkim_sign(&req, h, nh, bh, &out, err,
+			    sizeof(err)), 0);
+		}
+		assert_non_null(bh_at);
+		mk_strbuf_add(&want, lc->want, (size_t)(bh_at - lc->want));
+		mk_strbuf_str(&want, bh64);
+		mk_strbuf_str(&want, bh_at + 2);
+		mk_strbuf_ch(&out, '\0');
+		if (out.len < want.len || memcmp(out.p, want.p, want.len) != 0)
+			fail_msg("%s:\nwant [%s]\ngot  [%.*s]", lc->what,
+			    want.p, (int)want.len, out.p);
+		/* b=: lines of 65, then 66 octets, the last one shorter */
+		p = out.p + want.len;
+		for (line = 0; *p != '\0'; line++) {
+			size_t k = strcspn(p, "\n");
+
+			total += k;
+			if (p[k] == '\0')
+				assert_true(k <= (line == 0 ? 65u : 66u));
+			else
+				assert_int_equal(k, line == 0 ? 65 : 66);
+			p += k;
+			if (*p == '\n') {
+				assert_true(p[1] == '\t' && p[2] == ' ');
+				p += 3;
+			}
+		}
+		assert_int_equal(total, 344);	/* 256 octets in base64 */
+		mk_strbuf_free(&want);
+		mk_strbuf_free(&out);
+	}
+	EVP_PKEY_free(pkey);
+}
+
 /* Refusals: no key, a key of another type than its alg, d= or s= that
  * would break the field, a configured header name with a blank (absent
  * from the message: still refused); value untouched. */
@@ -444,6 +596,7 @@ main(void)
 		cmocka_unit_test(test_sign_ed25519),
 		cmocka_unit_test(test_sign_no_x),
 		cmocka_unit_test(test_sign_long_h_folds),
+		cmocka_unit_test(test_sign_layout),
 		cmocka_unit_test(test_sign_refusals),
 	};
 
