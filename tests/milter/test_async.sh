@@ -21,6 +21,9 @@ T=$(mktemp -d /tmp/mk_async.XXXXXX) || tap_bail "mktemp failed"
 pids=()
 cleanup() {
 	[ "$BASHPID" = "$$" ] || return 0
+	# The watchdog's output must end with the script's (the TAP driver
+	# reads the exit status last).
+	[ -n "${tap_watchdog_pid:-}" ] && kill "$tap_watchdog_pid" 2>/dev/null
 	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	rm -rf "$T"
 }
