@@ -292,7 +292,15 @@ done
 . "$top_srcdir/tests/e2e/lab.sh"
 . "$top_srcdir/bench/lib/labratio4.sh"
 SOURCE_ARGS="-f news@rsa.bench.test${SOURCE_ARGS:+ $SOURCE_ARGS}"
+# The do-nothing milter asking for what a signer needs (header fields and
+# body, without reply): the floor under a signer's figure.
+daemon_start "$tmp/nullb.sock" "$tmp/nullb.log" \
+	"$BUILD/bench/nullmilter/nullmilter" -b "$tmp/nullb.sock" ||
+	{ echo "run.sh: nullmilter -b did not start" >&2; exit 1; }
+pnullb=$daemon_pid
+bench_at_exit "daemon_stop $pnullb"
 lab_compare \
+	nullb "unix:$tmp/nullb.sock" "$pnullb" \
 	dkim "unix:$tmp/dkim.sock" "$pdkim" \
 	opendkim "unix:$od/opendkim.sock" "$pod" \
 	rspamd "unix:$rs/run/rspamd.sock" "$(rspids)" || exit 1
@@ -327,6 +335,9 @@ grep -v 'running as root' "$tmp/dkim.log" | grep -v ': sign d=' | head -5 |
 ratio() { awk -v a="$(lab_median "$1" inject)" -v b="$(lab_median "$2" inject)" \
 	'BEGIN { printf "%.3f", (a > 0) ? b / a : 0 }'; }
 ro=$(ratio dkim opendkim) rr=$(ratio dkim rspamd) rn=$(ratio dkim null)
+echo "RESULT lab dkim/nullb=$(ratio dkim nullb) nullb/null=$(ratio nullb null)" \
+	"null/rspamd=$(ratio null rspamd) nullb/rspamd=$(ratio nullb rspamd)" \
+	"(nullb: the do-nothing milter asking for the header fields and body)"
 echo "RESULT lab dkim/opendkim=$ro (target >= 1.7: $(verdict "$ro" 1.7 ge))"
 echo "RESULT lab dkim/rspamd=$rr (target >= 1.4: $(verdict "$rr" 1.4 ge))"
 echo "RESULT lab dkim/null=$rn (target >= 0.9: $(verdict "$rn" 0.9 ge))"

@@ -2,7 +2,7 @@
  * NAME
  *	nullmilter - the least a milter can be, as a benchmark reference
  * SYNOPSIS
- *	nullmilter [-c | -r] SOCKET_PATH
+ *	nullmilter [-c | -r | -b] SOCKET_PATH
  * DESCRIPTION
  *	Listens on a unix socket and speaks just enough of the milter
  *	protocol to be used by Postfix or Sendmail: at OPTNEG it asks for
@@ -26,7 +26,9 @@
  *	reading headers needs (milterkit-chain with suppress and headers):
  *	RCPT, answered, and the header fields, without reply; it answers
  *	"continue" to each. The difference between a milter and this is
- *	then its own cost, not that of the stages it needs.
+ *	then its own cost, not that of the stages it needs. With -b it asks
+ *	for what a signer needs: the header fields and the body, without
+ *	reply (milterkit-dkim).
  *
  *	It shares no code with milterkit on purpose (a reference must not
  *	inherit what it is compared with). Runs until SIGTERM or SIGINT;
@@ -64,6 +66,7 @@ struct conn {
 static volatile sig_atomic_t stop;
 static int accept_connect;		/* -c */
 static int rcpt_headers;		/* -r */
+static int headers_body;		/* -b */
 
 static void
 on_signal(int sig)
@@ -114,6 +117,8 @@ packet(struct conn *c, unsigned char cmd, const unsigned char *d, uint32_t n)
 			c->proto &= ~(uint32_t)(0x1 | 0x1000);
 		if (rcpt_headers)	/* RCPT answered, headers sent */
 			c->proto &= ~(uint32_t)(0x8 | 0x8000 | 0x20);
+		if (headers_body)	/* headers and body sent, no reply */
+			c->proto &= ~(uint32_t)(0x20 | 0x10);
 		w[2] = htonl(c->proto);
 		return put(c->fd, 'O', w, 12);
 	case 'D': case 'A': case 'K':	/* macros, abort, quit-new-connection */
@@ -169,14 +174,15 @@ main(int argc, char **argv)
 	int lfd, ep, n;
 
 	if (argc == 3 && (strcmp(argv[1], "-c") == 0 ||
-	    strcmp(argv[1], "-r") == 0)) {
+	    strcmp(argv[1], "-r") == 0 || strcmp(argv[1], "-b") == 0)) {
 		accept_connect = argv[1][1] == 'c';
 		rcpt_headers = argv[1][1] == 'r';
+		headers_body = argv[1][1] == 'b';
 		argv++;
 		argc--;
 	}
 	if (argc != 2 || strlen(argv[1]) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "usage: nullmilter [-c | -r] SOCKET_PATH\n");
+		fprintf(stderr, "usage: nullmilter [-c | -r | -b] SOCKET_PATH\n");
 		return 2;
 	}
 	strcpy(sun.sun_path, argv[1]);
