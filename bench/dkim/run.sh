@@ -132,6 +132,12 @@ EOF
 }
 conf 1 > "$tmp/dkim1.conf"
 conf 0 > "$tmp/dkim.conf"
+# The same signer with an empty table: everything but the signatures
+# (the header block, the body hash), for the lab's "dkimu" listener.
+: > "$tmp/empty.table"
+chmod 600 "$tmp/empty.table"
+conf 0 | sed "s|^signing_table = .*|signing_table = $tmp/empty.table|" \
+	> "$tmp/dkimu.conf"
 
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # Value of key K in a milterload summary line.
@@ -299,8 +305,14 @@ daemon_start "$tmp/nullb.sock" "$tmp/nullb.log" \
 	{ echo "run.sh: nullmilter -b did not start" >&2; exit 1; }
 pnullb=$daemon_pid
 bench_at_exit "daemon_stop $pnullb"
+daemon_start "$tmp/dkimu.sock" "$tmp/dkimu.log" "$DKIM" -f -c "$tmp/dkimu.conf" \
+	-p "unix:$tmp/dkimu.sock" ||
+	{ echo "run.sh: milterkit-dkim (empty table) did not start" >&2; exit 1; }
+pdkimu=$daemon_pid
+bench_at_exit "daemon_stop $pdkimu"
 lab_compare \
 	nullb "unix:$tmp/nullb.sock" "$pnullb" \
+	dkimu "unix:$tmp/dkimu.sock" "$pdkimu" \
 	dkim "unix:$tmp/dkim.sock" "$pdkim" \
 	opendkim "unix:$od/opendkim.sock" "$pod" \
 	rspamd "unix:$rs/run/rspamd.sock" "$(rspids)" || exit 1
@@ -335,6 +347,8 @@ grep -v 'running as root' "$tmp/dkim.log" | grep -v ': sign d=' | head -5 |
 ratio() { awk -v a="$(lab_median "$1" inject)" -v b="$(lab_median "$2" inject)" \
 	'BEGIN { printf "%.3f", (a > 0) ? b / a : 0 }'; }
 ro=$(ratio dkim opendkim) rr=$(ratio dkim rspamd) rn=$(ratio dkim null)
+echo "RESULT lab dkim/dkimu=$(ratio dkim dkimu) dkimu/nullb=$(ratio dkimu nullb)" \
+	"(dkimu: milterkit-dkim with an empty signing table: no signature, no insert)"
 echo "RESULT lab dkim/nullb=$(ratio dkim nullb) nullb/null=$(ratio nullb null)" \
 	"null/rspamd=$(ratio null rspamd) nullb/rspamd=$(ratio nullb rspamd)" \
 	"(nullb: the do-nothing milter asking for the header fields and body)"
