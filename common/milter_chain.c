@@ -12,7 +12,8 @@
  *	filters in order and combines their answers (mk_milter.h, "Chains");
  *	each callback runs with its view's stage set, for on_error.
  * SEE ALSO
- *	milter.c (helpers, snapshots), hblock.c (the header block).
+ *	milter.c (helpers, snapshots), milter_edits.c (the header block
+ *	edits of filters), milter_pool.c (slow work), hblock.c.
  */
 #include "config.h"
 
@@ -528,34 +529,6 @@ cb_body(struct mk_mconn *mc, const unsigned char *chunk, size_t len)
 	    all_done(ch));
 }
 
-/* The combined header edits go to the MTA (ctx: the chain). Postfix
- * places an insert among the fields as delivered, its own Received (which
- * milters are not sent) first: past the top, one more. */
-static int
-out_add(void *ctx, const char *name, const char *value)
-{
-	return mk_mconn_addheader(((struct mk_chain *)ctx)->mc, name, value);
-}
-
-static int
-out_insert(void *ctx, size_t index, const char *name, const char *value)
-{
-	struct mk_chain *ch = ctx;
-
-	if (ch->postfix && index > 0)
-		index++;
-	return mk_mconn_insheader(ch->mc, (unsigned)index, name, value);
-}
-
-static int
-out_change(void *ctx, const char *name, size_t index, const char *value)
-{
-	return mk_mconn_chgheader(((struct mk_chain *)ctx)->mc, name,
-	    (unsigned)index, value);
-}
-
-static const struct mk_hblock_out to_mta = { out_add, out_insert, out_change };
-
 static sfsistat
 call_eom(struct mk_chain *ch, size_t i, void *arg)
 {
@@ -572,7 +545,7 @@ eom_finish(struct mk_chain *ch, sfsistat rc)
 	/* The MTA refusing the combined edits is the program's trouble, not
 	 * a filter's: its own section's on_error answers. */
 	if (rc == SMFIS_CONTINUE && ch->hb_on &&
-	    mk_hblock_emit(&ch->hb, &to_mta, ch) < 0) {
+	    mk_hblock_emit(&ch->hb, &mk_milter__to_mta, ch) < 0) {
 		int accept = ch->snap->daemon->on_error == MK_ON_ERROR_ACCEPT;
 
 		mk_log_event(MK_LOG_ERROR, mk_milter_qid(&ch->fc[0], &ch->fm[0]),
@@ -679,89 +652,6 @@ cb_pending_tick(struct mk_mconn *mc, long long ms)
 	    (long long)ch->snap->daemon->work_timeout));
 }
 
-/* A job for the message's filter now: NULL (and the caller answers
- * on_error) outside end of message or while another one waits. */
-static struct mk_milter_job *
-job_new(struct mk_msg *msg, sfsistat (*done)(struct mk_msg *msg, void *arg),
-    void *arg)
-{
-	struct mk_conn *conn = msg->conn;
-	struct mk_chain *ch = conn->chain;
-	struct mk_milter_job *j;
-
-	if (conn->stage != MK_STAGE_EOM || ch->job != NULL)
-		return NULL;
-	j = mk_calloc(1, sizeof(*j));
-	j->mc = ch->mc;
-	j->filter = (size_t)(conn - ch->fc);
-	j->done = done;
-	j->arg = arg;
-	return j;
-}
-
-/* The job waits: its connection is held until the job comes back. */
-static sfsistat
-job_wait(struct mk_msg *msg, struct mk_milter_job *j)
-{
-	struct mk_chain *ch = msg->conn->chain;
-
-	mk_mengine_hold(ch->mc);
-	ch->job = j;
-	return MK_SMFIS_PENDING;
-}
-
-sfsistat
-mk_milter_defer(struct mk_msg *msg, void (*work)(void *arg),
-    sfsistat (*done)(struct mk_msg *msg, void *arg), void *arg)
-{
-	struct mk_milter_job *j = job_new(msg, done, arg);
-
-	if (j == NULL) {
-		done(NULL, arg);
-		return mk_milter_on_error(msg->conn, msg, "slow work asked for "
-		    "outside end of message, or twice");
-	}
-	j->work = work;
-	if (mk_milter__pool_submit(j) < 0) {
-		free(j);
-		done(NULL, arg);
-		return mk_milter_on_error(msg->conn, msg, "%d jobs already wait"
-		    " for the workers", MK_MILTER_POOL_QUEUE);
-	}
-	return job_wait(msg, j);
-}
-
-sfsistat
-mk_milter_pend(struct mk_msg *msg, sfsistat (*done)(struct mk_msg *msg,
-    void *arg), void *arg, struct mk_milter_job **job)
-{
-	struct mk_milter_job *j = job_new(msg, done, arg);
-
-	*job = j;
-	if (j == NULL)
-		return mk_milter_on_error(msg->conn, msg, "a wait asked for "
-		    "outside end of message, or twice");
-	return job_wait(msg, j);
-}
-
-void
-mk_milter_pend_finish(struct mk_milter_job *job)
-{
-	mk_mengine_call(job->mc, mk_milter__job_back, job);
-}
-
-int
-mk_milter_watch(int fd, void (*ready)(void *arg), void *arg)
-{
-	return mk_mengine_watch(fd, ready, arg);
-}
-
-void
-mk_milter_unwatch(int fd)
-{
-	mk_mengine_unwatch(fd);
-}
-
 static void
 cb_abort(struct mk_mconn *mc)
 {
@@ -812,78 +702,4 @@ mk_milter__ops(void)
 	};
 
 	return &ops;
-}
-
-/* ---- the header block, for filters ----------------------------------------- */
-
-ssize_t
-mk_milter_headers(struct mk_msg *msg, const struct mk_hfield **out)
-{
-	struct mk_chain *ch = msg->conn->chain;
-
-	*out = NULL;
-	if (!ch->hb_on)
-		return -1;
-	return mk_hblock_view(&ch->hb, out);
-}
-
-/* The value as the MTA is to store it: with SMFIP_HDR_LEADSPC agreed,
- * a value without its leading blank gets one. */
-static const char *
-spaced(struct mk_chain *ch, const char *value, char **tmp)
-{
-	size_t n;
-
-	*tmp = NULL;
-	if (!ch->leadspc || *value == ' ' || *value == '\t' || *value == '\0')
-		return value;
-	n = strlen(value);
-	*tmp = mk_malloc(n + 2);
-	(*tmp)[0] = ' ';
-	memcpy(*tmp + 1, value, n + 1);
-	return *tmp;
-}
-
-static int
-edit(struct mk_msg *msg, int op, size_t index, const char *name,
-    const char *value)
-{
-	struct mk_chain *ch = msg->conn->chain;
-	char *tmp = NULL;
-	int rc;
-
-	if (name == NULL || *name == '\0')
-		return -1;
-	if (value != NULL)
-		value = spaced(ch, value, &tmp);
-	if (!ch->hb_on)
-		rc = op == 'a' ? out_add(ch, name, value) :
-		    op == 'i' ? out_insert(ch, index, name, value) :
-		    out_change(ch, name, index, value);
-	else
-		rc = op == 'a' ? mk_hblock_add(&ch->hb, name, value) :
-		    op == 'i' ? mk_hblock_insert(&ch->hb, index, name, value) :
-		    mk_hblock_change(&ch->hb, name, index, value);
-	free(tmp);
-	return rc;
-}
-
-int
-mk_milter_addheader(struct mk_msg *msg, const char *name, const char *value)
-{
-	return value == NULL ? -1 : edit(msg, 'a', 0, name, value);
-}
-
-int
-mk_milter_insheader(struct mk_msg *msg, size_t index, const char *name,
-    const char *value)
-{
-	return value == NULL ? -1 : edit(msg, 'i', index, name, value);
-}
-
-int
-mk_milter_chgheader(struct mk_msg *msg, const char *name, size_t index,
-    const char *value)
-{
-	return edit(msg, 'c', index, name, value);
 }

@@ -11,6 +11,9 @@
  *	a job, -1 when MK_MILTER_POOL_QUEUE jobs already wait (the caller then
  *	answers with on_error); mk_milter__pool_stop() lets the threads
  *	finish every queued job and joins them, before the loops stop.
+ *	Below, what filters call: mk_milter_defer() (a job for the pool),
+ *	mk_milter_pend() and mk_milter_pend_finish() (a job the filter
+ *	finishes on its loop), mk_milter_watch() and mk_milter_unwatch().
  */
 #include "config.h"
 
@@ -19,6 +22,7 @@
 
 #include "mk_log.h"
 #include "mk_mem.h"
+#include "mk_milter.h"
 #include "mk_milter_engine.h"
 #include "milter_priv.h"
 
@@ -95,4 +99,89 @@ mk_milter__pool_stop(void)
 	free(threads);
 	threads = NULL;
 	nthreads = 0;
+}
+
+/* ---- what filters call -------------------------------------------------- */
+
+/* A job for the message's filter now: NULL (and the caller answers
+ * on_error) outside end of message or while another one waits. */
+static struct mk_milter_job *
+job_new(struct mk_msg *msg, sfsistat (*done)(struct mk_msg *msg, void *arg),
+    void *arg)
+{
+	struct mk_conn *conn = msg->conn;
+	struct mk_chain *ch = conn->chain;
+	struct mk_milter_job *j;
+
+	if (conn->stage != MK_STAGE_EOM || ch->job != NULL)
+		return NULL;
+	j = mk_calloc(1, sizeof(*j));
+	j->mc = ch->mc;
+	j->filter = (size_t)(conn - ch->fc);
+	j->done = done;
+	j->arg = arg;
+	return j;
+}
+
+/* The job waits: its connection is held until the job comes back. */
+static sfsistat
+job_wait(struct mk_msg *msg, struct mk_milter_job *j)
+{
+	struct mk_chain *ch = msg->conn->chain;
+
+	mk_mengine_hold(ch->mc);
+	ch->job = j;
+	return MK_SMFIS_PENDING;
+}
+
+sfsistat
+mk_milter_defer(struct mk_msg *msg, void (*work)(void *arg),
+    sfsistat (*done)(struct mk_msg *msg, void *arg), void *arg)
+{
+	struct mk_milter_job *j = job_new(msg, done, arg);
+
+	if (j == NULL) {
+		done(NULL, arg);
+		return mk_milter_on_error(msg->conn, msg, "slow work asked for "
+		    "outside end of message, or twice");
+	}
+	j->work = work;
+	if (mk_milter__pool_submit(j) < 0) {
+		free(j);
+		done(NULL, arg);
+		return mk_milter_on_error(msg->conn, msg, "%d jobs already wait"
+		    " for the workers", MK_MILTER_POOL_QUEUE);
+	}
+	return job_wait(msg, j);
+}
+
+sfsistat
+mk_milter_pend(struct mk_msg *msg, sfsistat (*done)(struct mk_msg *msg,
+    void *arg), void *arg, struct mk_milter_job **job)
+{
+	struct mk_milter_job *j = job_new(msg, done, arg);
+
+	*job = j;
+	if (j == NULL)
+		return mk_milter_on_error(msg->conn, msg, "a wait asked for "
+		    "outside end of message, or twice");
+	return job_wait(msg, j);
+}
+
+void
+mk_milter_pend_finish(struct mk_milter_job *job)
+{
+	mk_mengine_call(job->mc, mk_milter__job_back, job);
+}
+
+int
+mk_milter_watch(int fd, void (*ready)(void *arg), void *arg)
+{
+	return mk_mengine_watch(fd, ready, arg);
+}
+
+void
+mk_milter_unwatch(int fd)
+{
+	mk_mengine_unwatch(fd);
 }

@@ -73,6 +73,7 @@ struct mk_milter_snap *mk_milter__snap_build(struct mk_conf *conf,
 unsigned long mk_milter__no_steps(const struct mk_milter_desc *desc);
 unsigned long mk_milter__stage_nr(enum mk_milter_stage stage);
 const struct mk_mconn_ops *mk_milter__ops(void);
+extern const struct mk_hblock_out mk_milter__to_mta;
 int mk_milter__pool_start(unsigned n);
 int mk_milter__pool_submit(struct mk_milter_job *j);
 void mk_milter__pool_stop(void);
