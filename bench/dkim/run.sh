@@ -26,14 +26,20 @@
 #     process: protocol, logging and signing);
 #  3. the Postfix lab (tests/e2e/lab.sh, bench/lib/labratio4.sh): MESSAGES
 #     (2,000) messages From news@rsa.bench.test (smtp-source -f; its From:
-#     header is the sender) over SESSIONS (20) sessions to six listeners
+#     header is the sender) over SESSIONS (20) sessions to eight listeners
 #     of one Postfix: no milter ("plain"), the do-nothing milter ("null"),
-#     milterkit-dkim ("dkim", default threads), OpenDKIM ("opendkim") and
-#     rspamd ("rspamd"), all three signing with the same RSA key and
-#     selector, relaxed/relaxed, the same header list with From
+#     the do-nothing milter asking for header fields and body ("nullb",
+#     nullmilter -b), the floor under any RSA-2048 signer ("floor":
+#     nullmilter -b -i BYTES -s USEC, which at end of message spends the
+#     CPU of one RSA-2048 signature, measured here with openssl speed, and
+#     inserts a field the size of milterkit-dkim's signature, measured
+#     here with dk_probe.py), milterkit-dkim ("dkim", default threads;
+#     "dkim1", threads = 1), OpenDKIM ("opendkim") and rspamd ("rspamd"),
+#     the signers all with the same RSA key and selector, relaxed/relaxed,
+#     the same header list with From
 #     oversigned; ROUNDS (5) rounds in rotation. Before it each signer
 #     must sign 20 messages under milterload; after it the sink's copies
-#     carrying a DKIM-Signature are counted (expected: the three signers'
+#     carrying a DKIM-Signature are counted (expected: the signers'
 #     messages) and one more message per signer is checked at the sink
 #     with dkimpy (/usr/bin/python3, tests/milter/dkim/dk_probe.py) when
 #     python3-dkim is installed. Ratios of throughput: dkim / opendkim
@@ -132,12 +138,6 @@ EOF
 }
 conf 1 > "$tmp/dkim1.conf"
 conf 0 > "$tmp/dkim.conf"
-# The same signer with an empty table: everything but the signatures
-# (the header block, the body hash), for the lab's "dkimu" listener.
-: > "$tmp/empty.table"
-chmod 600 "$tmp/empty.table"
-conf 0 | sed "s|^signing_table = .*|signing_table = $tmp/empty.table|" \
-	> "$tmp/dkimu.conf"
 
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # Value of key K in a milterload summary line.
@@ -305,21 +305,46 @@ daemon_start "$tmp/nullb.sock" "$tmp/nullb.log" \
 	{ echo "run.sh: nullmilter -b did not start" >&2; exit 1; }
 pnullb=$daemon_pid
 bench_at_exit "daemon_stop $pnullb"
-daemon_start "$tmp/dkimu.sock" "$tmp/dkimu.log" "$DKIM" -f -c "$tmp/dkimu.conf" \
-	-p "unix:$tmp/dkimu.sock" ||
-	{ echo "run.sh: milterkit-dkim (empty table) did not start" >&2; exit 1; }
-pdkimu=$daemon_pid
-bench_at_exit "daemon_stop $pdkimu"
+# The floor under any RSA-2048 signer: the same do-nothing milter, which
+# at end of message spends the CPU of one RSA-2048 signature (what
+# "openssl speed" takes per signature on this machine, measured now) and
+# inserts a field the size of milterkit-dkim's signature.
+rsa_us=$(openssl speed -seconds 3 rsa2048 2>/dev/null |
+    awk '$1 == "rsa" && $2 == "2048" { printf "%d", $4 * 1000000 }')
+printf 'From: news@rsa.bench.test\nTo: a@example.net\nSubject: s\nDate: Sat, 5 Dec 2026 10:00:00 +0000\nMessage-ID: <1@rsa.bench.test>\n\nbody\n' |
+    /usr/bin/python3 "$top_srcdir/tests/milter/dkim/dk_probe.py" "unix:$tmp/dkim.sock" - \
+    > "$tmp/sigsize.out"
+sig_bytes=$(/usr/bin/python3 -c 'import ast, sys
+for l in sys.stdin:
+    if l.startswith("INSERT 0 DKIM-Signature:"):
+        print(len("DKIM-Signature:") + len(ast.literal_eval(l.split(":", 1)[1])))' \
+    < "$tmp/sigsize.out")
+[ "${rsa_us:-0}" -gt 0 ] && [ "${sig_bytes:-0}" -gt 0 ] ||
+	{ echo "run.sh: cannot size the floor (rsa=$rsa_us us, field=$sig_bytes bytes)" >&2; exit 1; }
+echo "floor: nullmilter -b -i $sig_bytes -s $rsa_us (openssl speed: one RSA-2048" \
+    "signature in $rsa_us us; milterkit-dkim's field $sig_bytes bytes)"
+daemon_start "$tmp/floor.sock" "$tmp/floor.log" "$BUILD/bench/nullmilter/nullmilter" \
+	-b -i "$sig_bytes" -s "$rsa_us" "$tmp/floor.sock" ||
+	{ echo "run.sh: nullmilter (floor) did not start" >&2; exit 1; }
+pfloor=$daemon_pid
+bench_at_exit "daemon_stop $pfloor"
+# milterkit-dkim with one event loop (threads = 1) beside the default.
+daemon_start "$tmp/dkim1b.sock" "$tmp/dkim1b.log" "$DKIM" -f -c "$tmp/dkim1.conf" \
+	-p "unix:$tmp/dkim1b.sock" ||
+	{ echo "run.sh: milterkit-dkim (threads = 1) did not start" >&2; exit 1; }
+pdkim1=$daemon_pid
+bench_at_exit "daemon_stop $pdkim1"
 lab_compare \
 	nullb "unix:$tmp/nullb.sock" "$pnullb" \
-	dkimu "unix:$tmp/dkimu.sock" "$pdkimu" \
+	floor "unix:$tmp/floor.sock" "$pfloor" \
 	dkim "unix:$tmp/dkim.sock" "$pdkim" \
+	dkim1 "unix:$tmp/dkim1b.sock" "$pdkim1" \
 	opendkim "unix:$od/opendkim.sock" "$pod" \
 	rspamd "unix:$rs/run/rspamd.sock" "$(rspids)" || exit 1
 
 signed=$(grep -rl '^DKIM-Signature:' "$LAB_SINK_DIR" | wc -l)
-echo "signed at the sink: $signed of $((3 * (ROUNDS + 1) * MESSAGES)) messages" \
-    "sent through the three signers"
+echo "signed at the sink: $signed of $((4 * (ROUNDS + 1) * MESSAGES)) messages" \
+    "sent through the signers (dkim, dkim1, opendkim, rspamd)"
 # One more message per signer, its sink copy verified by dkimpy.
 have_dkimpy=0
 /usr/bin/python3 -c 'import dkim' 2>/dev/null && have_dkimpy=1
@@ -343,15 +368,21 @@ for s in "dkim $tmp/dkim.sock" "opendkim $od/opendkim.sock" "rspamd $rs/run/rspa
 done
 grep -v 'running as root' "$tmp/dkim.log" | grep -v ': sign d=' | head -5 |
 	sed 's/^/  dkim log: /'
-# Throughput ratio A / B: B's median inject time over A's.
+# Throughput ratio A / B: B's median inject time over A's; relay: the
+# same over the time until the queue is empty again.
 ratio() { awk -v a="$(lab_median "$1" inject)" -v b="$(lab_median "$2" inject)" \
 	'BEGIN { printf "%.3f", (a > 0) ? b / a : 0 }'; }
+rratio() { awk -v a="$(lab_median "$1" relay)" -v b="$(lab_median "$2" relay)" \
+	'BEGIN { printf "%.3f", (a > 0) ? b / a : 0 }'; }
 ro=$(ratio dkim opendkim) rr=$(ratio dkim rspamd) rn=$(ratio dkim null)
-echo "RESULT lab dkim/dkimu=$(ratio dkim dkimu) dkimu/nullb=$(ratio dkimu nullb)" \
-	"(dkimu: milterkit-dkim with an empty signing table: no signature, no insert)"
-echo "RESULT lab dkim/nullb=$(ratio dkim nullb) nullb/null=$(ratio nullb null)" \
-	"null/rspamd=$(ratio null rspamd) nullb/rspamd=$(ratio nullb rspamd)" \
-	"(nullb: the do-nothing milter asking for the header fields and body)"
+for m in dkim dkim1 floor nullb; do
+	echo "RESULT lab $m/null=$(ratio "$m" null) $m/rspamd=$(ratio "$m" rspamd)" \
+	    "$m/opendkim=$(ratio "$m" opendkim) (relay: $(rratio "$m" null)," \
+	    "$(rratio "$m" rspamd), $(rratio "$m" opendkim))"
+done
+echo "RESULT lab dkim/floor=$(ratio dkim floor) dkim1/floor=$(ratio dkim1 floor)" \
+	"dkim/nullb=$(ratio dkim nullb) (floor: the do-nothing milter with one" \
+	"RSA-2048 signature's CPU and insert; nullb: asking for headers and body)"
 echo "RESULT lab dkim/opendkim=$ro (target >= 1.7: $(verdict "$ro" 1.7 ge))"
 echo "RESULT lab dkim/rspamd=$rr (target >= 1.4: $(verdict "$rr" 1.4 ge))"
 echo "RESULT lab dkim/null=$rn (target >= 0.9: $(verdict "$rn" 0.9 ge))"

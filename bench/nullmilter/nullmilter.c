@@ -2,7 +2,7 @@
  * NAME
  *	nullmilter - the least a milter can be, as a benchmark reference
  * SYNOPSIS
- *	nullmilter [-c | -r | -b] SOCKET_PATH
+ *	nullmilter [-c | -r | -b] [-i BYTES] [-s USEC] SOCKET_PATH
  * DESCRIPTION
  *	Listens on a unix socket and speaks just enough of the milter
  *	protocol to be used by Postfix or Sendmail: at OPTNEG it asks for
@@ -30,6 +30,14 @@
  *	for what a signer needs: the header fields and the body, without
  *	reply (milterkit-dkim).
  *
+ *	Two options stand in for a signer's own work, to split what a
+ *	signer costs the MTA: -i BYTES inserts one header field of BYTES
+ *	bytes (name, colon, value) at the top at end of message, as a
+ *	signer inserts its DKIM-Signature (asking for the add-header
+ *	action); -s USEC spends USEC microseconds of CPU at end of message,
+ *	on its one loop, before answering (as a signer signing on its event
+ *	loop does).
+ *
  *	It shares no code with milterkit on purpose (a reference must not
  *	inherit what it is compared with). Runs until SIGTERM or SIGINT;
  *	the socket is removed at exit.
@@ -49,6 +57,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
@@ -67,6 +76,9 @@ static volatile sig_atomic_t stop;
 static int accept_connect;		/* -c */
 static int rcpt_headers;		/* -r */
 static int headers_body;		/* -b */
+static unsigned insert_bytes;		/* -i */
+static unsigned spend_usec;		/* -s */
+static char insert_value[16384];	/* -i: the field's value */
 
 static void
 on_signal(int sig)
@@ -78,7 +90,7 @@ on_signal(int sig)
 static int
 put(int fd, char cmd, const void *data, uint32_t n)
 {
-	unsigned char pkt[64];
+	static unsigned char pkt[5 + 4 + 16 + sizeof(insert_value)];
 	uint32_t len = htonl(n + 1);
 
 	memcpy(pkt, &len, 4);
@@ -100,6 +112,34 @@ no_reply_flag(unsigned char cmd)
 	return p != NULL ? flags[p - cmds] : 0;
 }
 
+/* -s: USEC microseconds of this thread's CPU, spent. */
+static void
+spend(unsigned usec)
+{
+	struct timespec t0, t;
+	long long ns;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	do {
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+		ns = (t.tv_sec - t0.tv_sec) * 1000000000LL + (t.tv_nsec - t0.tv_nsec);
+	} while (ns < (long long)usec * 1000);
+}
+
+/* -i: the insert-header packet's data: index 0, name, value. */
+static int
+insert(int fd)
+{
+	unsigned char d[4 + 16 + sizeof(insert_value)];
+	static const char name[] = "X-Null-Signature";
+	size_t vn = strlen(insert_value);
+
+	memset(d, 0, 4);
+	memcpy(d + 4, name, sizeof(name));
+	memcpy(d + 4 + sizeof(name), insert_value, vn + 1);
+	return put(fd, 'i', d, (uint32_t)(4 + sizeof(name) + vn + 1));
+}
+
 /* One packet: 0 = go on, -1 = close the connection. */
 static int
 packet(struct conn *c, unsigned char cmd, const unsigned char *d, uint32_t n)
@@ -111,7 +151,7 @@ packet(struct conn *c, unsigned char cmd, const unsigned char *d, uint32_t n)
 		if (n < 12)
 			return -1;
 		memcpy(w, d, 12);
-		w[1] = 0;
+		w[1] = insert_bytes > 0 ? htonl(0x1) : 0;	/* ADDHDRS */
 		c->proto = ntohl(w[2]) & NO_STAGES;
 		if (accept_connect)	/* CONNECT sent, and answered */
 			c->proto &= ~(uint32_t)(0x1 | 0x1000);
@@ -125,6 +165,12 @@ packet(struct conn *c, unsigned char cmd, const unsigned char *d, uint32_t n)
 		return 0;
 	case 'Q':
 		return -1;
+	case 'E':
+		if (spend_usec > 0)
+			spend(spend_usec);
+		if (insert_bytes > 0 && insert(c->fd) < 0)
+			return -1;
+		return put(c->fd, 'c', NULL, 0);
 	case 'C':
 		if (accept_connect)
 			return put(c->fd, 'a', NULL, 0);
@@ -173,28 +219,46 @@ main(int argc, char **argv)
 	struct epoll_event ev, evs[64];
 	int lfd, ep, n;
 
-	if (argc == 3 && (strcmp(argv[1], "-c") == 0 ||
-	    strcmp(argv[1], "-r") == 0 || strcmp(argv[1], "-b") == 0)) {
-		accept_connect = argv[1][1] == 'c';
-		rcpt_headers = argv[1][1] == 'r';
-		headers_body = argv[1][1] == 'b';
-		argv++;
-		argc--;
+	while ((n = getopt(argc, argv, "crbi:s:")) != -1) {
+		switch (n) {
+		case 'c': accept_connect = 1; break;
+		case 'r': rcpt_headers = 1; break;
+		case 'b': headers_body = 1; break;
+		case 'i': insert_bytes = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 's': spend_usec = (unsigned)strtoul(optarg, NULL, 10); break;
+		default: argc = 0; break;
+		}
 	}
-	if (argc != 2 || strlen(argv[1]) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "usage: nullmilter [-c | -r | -b] SOCKET_PATH\n");
+	argv += optind;
+	argc -= optind;
+	if (argc != 1 || strlen(argv[0]) >= sizeof(sun.sun_path) ||
+	    accept_connect + rcpt_headers + headers_body > 1 ||
+	    (insert_bytes > 0 && (insert_bytes < 20 ||
+	    insert_bytes >= sizeof(insert_value))) || spend_usec > 1000000) {
+		fprintf(stderr, "usage: nullmilter [-c | -r | -b] [-i BYTES]"
+		    " [-s USEC] SOCKET_PATH\n"
+		    "  -i: 20 <= BYTES < %zu; -s: USEC <= 1000000\n",
+		    sizeof(insert_value));
 		return 2;
 	}
-	strcpy(sun.sun_path, argv[1]);
+	if (insert_bytes > 0) {	/* folded as milterkit-dkim folds: "\n\t" */
+		size_t vn = insert_bytes - sizeof("X-Null-Signature:") + 1;
+
+		for (size_t i = 0; i < vn; i++)
+			insert_value[i] = i % 72 == 70 ? '\n' :
+			    i % 72 == 71 ? '\t' : i % 72 == 0 ? ' ' : 'a' + i % 26;
+		insert_value[vn] = '\0';
+	}
+	strcpy(sun.sun_path, argv[0]);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	unlink(argv[1]);
+	unlink(argv[0]);
 	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    chmod(argv[1], 0666) < 0 || listen(lfd, 256) < 0 ||
+	    chmod(argv[0], 0666) < 0 || listen(lfd, 256) < 0 ||
 	    (ep = epoll_create1(0)) < 0) {
-		fprintf(stderr, "nullmilter: %s: %s\n", argv[1], strerror(errno));
+		fprintf(stderr, "nullmilter: %s: %s\n", argv[0], strerror(errno));
 		return 2;
 	}
 	ev.events = EPOLLIN;
@@ -223,6 +287,6 @@ main(int argc, char **argv)
 			}
 		}
 	}
-	unlink(argv[1]);
+	unlink(argv[0]);
 	return 0;
 }
