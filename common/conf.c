@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "mk_conf.h"
+#include "mk_dns.h"
 #include "mk_log.h"
 #include "mk_mem.h"
 #include "mk_ratelimit.h"
@@ -52,6 +53,15 @@ static const struct mk_cfg_row base_rows[] = {
 	    NULL, log.target, mk_log_target_check,
 	    "syslog (facility mail), stderr, or file:/path (reopened on SIGHUP"
 	    " and SIGUSR1, for logrotate); -f always logs to stderr"),
+	ROW("dns", "servers", MK_CFG_STRING, "", 0, 1024, NULL, dns.servers,
+	    mk_dns_servers_check, "name servers asked, HOST[:PORT] list "
+	    "([ADDR]:PORT for IPv6); empty: those of /etc/resolv.conf"),
+	ROW("dns", "timeout", MK_CFG_DURATION, "5", 1, 60, NULL, dns.timeout,
+	    NULL, "longest one lookup may take; then it is a temporary "
+	    "failure (temperror)"),
+	ROW("dns", "cache_size", MK_CFG_SIZE, "4M", 0, 1LL << 30, NULL,
+	    dns.cache_size, NULL, "answers kept by each resolver (one per "
+	    "event loop or worker that resolves); 0: no cache"),
 	MK_CONF_DAEMON_ROWS_AT("policyd", struct mk_conf, policyd,
 	    policy_on_error, "dunno"),
 	ROW("policyd", "max_connections", MK_CFG_INT, "4096", 1, 1000000, NULL,

@@ -28,9 +28,10 @@
  *	MK_CONF_MILTER_ROWS(sec, T)
  * DESCRIPTION
  *	One file configures every program, so its schema is one table: each
- *	program reads [store], [log] and its own section, and every program's
- *	-t (and `milterkit config check`) validates the whole file. This
- *	module knows the base sections only: [store], [log], [policyd] and
+ *	program reads [store], [log], [dns] where it resolves, and its own
+ *	section, and every program's -t (and `milterkit config check`)
+ *	validates the whole file. This module knows the base sections only:
+ *	[store], [log], [dns], [policyd] and
  *	the named [ratelimit NAME] sections (struct mk_conf_rule each, in
  *	conf->rules). Every other section is a struct mk_conf_section that
  *	its owner (a filter's folder) defines and the program registers.
@@ -147,11 +148,19 @@ struct mk_conf_log {
 	char *target;		/* syslog, stderr, file:/path */
 };
 
+/* [dns]: the resolver of every program that resolves (mk_dns.h) */
+struct mk_conf_dns {
+	char *servers;		/* HOST[:PORT] list; empty = resolv.conf */
+	long long timeout;	/* seconds one lookup may take */
+	long long cache_size;	/* bytes of answers kept per resolver */
+};
+
 struct mk_conf_layout;
 
 struct mk_conf {
 	struct mk_conf_store store;
 	struct mk_conf_log log;
+	struct mk_conf_dns dns;
 	struct mk_conf_daemon policyd;
 	struct mk_conf_policyd pol;
 	struct mk_cfg_list rules;	/* struct mk_conf_rule *, file order */

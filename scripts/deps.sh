@@ -5,6 +5,7 @@ set -eu
 
 PKGS="autoconf automake libtool pkg-config make gcc libc6-dev
   liblmdb-dev libopendkim-dev libspf2-dev libopendmarc-dev
+  libunbound-dev libpsl-dev dnsmasq-base python3-dnspython
   libidn2-dev libssl-dev libcmocka-dev
   python3-dkim python3-nacl
   miltertest postfix swaks lmdb-utils iproute2 procps strace
