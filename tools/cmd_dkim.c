@@ -436,23 +436,6 @@ cmd_keygen(struct tool *t, int argc, char **argv)
 	return rc;
 }
 
-/* Load the configuration: a missing default file is fine, a named one
- * not. */
-static int
-dkim_load_conf(struct tool *t)
-{
-	char err[512];
-	const char *path = t->g.conf_path != NULL ? t->g.conf_path
-	    : MK_CONF_DEFAULT_PATH;
-
-	if (mk_conf_load(path, t->g.conf_path == NULL, &t->conf, err,
-	    sizeof(err)) < 0) {
-		fprintf(stderr, "milterkit: %s\n", err);
-		return CLI_EXIT_USAGE;
-	}
-	return 0;
-}
-
 int
 cmd_dkim(struct tool *t, int argc, char **argv)
 {
@@ -471,7 +454,7 @@ cmd_dkim(struct tool *t, int argc, char **argv)
 		dkim_usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if ((rc = dkim_load_conf(t)) != 0)
+	if ((rc = tool_load_conf(t)) != 0)
 		return rc;
 	if (strcmp(argv[0], "keygen") == 0)
 		rc = cmd_keygen(t, argc - 1, argv + 1);

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "cmd_dkim.h"
+#include "cmd_spf.h"
 #include "mk_conf.h"
 #include "mk_log.h"
 #include "sections.h"
@@ -50,6 +51,7 @@ usage(FILE *fp)
 	    "  config check\n"
 	    "  dkim keygen DOMAIN SELECTOR    dkim status\n"
 	    "  dkim import-opendkim KEYTABLE SIGNINGTABLE\n"
+	    "  spf check IP SENDER [HELO]\n"
 	    "Every verb has --help.\n"
 	    "\n"
 	    "exit status: 0 success (check: suppressed), 1 negative answer\n"
@@ -61,15 +63,10 @@ usage(FILE *fp)
 static int
 load_conf(struct tool *t)
 {
-	char err[512];
-	const char *path = t->g.conf_path != NULL ? t->g.conf_path
-	    : MK_CONF_DEFAULT_PATH;
+	int rc;
 
-	if (mk_conf_load(path, t->g.conf_path == NULL, &t->conf, err,
-	    sizeof(err)) < 0) {
-		fprintf(stderr, "milterkit: %s\n", err);
-		return CLI_EXIT_USAGE;
-	}
+	if ((rc = tool_load_conf(t)) != 0)
+		return rc;
 	t->store_dir = t->g.store_dir != NULL ? t->g.store_dir
 	    : t->conf->store.path;
 	if (t->store_dir == NULL || t->store_dir[0] == '\0') {
@@ -111,9 +108,10 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[vi], "config") == 0)
 		return cmd_config(&t, argc - vi - 1, argv + vi + 1);
-	if (strcmp(argv[vi], "dkim") == 0) {
-		/* Loads the configuration itself: no store needed. */
-		rc = cmd_dkim(&t, argc - vi - 1, argv + vi + 1);
+	if (strcmp(argv[vi], "dkim") == 0 || strcmp(argv[vi], "spf") == 0) {
+		/* Load the configuration themselves: no store needed. */
+		rc = argv[vi][0] == 'd' ? cmd_dkim(&t, argc - vi - 1, argv + vi + 1)
+		    : cmd_spf(&t, argc - vi - 1, argv + vi + 1);
 		if (fflush(stdout) != 0 && rc == 0) {
 			perror("milterkit: stdout");
 			rc = CLI_EXIT_STORE;

@@ -183,3 +183,18 @@ tool_norm_scope(const char *in, char *out, size_t outlen, char *err,
 	}
 	return 0;
 }
+
+int
+tool_load_conf(struct tool *t)
+{
+	char err[512];
+	const char *path = t->g.conf_path != NULL ? t->g.conf_path
+	    : MK_CONF_DEFAULT_PATH;
+
+	if (mk_conf_load(path, t->g.conf_path == NULL, &t->conf, err,
+	    sizeof(err)) < 0) {
+		fprintf(stderr, "milterkit: %s\n", err);
+		return CLI_EXIT_USAGE;
+	}
+	return 0;
+}

@@ -11,6 +11,7 @@
  *			char *out, size_t outlen, char *err, size_t errlen);
  *	int	tool_norm_scope(const char *in, char *out, size_t outlen,
  *			char *err, size_t errlen);
+ *	int	tool_load_conf(struct tool *t);
  *	int	cmd_suppress(struct tool *t, int argc, char **argv);
  *	int	cmd_import(struct tool *t, const struct cli_supp_opts *o);
  *	int	tool_as_owner(struct tool *t);
@@ -46,6 +47,10 @@
  *	root, the command becomes the store's owner for good
  *	(mk_store_as_owner()). 0, or CLI_EXIT_STORE after printing why.
  *
+ *	tool_load_conf() loads t->conf from -c FILE or the default file (a
+ *	missing default file gives the defaults, a missing named one is an
+ *	error): 0, or CLI_EXIT_USAGE after printing why.
+ *
  *	tool_norm_target() normalizes an address or "@domain";
  *	tool_norm_scope() a sender domain ("" stays global). Both return 0 or
  *	-1 with the reason in err.
@@ -80,6 +85,7 @@ int tool_norm_target(const struct mk_addr_opts *ao, const char *in, char *out,
 int tool_norm_scope(const char *in, char *out, size_t outlen, char *err,
     size_t errlen);
 
+int tool_load_conf(struct tool *t);
 int cmd_suppress(struct tool *t, int argc, char **argv);
 int cmd_import(struct tool *t, const struct cli_supp_opts *o);
 int tool_as_owner(struct tool *t);

@@ -1,0 +1,28 @@
+/*
+ * spf_priv.h - what spf.c and its DNS layer (spf_dns.c) share.
+ *
+ *	dmarc_spf__dns_new() makes the libspf2 DNS layer over dns; its
+ *	counters (lookups, voids) are reset with dmarc_spf__dns_reset() and
+ *	read with dmarc_spf__dns_counts(); dmarc_spf__dns_free() releases it.
+ *	dmarc_spf__dns_tempfail() names the first lookup of the check that
+ *	failed for now (why: its reason), NULL when none did, or when the
+ *	only one was the last, a TXT lookup, and the result is a fail
+ *	(failed: 1): that is the explanation's, whose failure changes
+ *	nothing (RFC 7208 6.2).
+ */
+#ifndef DMARC_SPF_PRIV_H
+#define DMARC_SPF_PRIV_H
+
+#include <spf2/spf.h>
+
+#include "mk_dns.h"
+
+SPF_dns_server_t *dmarc_spf__dns_new(struct mk_dns *dns);
+void dmarc_spf__dns_free(SPF_dns_server_t *layer);
+void dmarc_spf__dns_reset(SPF_dns_server_t *layer);
+void dmarc_spf__dns_counts(const SPF_dns_server_t *layer, unsigned *lookups,
+    unsigned *voids);
+const char *dmarc_spf__dns_tempfail(const SPF_dns_server_t *layer, int failed,
+    const char **why);
+
+#endif
