@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mk_mem.h"
 #include "spf.h"
@@ -231,9 +232,48 @@ macro_len(const char *t, size_t len, size_t i)
 	return j + 1 - i;
 }
 
+/* Round n up to 8, libspf2's alignment of compiled blocks. */
+#define ROUND8(n) (((n) + 7) / 8 * 8)
+
+/*
+ * What libspf2's compiler needs for t[0..n), a little more than it takes:
+ * a CIDR block, each run of literal octets a 4-octet header and the
+ * octets, each macro a 4-octet block, every block rounded up to 8. Its buffer for
+ * one term or one explanation is SPF_MAX_MECH_LEN (511) octets, and the
+ * flaw of CVE-2023-42118 needs a term that nearly fills it. The macros
+ * were checked before (macro_len()).
+ */
+static size_t
+compiled_size(const char *t, size_t n)
+{
+	size_t size = 8, lit = 0;
+
+	for (size_t i = 0; i < n;) {
+		if (t[i] == '%' && i + 1 < n && t[i + 1] == '{') {
+			size += lit > 0 ? ROUND8(4 + lit) : 0;
+			lit = 0;
+			size += 8;
+			while (i < n && t[i] != '}')
+				i++;
+			i++;
+		} else if (t[i] == '%' && i + 1 < n) {
+			lit += t[i + 1] == '-' ? 3 : 1;	/* "%20", or one */
+			i += 2;
+		} else {
+			lit++;
+			i++;
+		}
+	}
+	return size + (lit > 0 ? ROUND8(4 + lit) : 0);
+}
+
 int
 dmarc_spf_record_ok(const char *text, size_t len)
 {
+	int spf = len >= 6 && strncasecmp(text, "v=spf1", 6) == 0 &&
+	    (len == 6 || text[6] == ' ');
+	size_t term = 0;
+
 	if (len > DMARC_SPF_RECORD_MAX)
 		return 0;
 	for (size_t i = 0; i < len;) {
@@ -249,6 +289,15 @@ dmarc_spf_record_ok(const char *text, size_t len)
 		if ((c < ' ' && c != '\t') || c >= 127)
 			return 0;
 		i++;
+	}
+	if (!spf)	/* an explanation: compiled whole, blanks as "%_" */
+		return compiled_size(text, len) <= DMARC_SPF_COMPILED_MAX;
+	for (size_t i = 0; i <= len; i++) {	/* each term of a record */
+		if (i < len && text[i] != ' ')
+			continue;
+		if (compiled_size(text + term, i - term) > DMARC_SPF_COMPILED_MAX)
+			return 0;
+		term = i + 1;
 	}
 	return 1;
 }

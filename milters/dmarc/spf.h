@@ -36,9 +36,13 @@
  *
  *	dmarc_spf_record_ok() bounds a TXT record before libspf2 sees it:
  *	at most DMARC_SPF_RECORD_MAX octets, printable ASCII and blanks,
- *	and every macro well formed: "%%", "%_", "%-", or "%{" a letter
- *	(slodiphcrtv, any case), at most three digits (at most 128), an
- *	optional "r", delimiters among ".-+,/_=", "}". 1 when it may go on.
+ *	every macro well formed ("%%", "%_", "%-", or "%{" a letter of
+ *	slodiphcrtv in any case, at most three digits making 1 to 128, an
+ *	optional "r", delimiters among ".-+,/_=", "}"), and each term of an
+ *	SPF record, or the whole of another text (an explanation), small
+ *	enough once compiled (DMARC_SPF_COMPILED_MAX of the 511 octets
+ *	libspf2 has for it, the margin CVE-2023-42118 needs). 1 when it may
+ *	go on.
  * DIAGNOSTICS
  *	dmarc_spf_new() returns -1 with a message in err when libspf2 cannot
  *	be set up. dmarc_spf_check() returns -1 when ip is not an address or
@@ -65,6 +69,7 @@ enum dmarc_spf_result {
 #define DMARC_SPF_VOID_MAX	2	/* RFC 7208 4.6.4 */
 #define DMARC_SPF_RECORD_MAX	2048	/* octets of a record handed on */
 #define DMARC_SPF_TEXT_MAX	512	/* octets kept of a comment */
+#define DMARC_SPF_COMPILED_MAX	384	/* of libspf2's 511 for one term */
 
 struct dmarc_spf;
 

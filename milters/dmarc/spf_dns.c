@@ -8,7 +8,7 @@
  * lookups and void lookups, and keeps from libspf2 any TXT record that
  * dmarc_spf_record_ok() refuses: an SPF record becomes one that is
  * certainly broken (permerror), any other text is left out. Other texts
- * (explanations) get their blanks written as "%_" (spaces_as_macros()).
+ * (explanations) get their blanks written as "%_".
  */
 #include "config.h"
 
@@ -47,27 +47,22 @@ is_spf(const char *t)
 	return strncasecmp(t, "v=spf1", 6) == 0 && (t[6] == '\0' || t[6] == ' ');
 }
 
-/*
- * An explanation's blanks as "%_" (the macro of a blank), in place: the
- * macro-string compiler of libspf2 1.2.10 takes a blank for the end of a
- * term and the octet after it for a '%' escape, so "is not" would read
- * "is%not". -1 when it does not fit (the explanation is then left out).
- */
-static int
-spaces_as_macros(struct layer *l)
+/* An explanation's blanks as "%_" (spf_priv.h says why). */
+int
+dmarc_spf__blanks_as_macros(char *txt, size_t size)
 {
-	size_t n = strlen(l->txt), blanks = 0;
+	size_t n = strlen(txt), blanks = 0;
 
 	for (size_t i = 0; i < n; i++)
-		blanks += l->txt[i] == ' ' || l->txt[i] == '\t';
-	if (n + blanks >= sizeof(l->txt))
+		blanks += txt[i] == ' ' || txt[i] == '\t';
+	if (n + blanks >= size)
 		return -1;
 	for (size_t i = n + 1, j = n + blanks + 1; i-- > 0;) {
-		if (l->txt[i] == ' ' || l->txt[i] == '\t') {
-			l->txt[--j] = '_';
-			l->txt[--j] = '%';
+		if (txt[i] == ' ' || txt[i] == '\t') {
+			txt[--j] = '_';
+			txt[--j] = '%';
 		} else {
-			l->txt[--j] = l->txt[i];
+			txt[--j] = txt[i];
 		}
 	}
 	return 0;
@@ -112,7 +107,8 @@ rr_add(struct layer *l, SPF_dns_rr_t *rr, int i, int type,
 				return 0;	/* an explanation: none */
 			strcpy(l->txt, REFUSED_RECORD);
 		}
-		if (!is_spf(l->txt) && spaces_as_macros(l) != 0)
+		if (!is_spf(l->txt) &&
+		    dmarc_spf__blanks_as_macros(l->txt, sizeof(l->txt)) != 0)
 			return 0;
 		return rr_put(rr, i, l->txt, strlen(l->txt) + 1) == 0 ? 1 : -1;
 	default:

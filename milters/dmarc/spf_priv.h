@@ -9,6 +9,12 @@
  *	only one was the last, a TXT lookup, and the result is a fail
  *	(failed: 1): that is the explanation's, whose failure changes
  *	nothing (RFC 7208 6.2).
+ *
+ *	dmarc_spf__blanks_as_macros() writes the blanks of an explanation
+ *	as "%_" in place (txt holds size octets): libspf2 1.2.10's
+ *	macro-string compiler takes a blank for the end of a term and the
+ *	octet after it for a '%' escape, so "is not" would read "is%not".
+ *	-1 when the result does not fit.
  */
 #ifndef DMARC_SPF_PRIV_H
 #define DMARC_SPF_PRIV_H
@@ -22,6 +28,7 @@ void dmarc_spf__dns_free(SPF_dns_server_t *layer);
 void dmarc_spf__dns_reset(SPF_dns_server_t *layer);
 void dmarc_spf__dns_counts(const SPF_dns_server_t *layer, unsigned *lookups,
     unsigned *voids);
+int dmarc_spf__blanks_as_macros(char *txt, size_t size);
 const char *dmarc_spf__dns_tempfail(const SPF_dns_server_t *layer, int failed,
     const char **why);
 

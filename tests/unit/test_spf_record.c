@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -65,17 +66,49 @@ length_and_octets(void **state)
 	char *big = malloc(DMARC_SPF_RECORD_MAX + 2);
 
 	(void)state;
-	memset(big, 'a', DMARC_SPF_RECORD_MAX + 1);
-	memcpy(big, "v=spf1 ", 7);
-	big[DMARC_SPF_RECORD_MAX] = '\0';
+	strcpy(big, "v=spf1");			/* short terms up to the bound */
+	while (strlen(big) + 2 <= DMARC_SPF_RECORD_MAX)
+		strcat(big, " a");
+	if (strlen(big) < DMARC_SPF_RECORD_MAX)
+		strcat(big, "a");
+	assert_int_equal(strlen(big), DMARC_SPF_RECORD_MAX);
 	assert_true(ok(big));			/* exactly the bound */
-	big[DMARC_SPF_RECORD_MAX] = 'a';
-	big[DMARC_SPF_RECORD_MAX + 1] = '\0';
+	strcat(big, "a");
 	assert_false(ok(big));
 	free(big);
 	assert_false(ok("v=spf1 a:\xc3\xa9.example -all"));	/* 8-bit */
 	assert_false(ok("v=spf1 \x01 -all"));			/* control */
 	assert_false(dmarc_spf_record_ok("v=spf1\0 -all", 12));	/* NUL */
+}
+
+static void
+compiled_size_bounded(void **state)
+{
+	char term[600], rec[700];
+	size_t n = 0;
+
+	(void)state;
+	/* "a%{d}" 24 times: 120 octets, 24 literals and 24 macros: over */
+	for (int i = 0; i < 24; i++)
+		n += (size_t)snprintf(term + n, sizeof(term) - n, "a%%{d}");
+	snprintf(rec, sizeof(rec), "v=spf1 exists:%s -all", term);
+	assert_false(ok(rec));
+	/* the same as an explanation */
+	assert_false(ok(term));
+	/* 18 times (90 octets) is within */
+	term[18 * 5] = '\0';
+	snprintf(rec, sizeof(rec), "v=spf1 exists:%s -all", term);
+	assert_true(ok(rec));
+	/* a long plain domain (200 octets) in one term is fine */
+	memset(term, 'a', 200);
+	term[200] = '\0';
+	snprintf(rec, sizeof(rec), "v=spf1 a:%s -all", term);
+	assert_true(ok(rec));
+	/* many short terms: each is bounded, not the record */
+	n = (size_t)snprintf(rec, sizeof(rec), "v=spf1");
+	for (int i = 0; i < 60; i++)
+		n += (size_t)snprintf(rec + n, sizeof(rec) - n, " a:%%{d}");
+	assert_true(ok(rec));
 }
 
 static void
@@ -96,6 +129,7 @@ main(void)
 		cmocka_unit_test(plain_records_pass),
 		cmocka_unit_test(bad_macros_refused),
 		cmocka_unit_test(length_and_octets),
+		cmocka_unit_test(compiled_size_bounded),
 		cmocka_unit_test(result_names),
 	};
 
