@@ -51,7 +51,7 @@ usage(FILE *fp)
 	    "  config check\n"
 	    "  dkim keygen DOMAIN SELECTOR    dkim status\n"
 	    "  dkim import-opendkim KEYTABLE SIGNINGTABLE\n"
-	    "  spf check IP SENDER [HELO]\n"
+	    "  spf check IP SENDER [HELO]     dmarc check [FILE|-]\n"
 	    "Every verb has --help.\n"
 	    "\n"
 	    "exit status: 0 success (check: suppressed), 1 negative answer\n"
@@ -108,10 +108,14 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[vi], "config") == 0)
 		return cmd_config(&t, argc - vi - 1, argv + vi + 1);
-	if (strcmp(argv[vi], "dkim") == 0 || strcmp(argv[vi], "spf") == 0) {
+	if (strcmp(argv[vi], "dkim") == 0 || strcmp(argv[vi], "spf") == 0 ||
+	    strcmp(argv[vi], "dmarc") == 0) {
 		/* Load the configuration themselves: no store needed. */
-		rc = argv[vi][0] == 'd' ? cmd_dkim(&t, argc - vi - 1, argv + vi + 1)
-		    : cmd_spf(&t, argc - vi - 1, argv + vi + 1);
+		rc = strcmp(argv[vi], "dkim") == 0 ?
+		    cmd_dkim(&t, argc - vi - 1, argv + vi + 1) :
+		    strcmp(argv[vi], "spf") == 0 ?
+		    cmd_spf(&t, argc - vi - 1, argv + vi + 1) :
+		    cmd_dmarc(&t, argc - vi - 1, argv + vi + 1);
 		if (fflush(stdout) != 0 && rc == 0) {
 			perror("milterkit: stdout");
 			rc = CLI_EXIT_STORE;
