@@ -8,7 +8,6 @@
 #include <sys/types.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +125,10 @@ outcome(struct dmarc_spf *spf, SPF_response_t *resp,
 	    out->result == DMARC_SPF_TEMPERROR) &&
 	    (why = first_error(resp)) != NULL)
 		copy_text(out->comment, sizeof(out->comment), why);
+	if (out->result == DMARC_SPF_PERMERROR &&
+	    (why = dmarc_spf__dns_refused(spf->layer)) != NULL)
+		snprintf(out->comment, sizeof(out->comment), "record refused: "
+		    "%s", why);
 	/* RFC 7208 4.4, 5: a lookup that failed for now ends the check with
 	 * temperror; libspf2 goes on, or calls it permerror. */
 	if ((name = dmarc_spf__dns_tempfail(spf->layer,
@@ -133,6 +136,12 @@ outcome(struct dmarc_spf *spf, SPF_response_t *resp,
 		out->result = DMARC_SPF_TEMPERROR;
 		snprintf(out->comment, sizeof(out->comment), "DNS lookup of %s "
 		    "failed: %s", name, why);
+	} else if (out->result != DMARC_SPF_TEMPERROR &&
+	    dmarc_spf__dns_terms(spf->layer, out->result == DMARC_SPF_FAIL) >
+	    DMARC_SPF_TERMS_MAX) {
+		out->result = DMARC_SPF_PERMERROR;
+		snprintf(out->comment, sizeof(out->comment), "more than %d "
+		    "DNS-querying terms (RFC 7208 4.6.4)", DMARC_SPF_TERMS_MAX);
 	} else if (out->voids > DMARC_SPF_VOID_MAX) {
 		out->result = DMARC_SPF_PERMERROR;
 		snprintf(out->comment, sizeof(out->comment), "more than %d "
@@ -200,104 +209,4 @@ dmarc_spf_check(struct dmarc_spf *spf, const char *ip, const char *sender,
 	}
 	SPF_request_free(req);
 	return 0;
-}
-
-/* A macro at t[i] (t[i] == '%'); its length, or 0 when malformed. */
-static size_t
-macro_len(const char *t, size_t len, size_t i)
-{
-	size_t j = i + 2, digits = 0;
-	unsigned n = 0;
-
-	if (i + 1 >= len)
-		return 0;
-	if (t[i + 1] == '%' || t[i + 1] == '_' || t[i + 1] == '-')
-		return 2;
-	if (t[i + 1] != '{' || j >= len ||
-	    strchr("slodiphcrtvSLODIPHCRTV", t[j]) == NULL)
-		return 0;
-	for (j++; j < len && isdigit((unsigned char)t[j]); j++) {
-		n = n * 10 + (unsigned)(t[j] - '0');
-		if (++digits > 3)
-			return 0;
-	}
-	if (digits > 0 && (n == 0 || n > 128))
-		return 0;
-	if (j < len && (t[j] == 'r' || t[j] == 'R'))
-		j++;
-	while (j < len && strchr(".-+,/_=", t[j]) != NULL && t[j] != '\0')
-		j++;
-	if (j >= len || t[j] != '}')
-		return 0;
-	return j + 1 - i;
-}
-
-/* Round n up to 8, libspf2's alignment of compiled blocks. */
-#define ROUND8(n) (((n) + 7) / 8 * 8)
-
-/*
- * What libspf2's compiler needs for t[0..n), a little more than it takes:
- * a CIDR block, each run of literal octets a 4-octet header and the
- * octets, each macro a 4-octet block, every block rounded up to 8. Its buffer for
- * one term or one explanation is SPF_MAX_MECH_LEN (511) octets, and the
- * flaw of CVE-2023-42118 needs a term that nearly fills it. The macros
- * were checked before (macro_len()).
- */
-static size_t
-compiled_size(const char *t, size_t n)
-{
-	size_t size = 8, lit = 0;
-
-	for (size_t i = 0; i < n;) {
-		if (t[i] == '%' && i + 1 < n && t[i + 1] == '{') {
-			size += lit > 0 ? ROUND8(4 + lit) : 0;
-			lit = 0;
-			size += 8;
-			while (i < n && t[i] != '}')
-				i++;
-			i++;
-		} else if (t[i] == '%' && i + 1 < n) {
-			lit += t[i + 1] == '-' ? 3 : 1;	/* "%20", or one */
-			i += 2;
-		} else {
-			lit++;
-			i++;
-		}
-	}
-	return size + (lit > 0 ? ROUND8(4 + lit) : 0);
-}
-
-int
-dmarc_spf_record_ok(const char *text, size_t len)
-{
-	int spf = len >= 6 && strncasecmp(text, "v=spf1", 6) == 0 &&
-	    (len == 6 || text[6] == ' ');
-	size_t term = 0;
-
-	if (len > DMARC_SPF_RECORD_MAX)
-		return 0;
-	for (size_t i = 0; i < len;) {
-		unsigned char c = (unsigned char)text[i];
-		size_t m;
-
-		if (c == '%') {
-			if ((m = macro_len(text, len, i)) == 0)
-				return 0;
-			i += m;
-			continue;
-		}
-		if ((c < ' ' && c != '\t') || c >= 127)
-			return 0;
-		i++;
-	}
-	if (!spf)	/* an explanation: compiled whole, blanks as "%_" */
-		return compiled_size(text, len) <= DMARC_SPF_COMPILED_MAX;
-	for (size_t i = 0; i <= len; i++) {	/* each term of a record */
-		if (i < len && text[i] != ' ')
-			continue;
-		if (compiled_size(text + term, i - term) > DMARC_SPF_COMPILED_MAX)
-			return 0;
-		term = i + 1;
-	}
-	return 1;
 }

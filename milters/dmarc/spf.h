@@ -12,6 +12,7 @@
  *			struct dmarc_spf_outcome *out);
  *	const char *dmarc_spf_result_name(int result);
  *	int	dmarc_spf_record_ok(const char *text, size_t len);
+ *	int	dmarc_spf_record_prepare(char *txt, const char **why);
  * DESCRIPTION
  *	A struct dmarc_spf is a libspf2 server whose DNS layer (spf_dns.c)
  *	asks dns, the caller's resolver, synchronously (mk_dns_lookup_wait):
@@ -27,8 +28,12 @@
  *	(the record's exp= text, expanded: fail only, else empty), the
  *	Received-SPF field value and the DNS lookups and void lookups made.
  *	Beyond libspf2: more than DMARC_SPF_VOID_MAX void lookups (NXDOMAIN
- *	or no records answered to A, AAAA, MX or PTR lookups) make the
- *	result permerror (RFC 7208 4.6.4), and the DNS layer hands libspf2
+ *	or no records answered to A, AAAA, MX or PTR lookups) or more than
+ *	DMARC_SPF_TERMS_MAX terms querying DNS in the whole check (libspf2
+ *	counts per record) make the result permerror (RFC 7208 4.6.4); a
+ *	lookup that fails for now makes it temperror, but for ptr's lookups
+ *	(RFC 7208 5.5: no match) and a fail's explanation; the DNS layer
+ *	drops unknown modifiers (dmarc_spf_record_prepare()) and hands libspf2
  *	no record that dmarc_spf_record_ok() refuses (libspf2 1.2.10 on
  *	Debian 12 is open to CVE-2023-42118 in its record compiler): such a
  *	record reads as a broken one (permerror), such an explanation as
@@ -43,6 +48,12 @@
  *	enough once compiled (DMARC_SPF_COMPILED_MAX of the 511 octets
  *	libspf2 has for it, the margin CVE-2023-42118 needs). 1 when it may
  *	go on.
+ *
+ *	dmarc_spf_record_prepare() readies an SPF record (spf_record.c): it
+ *	must pass dmarc_spf_record_ok(); unknown modifiers are taken out
+ *	(RFC 7208 6 ignores them; libspf2 refuses a name with '.', '-' or
+ *	'_'), terms are left one blank apart, in place; redirect= or exp=
+ *	given twice makes it an error (RFC 7208 6). 0, or -1 with why.
  * DIAGNOSTICS
  *	dmarc_spf_new() returns -1 with a message in err when libspf2 cannot
  *	be set up. dmarc_spf_check() returns -1 when ip is not an address or
@@ -67,6 +78,7 @@ enum dmarc_spf_result {
 };
 
 #define DMARC_SPF_VOID_MAX	2	/* RFC 7208 4.6.4 */
+#define DMARC_SPF_TERMS_MAX	10	/* RFC 7208 4.6.4 */
 #define DMARC_SPF_RECORD_MAX	2048	/* octets of a record handed on */
 #define DMARC_SPF_TEXT_MAX	512	/* octets kept of a comment */
 #define DMARC_SPF_COMPILED_MAX	384	/* of libspf2's 511 for one term */
@@ -90,5 +102,6 @@ int dmarc_spf_check(struct dmarc_spf *spf, const char *ip, const char *sender,
     const char *helo, struct dmarc_spf_outcome *out);
 const char *dmarc_spf_result_name(int result);
 int dmarc_spf_record_ok(const char *text, size_t len);
+int dmarc_spf_record_prepare(char *txt, const char **why);
 
 #endif

@@ -8,7 +8,9 @@
  * lookups and void lookups, and keeps from libspf2 any TXT record that
  * dmarc_spf_record_ok() refuses: an SPF record becomes one that is
  * certainly broken (permerror), any other text is left out. Other texts
- * (explanations) get their blanks written as "%_".
+ * (explanations) get their blanks written as "%_". It also counts the
+ * terms that query DNS (libspf2 counts per record, RFC 7208 per check),
+ * and lets the errors of ptr's lookups be no errors (RFC 7208 5.5).
  */
 #include "config.h"
 
@@ -29,6 +31,8 @@
 /* What a refused SPF record reads as: an unknown mechanism, permerror. */
 #define REFUSED_RECORD	"v=spf1 refused-by-milterkit"
 
+#define RELATED_MAX	10	/* names of one MX or PTR answer kept */
+
 struct layer {
 	SPF_dns_server_t srv;		/* first: libspf2 gets &layer->srv */
 	struct mk_dns *dns;
@@ -37,6 +41,14 @@ struct layer {
 	int last_type, last_tempfail;	/* of the latest lookup */
 	char temp_name[MK_DNS_NAME_MAX + 1];	/* the first that failed */
 	const char *temp_why;
+	const char *refused;		/* why a record was kept from libspf2 */
+	unsigned terms;			/* DNS-querying terms (RFC 7208 4.6.4) */
+	int txt_seen;			/* the first TXT: the record checked */
+	/* the names of the latest MX or PTR answer: their address lookups
+	 * belong to that term (and, for PTR, their errors are no errors) */
+	char related[RELATED_MAX][MK_DNS_NAME_MAX + 1];
+	size_t nrelated;
+	int related_ptr;
 	char txt[MK_DNS_TXT_MAX + 1];
 };
 
@@ -102,18 +114,63 @@ rr_add(struct layer *l, SPF_dns_rr_t *rr, int i, int type,
 	case ns_t_spf:
 		if (mk_dns_txt(d, l->txt, sizeof(l->txt)) != 0)
 			return 0;
-		if (!dmarc_spf_record_ok(l->txt, strlen(l->txt))) {
-			if (!is_spf(l->txt))
-				return 0;	/* an explanation: none */
-			strcpy(l->txt, REFUSED_RECORD);
+		if (is_spf(l->txt)) {
+			const char *why;
+
+			if (dmarc_spf_record_prepare(l->txt, &why) != 0) {
+				l->refused = why;
+				strcpy(l->txt, REFUSED_RECORD);
+			}
+		} else if (!dmarc_spf_record_ok(l->txt, strlen(l->txt)) ||
+		    dmarc_spf__blanks_as_macros(l->txt, sizeof(l->txt)) != 0) {
+			return 0;	/* an explanation: none */
 		}
-		if (!is_spf(l->txt) &&
-		    dmarc_spf__blanks_as_macros(l->txt, sizeof(l->txt)) != 0)
-			return 0;
 		return rr_put(rr, i, l->txt, strlen(l->txt) + 1) == 0 ? 1 : -1;
 	default:
 		return 0;
 	}
+}
+
+/* Whether name came in the latest MX or PTR answer. */
+static int
+related(const struct layer *l, const char *name)
+{
+	for (size_t i = 0; i < l->nrelated; i++)
+		if (strcasecmp(l->related[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Counts the terms that query DNS (include, redirect, a, mx, ptr,
+ * exists), as their lookups show them: the TXT lookups after the
+ * record's own, MX and PTR lookups, and address lookups but those of the
+ * names an MX or PTR answer gave. */
+static void
+count_term(struct layer *l, const char *domain, int type)
+{
+	if (type == ns_t_txt) {
+		l->terms += l->txt_seen;
+		l->txt_seen = 1;
+	} else if (type == ns_t_mx || type == ns_t_ptr) {
+		l->terms++;
+		l->nrelated = 0;
+		l->related_ptr = type == ns_t_ptr;
+	} else if ((type == ns_t_a || type == ns_t_aaaa) &&
+	    !related(l, domain)) {
+		l->terms++;
+	}
+}
+
+/* An MX or PTR answer's names, for count_term() and ptr's errors. */
+static void
+keep_related(struct layer *l, int type, const struct mk_dns_answer *a)
+{
+	if (type != ns_t_mx && type != ns_t_ptr)
+		return;
+	for (size_t i = 0; i < a->n && l->nrelated < RELATED_MAX; i++)
+		if (mk_dns_rr_name(&a->rr[i], type == ns_t_mx ? 2 : 0,
+		    l->related[l->nrelated], sizeof(l->related[0])) == 0)
+			l->nrelated++;
 }
 
 static void
@@ -133,18 +190,29 @@ lookup(SPF_dns_server_t *srv, const char *domain, ns_type type,
 	struct layer *l = (struct layer *)srv;
 	struct mk_dns_answer *a;
 	SPF_dns_rr_t *rr;
-	int herrno, n = 0;
+	int herrno, n = 0, ptr_part;
 
 	(void)should_cache;
 	l->lookups++;
 	l->last_type = (int)type;
 	l->last_tempfail = 0;
+	count_term(l, domain, (int)type);
+	/* RFC 7208 5.5: errors of ptr's lookups only mean no match */
+	ptr_part = type == ns_t_ptr || (l->related_ptr && related(l, domain));
 	if (mk_dns_lookup_wait(l->dns, domain, (int)type, &a) != 0) {
+		if (ptr_part)	/* no match, and no void lookup either */
+			return SPF_dns_rr_new_init(srv, domain, type, 0, NO_DATA);
 		note_tempfail(l, domain, "no answer");
 		return SPF_dns_rr_new_init(srv, domain, type, 0, TRY_AGAIN);
 	}
+	if (a->status == MK_DNS_TEMPFAIL && ptr_part) {
+		mk_dns_answer_free(a);
+		return SPF_dns_rr_new_init(srv, domain, type, 0, NO_DATA);
+	}
 	if (a->status == MK_DNS_TEMPFAIL)
 		note_tempfail(l, domain, a->why);
+	if (a->status == MK_DNS_OK)
+		keep_related(l, (int)type, a);
 	switch (a->status) {
 	case MK_DNS_OK: herrno = NETDB_SUCCESS; break;
 	case MK_DNS_NODATA: herrno = NO_DATA; break;
@@ -201,10 +269,12 @@ dmarc_spf__dns_reset(SPF_dns_server_t *srv)
 {
 	struct layer *l = (struct layer *)srv;
 
-	l->lookups = l->voids = l->tempfails = 0;
-	l->last_type = l->last_tempfail = 0;
+	l->lookups = l->voids = l->tempfails = l->terms = 0;
+	l->last_type = l->last_tempfail = l->txt_seen = l->related_ptr = 0;
+	l->nrelated = 0;
 	l->temp_name[0] = '\0';
 	l->temp_why = NULL;
+	l->refused = NULL;
 }
 
 void
@@ -215,6 +285,21 @@ dmarc_spf__dns_counts(const SPF_dns_server_t *srv, unsigned *lookups,
 
 	*lookups = l->lookups;
 	*voids = l->voids;
+}
+
+unsigned
+dmarc_spf__dns_terms(const SPF_dns_server_t *srv, int failed)
+{
+	const struct layer *l = (const struct layer *)srv;
+
+	/* a fail's explanation is the last lookup, a TXT one: no term */
+	return l->terms - (failed && l->last_type == ns_t_txt && l->terms > 0);
+}
+
+const char *
+dmarc_spf__dns_refused(const SPF_dns_server_t *srv)
+{
+	return ((const struct layer *)srv)->refused;
 }
 
 const char *

@@ -10,6 +10,11 @@
  *	(failed: 1): that is the explanation's, whose failure changes
  *	nothing (RFC 7208 6.2).
  *
+ *	dmarc_spf__dns_terms() counts the DNS-querying terms of the check
+ *	(failed: the result is a fail, whose explanation lookup is none);
+ *	dmarc_spf__dns_refused() says why a record was kept from libspf2
+ *	(NULL: none was).
+ *
  *	dmarc_spf__blanks_as_macros() writes the blanks of an explanation
  *	as "%_" in place (txt holds size octets): libspf2 1.2.10's
  *	macro-string compiler takes a blank for the end of a term and the
@@ -29,6 +34,8 @@ void dmarc_spf__dns_reset(SPF_dns_server_t *layer);
 void dmarc_spf__dns_counts(const SPF_dns_server_t *layer, unsigned *lookups,
     unsigned *voids);
 int dmarc_spf__blanks_as_macros(char *txt, size_t size);
+unsigned dmarc_spf__dns_terms(const SPF_dns_server_t *layer, int failed);
+const char *dmarc_spf__dns_refused(const SPF_dns_server_t *layer);
 const char *dmarc_spf__dns_tempfail(const SPF_dns_server_t *layer, int failed,
     const char **why);
 

@@ -112,6 +112,30 @@ compiled_size_bounded(void **state)
 }
 
 static void
+modifiers_prepared(void **state)
+{
+	char t[256];
+	const char *why = NULL;
+
+	(void)state;
+	strcpy(t, "v=spf1  a  moo.cow-far_out=man:dog/cat x=%{d} -all ");
+	assert_int_equal(dmarc_spf_record_prepare(t, &why), 0);
+	assert_string_equal(t, "v=spf1 a -all");	/* unknown ones out */
+	strcpy(t, "v=spf1 redirect=a.example exp=e.example REDIRECT=b.example");
+	assert_int_equal(dmarc_spf_record_prepare(t, &why), -1);
+	assert_non_null(strstr(why, "redirect="));
+	strcpy(t, "v=spf1 exp=a.example Exp=b.example -all");
+	assert_int_equal(dmarc_spf_record_prepare(t, &why), -1);
+	assert_non_null(strstr(why, "exp="));
+	strcpy(t, "v=spf1 exists:%{i}.x=y -all");	/* a mechanism */
+	assert_int_equal(dmarc_spf_record_prepare(t, &why), 0);
+	assert_string_equal(t, "v=spf1 exists:%{i}.x=y -all");
+	strcpy(t, "v=spf1 a:%{x}.example -all");
+	assert_int_equal(dmarc_spf_record_prepare(t, &why), -1);
+	assert_non_null(strstr(why, "macro"));
+}
+
+static void
 result_names(void **state)
 {
 	(void)state;
@@ -130,6 +154,7 @@ main(void)
 		cmocka_unit_test(bad_macros_refused),
 		cmocka_unit_test(length_and_octets),
 		cmocka_unit_test(compiled_size_bounded),
+		cmocka_unit_test(modifiers_prepared),
 		cmocka_unit_test(result_names),
 	};
 
