@@ -8,6 +8,7 @@
 
 #include "chain/chain_conf.h"
 #include "dkim/dkim_conf.h"
+#include "dmarc/dmarc_conf.h"
 #include "headers/headers_conf.h"
 #include "sections.h"
 #include "suppress/suppress_conf.h"
@@ -16,6 +17,7 @@ const struct mk_conf_section *const mkf_sections[] = {
 	&chain_conf_section,
 	&supp_conf_section,
 	&hdr_conf_section,
+	&dmarc_conf_section,
 	&dkim_conf_section,
 	NULL
 };

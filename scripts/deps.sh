@@ -7,7 +7,7 @@ PKGS="autoconf automake libtool pkg-config make gcc libc6-dev
   liblmdb-dev libopendkim-dev libspf2-dev libopendmarc-dev
   libunbound-dev libpsl-dev dnsmasq-base python3-dnspython
   libidn2-dev libssl-dev libcmocka-dev
-  python3-dkim python3-nacl
+  python3-dkim python3-nacl python3-cryptography
   miltertest postfix swaks lmdb-utils iproute2 procps strace
   debhelper devscripts dpkg-dev fakeroot lintian rpm
   clang libclang-rt-14-dev"

@@ -29,7 +29,7 @@ struct dmarc_dkimv_msg {
 	struct mk_dns *dns;		/* set by dmarc_dkimv_finish() */
 	int broken;			/* libopendkim gave up */
 	DKIM_STAT eom;
-	DKIM_SIGINFO *tempfailed[DMARC_DKIM_SIGS_MAX];	/* key lookups */
+	DKIM_SIGINFO *tempfailed[DMARC_DKIM_SIGS_CAP];	/* key lookups */
 	size_t ntempfailed;
 };
 
@@ -58,7 +58,7 @@ key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
 	    sizeof(name))
 		return DKIM_CBSTAT_NOTFOUND;
 	if (mk_dns_lookup_wait(m->dns, name, MK_DNS_T_TXT, &a) != 0) {
-		if (m->ntempfailed < DMARC_DKIM_SIGS_MAX)
+		if (m->ntempfailed < DMARC_DKIM_SIGS_CAP)
 			m->tempfailed[m->ntempfailed++] = sig;
 		return DKIM_CBSTAT_TRYAGAIN;
 	}
@@ -71,7 +71,7 @@ key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
 	case MK_DNS_TEMPFAIL:
 		rc = DKIM_CBSTAT_TRYAGAIN;
 		/* libopendkim reports no reason of its own for it */
-		if (m->ntempfailed < DMARC_DKIM_SIGS_MAX)
+		if (m->ntempfailed < DMARC_DKIM_SIGS_CAP)
 			m->tempfailed[m->ntempfailed++] = sig;
 		break;
 	default:

@@ -61,6 +61,7 @@ enum {
 };
 
 #define DMARC_DKIM_SIGS_MAX	8	/* the default cap per message */
+#define DMARC_DKIM_SIGS_CAP	32	/* the largest cap */
 
 struct dmarc_dkimv;
 struct dmarc_dkimv_msg;

@@ -177,7 +177,10 @@ dmarc_ar_value(const char *authserv, const struct dmarc_input *in,
 	}
 	if (in->nsigs == 0)
 		mk_strbuf_str(b, ";\n\tdkim=none");
-	if (out->has_record)
+	if (in->from_domain == NULL || in->from_domain[0] == '\0')
+		snprintf(buf, sizeof(buf), ";\n\tdmarc=%s",
+		    dmarc_result_name(out->result));
+	else if (out->has_record)
 		snprintf(buf, sizeof(buf), ";\n\tdmarc=%s (p=%s dis=%s) "
 		    "header.from=%s", dmarc_result_name(out->result),
 		    dmarc_policy_name(out->policy),

@@ -17,6 +17,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/dns/dnslab.sh"
+. "$top_srcdir/tests/dmarc/dmlab.sh"
 
 MK="$top_builddir/tools/milterkit"
 PY=/usr/bin/python3
@@ -26,79 +27,10 @@ tap_watchdog 180
 trap 'kill "$tap_watchdog_pid" 2>/dev/null; dns_stop; rm -rf "$T"' EXIT
 trap 'exit 1' TERM INT
 
-# Keys: RSA-2048 (s1) and Ed25519 (e1), published for example.test.
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/rsa.pem" \
-    2>/dev/null || tap_bail "openssl genpkey failed"
-$PY - "$T" <<'PYEOF' || tap_bail "key set-up failed"
-import base64, sys, nacl.signing
-from cryptography.hazmat.primitives import serialization
-t = sys.argv[1]
-key = serialization.load_pem_private_key(open(t + "/rsa.pem", "rb").read(), None)
-der = key.public_key().public_bytes(serialization.Encoding.DER,
-    serialization.PublicFormat.SubjectPublicKeyInfo)
-p = base64.b64encode(der).decode()
-sk = nacl.signing.SigningKey.generate()
-open(t + "/ed.key", "wb").write(base64.b64encode(bytes(sk)))
-edp = base64.b64encode(bytes(sk.verify_key)).decode()
-def txt(s):
-    return " ".join('"%s"' % s[i:i + 200] for i in range(0, len(s), 200))
-open(t + "/keys.zone", "w").write(
-    "s1._domainkey.example.test TXT %s\n" % txt("v=DKIM1; k=rsa; p=" + p) +
-    "e1._domainkey.example.test TXT %s\n" % txt("v=DKIM1; k=ed25519; p=" + edp) +
-    "s1._domainkey.strict.test TXT %s\n" % txt("v=DKIM1; k=rsa; p=" + p) +
-    "s1._domainkey.other.test TXT %s\n" % txt("v=DKIM1; k=rsa; p=" + p))
-PYEOF
-cat "$T/keys.zone" - > "$T/zone" <<'ZONE'
-example.test TXT "v=spf1 ip4:192.0.2.0/24 -all"
-example.test A 192.0.2.1
-news.example.test A 192.0.2.2
-_dmarc.example.test TXT "v=DMARC1; p=reject; sp=quarantine; np=reject; rua=mailto:d@example.test"
-other.test TXT "v=spf1 ip4:198.51.100.0/24 -all"
-other.test A 198.51.100.1
-strict.test A 192.0.2.3
-news.strict.test A 192.0.2.4
-_dmarc.strict.test TXT "v=DMARC1; p=reject; adkim=s"
-sampled.test A 192.0.2.5
-_dmarc.sampled.test TXT "v=DMARC1; p=reject; pct=0"
-rua.test A 192.0.2.6
-_dmarc.rua.test TXT "v=DMARC1; rua=mailto:r@rua.test"
-two.test A 192.0.2.7
-_dmarc.two.test TXT "v=DMARC1; p=reject"
-_dmarc.two.test TXT "v=DMARC1; p=none"
-bad.test A 192.0.2.8
-_dmarc.bad.test TXT "v=DMARC1; p=reject; p=none"
-norecord.test A 192.0.2.9
-slow.test A 192.0.2.10
-_dmarc.slow.test DROP
-_dmarc.keyslow.test TXT "v=DMARC1; p=reject"
-s9._domainkey.keyslow.test DROP
-ZONE
+dm_setup "$T" || tap_bail "key set-up failed"
 dns_odd_start "$T/zone" "$T" || tap_bail "oddns.py did not start: $(cat "$T/odd.err" 2>/dev/null)"
 printf '[dns]\nservers = 127.0.0.1:%s\ntimeout = 2\n' "$dns_odd_port" > "$T/mk.conf"
 
-# msg FROM [SUBJECT]: a message from FROM on stdout.
-msg() {
-	printf 'From: Sender <%s>\nTo: rcpt@example.net\nSubject: %s\nDate: Sat, 05 Dec 2026 10:00:00 +0000\nMessage-ID: <%s.1@example.test>\n\nHello,\nthis is the body.\n' \
-	    "$1" "${2:-hello}" "$$"
-}
-# sign FILE DOMAIN SELECTOR rsa|ed25519 [COUNT]: FILE signed COUNT times.
-sign() {
-	$PY - "$@" "$T" <<'PYEOF'
-import base64, sys, dkim
-f, d, s, kind = sys.argv[1:5]
-n = int(sys.argv[5]) if len(sys.argv) > 6 else 1
-t = sys.argv[-1]
-m = open(f, "rb").read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-if kind == "rsa":
-    key, alg = open(t + "/rsa.pem", "rb").read(), b"rsa-sha256"
-else:
-    key, alg = open(t + "/ed.key", "rb").read(), b"ed25519-sha256"
-for _ in range(n):
-    m = dkim.sign(m, s.encode(), d.encode(), key, signature_algorithm=alg,
-                  include_headers=[b"from", b"to", b"subject", b"date"]) + m
-open(f, "wb").write(m)
-PYEOF
-}
 check() { "$MK" -c "$T/mk.conf" dmarc check "$@" 2>&1; }
 
 msg alice@example.test > "$T/m1"; sign "$T/m1" example.test s1 rsa

@@ -19,11 +19,12 @@ fi
 
 # The daemons the package ships, each with its binary, manual page and unit.
 # (milterkit-headers: header milter; milterkit-chain: both filters on one
-# milter socket; milterkit-dkim: the DKIM signer; milterkit-policyd:
+# milter socket; milterkit-dkim: the DKIM signer; milterkit-dmarc: SPF,
+# DKIM verification and DMARC; milterkit-policyd:
 # Postfix policy service; all run like
 # milterkit-suppress.) 17 points each: 5 for the file, 11 exercised, 1
 # after remove.
-daemons="suppress headers chain dkim policyd"
+daemons="suppress headers chain dkim dmarc policyd"
 conf=/etc/milterkit/milterkit.conf
 
 tmp=$(mktemp -d)

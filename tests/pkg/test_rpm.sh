@@ -11,7 +11,7 @@
 tap_plan 54
 
 # The daemons the package ships, each with its binary, manual page and unit.
-daemons="suppress headers chain dkim policyd"
+daemons="suppress headers chain dkim dmarc policyd"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -254,7 +254,13 @@ test_schema_defaults_match_the_contract(void **state)
 	assert_int_equal(c->policyd.on_error, MK_POLICY_ON_ERROR_DUNNO);
 	assert_ptr_equal(mk_conf_daemon(c, "policyd"), &c->policyd);
 	assert_null(mk_conf_daemon(c, "store"));
-	assert_null(mk_conf_daemon(c, "dmarc"));
+	assert_null(mk_conf_daemon(c, "nope"));
+	d = mk_conf_daemon(c, "dmarc");
+	assert_non_null(d);
+	assert_string_equal(d->socket, "unix:/run/milterkit/dmarc.sock");
+	assert_string_equal(c->dns.servers, "");
+	assert_int_equal(c->dns.timeout, 5);
+	assert_int_equal(c->dns.cache_size, 4LL << 20);
 	mk_conf_free(c);
 	mk_conf_free(NULL);
 }
@@ -448,7 +454,7 @@ test_chain_filters_are_checked(void **state)
 	} cases[] = {
 		{ "filters = suppress, nope\n",
 		  ":2: [chain] filters: unknown filter \"nope\" (known: "
-		  "suppress, headers, dkim)" },
+		  "suppress, headers, dmarc, dkim)" },
 		{ "filters = headers, headers\n",
 		  ":2: [chain] filters: filter \"headers\" given twice" },
 		{ "filters = \"\"\n", ":2: [chain] filters: no filters" },

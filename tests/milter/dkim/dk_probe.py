@@ -12,13 +12,14 @@
 # sets the index-th field of that name, an empty value deletes it).
 #
 #   dk_probe.py unix:SOCK MESSAGE [--out FILE] [--keys FILE] [--qid QID]
-#               [--auth USER] [--chunk N]
+#               [--auth USER] [--chunk N] [--ip IP] [--helo NAME]
+#               [--sender ADDR]
 #   dk_probe.py --verify-only MESSAGE --keys FILE
 #
 # MESSAGE ("-": stdin): header fields (continuation lines start with a
 # blank), an empty line, the body. Prints the edits at end of message
 # (INSERT 0 Name:'value', ADD Name:'value', CHANGE 1 Name:'value',
-# DELETE 1 Name), then "EOM => continue" (or tempfail, reject, accept, or
+# DELETE 1 Name, QUARANTINE 'reason'), then "EOM => continue" (or tempfail, reject, accept, or
 # "CODE X.Y.Z text" for a reply). With --out and a "continue" the final
 # message (CRLF) is written to FILE. With --keys (lines "SEL._domainkey.DOM
 # TXT-RECORD", served to dkimpy as DNS) each DKIM-Signature of the final
@@ -56,6 +57,10 @@ def read_reply(s, edits):
             name, value = strings(data)[:2]
             edits.append(("add", 0, name, value))
             continue
+        if cmd == b"q":
+            edits.append(("quarantine", 0, "", data.rstrip(b"\0").decode(
+                "utf-8", "replace")))
+            continue
         if cmd in (b"i", b"m"):
             (idx,) = struct.unpack(">I", data[:4])
             ss = strings(data[4:])
@@ -70,6 +75,8 @@ def read_reply(s, edits):
 def apply_edits(fields, edits):
     block = [list(f) for f in fields]
     for op, idx, name, value in edits:
+        if op == "quarantine":
+            continue
         if op == "add":
             block.append([name, value])
         elif op == "ins":
@@ -121,6 +128,9 @@ def main():
     ap.add_argument("--qid", default="DKPROBE1")
     ap.add_argument("--auth")
     ap.add_argument("--chunk", type=int, default=700)
+    ap.add_argument("--ip", default="192.0.2.1")
+    ap.add_argument("--helo", default="client.example")
+    ap.add_argument("--sender", default="sender@example.org")
     a = ap.parse_args()
     if a.verify_only:
         with open(a.message, "rb") as f:
@@ -146,13 +156,13 @@ def main():
         return step(s, prot, cmd, data, lambda s: read_reply(s, edits))
 
     macro(s, b"C", [("j", "mx.example.net")])
-    r = stage(b"C", connect_data("192.0.2.1"))
+    r = stage(b"C", connect_data(a.ip))
     if r != "continue":
         print("CONNECT => %s" % r)
         return 0
-    stage(b"H", b"client.example\0")
+    stage(b"H", a.helo.encode() + b"\0")
     macro(s, b"M", [("i", a.qid), ("{auth_authen}", a.auth)])
-    r = stage(b"M", b"<sender@example.org>\0")
+    r = stage(b"M", b"<" + a.sender.encode() + b">\0")
     if r != "continue":
         print("MAIL => %s" % r)
         send(s, b"Q")
@@ -179,7 +189,9 @@ def main():
     send(s, b"E")
     r = read_reply(s, edits)
     for op, idx, name, value in edits:
-        if op == "add":
+        if op == "quarantine":
+            print("QUARANTINE %r" % value)
+        elif op == "add":
             print("ADD %s:%r" % (name, value))
         elif op == "ins":
             print("INSERT %d %s:%r" % (idx, name, value))
