@@ -7,7 +7,9 @@
  * an epoll set of our own, whose fd is the one the caller watches, so one
  * fd tells both "answers are in" and "a lookup's time is up". Every
  * lookup gets the same timeout, so the pending list, in start order, is
- * also in deadline order.
+ * also in deadline order. mk_dns_lookup_wait() asks the project's own
+ * cache first (dns_cache.c): a lookup libunbound could answer from its
+ * cache still costs a round trip through its thread.
  */
 #include "config.h"
 
@@ -36,6 +38,8 @@ struct mk_dns_query {
 	void *arg;
 	struct mk_dns_answer **keep;	/* mk_dns_lookup_wait(): the answer */
 	struct mk_dns_query *prev, *next;
+	int type;
+	char name[MK_DNS_NAME_MAX + 2];	/* for the cache */
 };
 
 struct mk_dns {
@@ -45,13 +49,9 @@ struct mk_dns {
 	long long timeout_ms;
 	unsigned pending;
 	struct mk_dns_query *head, *tail;
+	struct mk_dns__cache *cache;	/* NULL with cache_size 0 */
 };
 
-/* What an answer owns. */
-struct answer_priv {
-	struct ub_result *res;
-	struct mk_dns_rr *rr;
-};
 
 static long long
 now_ms(void)
@@ -175,6 +175,8 @@ mk_dns_new(const struct mk_conf_dns *conf, struct mk_dns **out, char *err,
 	dns = mk_calloc(1, sizeof(*dns));
 	dns->ub = ub;
 	dns->timeout_ms = conf->timeout * 1000;
+	if (conf->cache_size > 0)
+		dns->cache = mk_dns__cache_new((size_t)conf->cache_size);
 	dns->ep = epoll_create1(EPOLL_CLOEXEC);
 	dns->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (dns->ep < 0 || dns->tfd < 0 ||
@@ -216,6 +218,7 @@ mk_dns_free(struct mk_dns *dns)
 	if (dns->tfd >= 0)
 		close(dns->tfd);
 	ub_ctx_delete(dns->ub);
+	mk_dns__cache_free(dns->cache);
 	free(dns);
 }
 
@@ -255,7 +258,7 @@ answer_empty(int status, int rcode, const char *why)
 	a->status = status;
 	a->rcode = rcode;
 	a->why = why;
-	a->priv = mk_calloc(1, sizeof(struct answer_priv));
+	a->priv = mk_calloc(1, sizeof(struct mk_dns__answer_priv));
 	return a;
 }
 
@@ -264,7 +267,7 @@ static struct mk_dns_answer *
 answer_make(int err, struct ub_result *res)
 {
 	struct mk_dns_answer *a;
-	struct answer_priv *p;
+	struct mk_dns__answer_priv *p;
 	size_t n = 0;
 
 	if (err != 0 || res == NULL) {
@@ -304,7 +307,7 @@ answer_make(int err, struct ub_result *res)
 void
 mk_dns_answer_free(struct mk_dns_answer *a)
 {
-	struct answer_priv *p;
+	struct mk_dns__answer_priv *p;
 
 	if (a == NULL)
 		return;
@@ -312,6 +315,7 @@ mk_dns_answer_free(struct mk_dns_answer *a)
 	if (p != NULL) {
 		if (p->res != NULL)
 			ub_resolve_free(p->res);
+		free(p->blob);
 		free(p->rr);
 		free(p);
 	}
@@ -335,7 +339,11 @@ finish(struct mk_dns_query *q, struct mk_dns_answer *a)
 static void
 ub_done(void *arg, int err, struct ub_result *res)
 {
-	finish(arg, answer_make(err, res));
+	struct mk_dns_query *q = arg;
+	struct mk_dns_answer *a = answer_make(err, res);
+
+	mk_dns__cache_put(q->dns->cache, q->name, q->type, a, now_ms() / 1000);
+	finish(q, a);
 }
 
 /* A name libunbound may be given: printable, no escapes, bounded labels. */
@@ -376,6 +384,8 @@ mk_dns_lookup(struct mk_dns *dns, const char *name, int type,
 		return -1;
 	q = mk_calloc(1, sizeof(*q));
 	q->dns = dns;
+	q->type = type;
+	snprintf(q->name, sizeof(q->name), "%s", name);
 	q->done = done;
 	q->arg = arg;
 	q->deadline = now_ms() + dns->timeout_ms;
@@ -443,6 +453,9 @@ mk_dns_lookup_wait(struct mk_dns *dns, const char *name, int type,
 	struct pollfd pfd = { .fd = dns->ep, .events = POLLIN };
 
 	*out = NULL;
+	if ((*out = mk_dns__cache_get(dns->cache, name, type,
+	    now_ms() / 1000)) != NULL)
+		return 0;
 	if (mk_dns_lookup(dns, name, type, NULL, NULL, &q) != 0) {
 		*out = answer_empty(MK_DNS_PERMFAIL, -1,
 		    name_ok(name) ? "the resolver refused the query" :

@@ -47,7 +47,10 @@
  *
  *	Synchronous use: mk_dns_lookup_wait() returns an answer (release with
  *	mk_dns_answer_free()) within the timeout, serving meanwhile the other
- *	lookups of the same context. Never on an event loop.
+ *	lookups of the same context. Never on an event loop. It answers from
+ *	the context's own cache ([dns] cache_size octets, every answer but a
+ *	temporary failure kept for its TTL) when it can: no query, no round
+ *	trip through libunbound's thread.
  *
  *	An answer has a status (MK_DNS_OK with n >= 1 records of the type
  *	asked, the final target's after CNAMEs; MK_DNS_NODATA: the name

@@ -165,6 +165,57 @@ read_list(const char *path, size_t *n)
 	return v;
 }
 
+/* -E FILE: its header fields and its body, line ends made CRLF. */
+static void
+read_message(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = NULL, *p, *end;
+	size_t cap = 0, n = 0;
+	int c, prev = 0;
+
+	if (fp == NULL) {
+		perror(path);
+		exit(2);
+	}
+	while ((c = getc(fp)) != EOF) {
+		if (n + 3 >= cap && (buf = realloc(buf, cap = cap * 2 + 65536)) == NULL)
+			exit(2);
+		if (c == '\n' && prev != '\r')
+			buf[n++] = '\r';
+		buf[n++] = (char)c;
+		prev = c;
+	}
+	fclose(fp);
+	if (buf == NULL)
+		exit(2);
+	buf[n] = '\0';
+	p = buf;
+	end = buf + n;
+	while (p < end && !(p[0] == '\r' && p[1] == '\n')) {
+		char *e = p, *colon;
+
+		while (e + 1 < end && !(e[0] == '\r' && e[1] == '\n' &&
+		    e[2] != ' ' && e[2] != '\t'))
+			e++;
+		*e = '\0';
+		if ((colon = strchr(p, ':')) != NULL) {
+			*colon = '\0';
+			opts.eml_name = realloc(opts.eml_name, (opts.eml_n + 1) *
+			    sizeof(char *));
+			opts.eml_value = realloc(opts.eml_value, (opts.eml_n + 1) *
+			    sizeof(char *));
+			if (opts.eml_name == NULL || opts.eml_value == NULL)
+				exit(2);
+			opts.eml_name[opts.eml_n] = p;
+			opts.eml_value[opts.eml_n++] = colon + 1;
+		}
+		p = e + 2;
+	}
+	opts.eml_body = p + 2 <= end ? p + 2 : end;
+	opts.eml_body_len = (size_t)(end - opts.eml_body);
+}
+
 static void
 usage(int rc)
 {
@@ -180,6 +231,8 @@ usage(int rc)
 "  -f ADDR     sender of every message, or -F FILE: senders, one per\n"
 "              line, by message number; default: news@senderN.example\n"
 "  -H N        realistic headers per message (default 0)\n"
+"  -E FILE     send this message (header fields and body, line ends made\n"
+"              CRLF) instead of -H and -b\n"
 "  -b BYTES    body size (default 0), sent in chunks of 65535\n"
 "  -A LOGIN    {auth_authen} macro at MAIL (SASL login)\n"
 "  -M N        messages per connection before reconnecting (default 100)\n"
@@ -225,7 +278,7 @@ parse(int argc, char **argv)
 	opts.rcpts = 1;
 	opts.per_conn = 100;
 	opts.timeout = 10;
-	while ((ch = getopt(argc, argv, "s:c:m:d:r:R:xf:F:H:b:A:M:t:h")) != -1) {
+	while ((ch = getopt(argc, argv, "s:c:m:d:r:R:xf:F:H:b:E:A:M:t:h")) != -1) {
 		switch (ch) {
 		case 's': opts.socket = optarg; break;
 		case 'c': opts.conns = (int)num(optarg, 1, ML_CONNS_MAX, 'c'); break;
@@ -242,6 +295,7 @@ parse(int argc, char **argv)
 		case 'F': opts.sender_list = read_list(optarg, &opts.sender_n); break;
 		case 'H': opts.headers = (int)num(optarg, 0, 10000, 'H'); break;
 		case 'b': opts.body = (size_t)num(optarg, 0, 1L << 30, 'b'); break;
+		case 'E': read_message(optarg); break;
 		case 'A': opts.auth = optarg; break;
 		case 'M': opts.per_conn = (int)num(optarg, 1, 1000000, 'M'); break;
 		case 't': opts.timeout = secs(optarg, 't'); break;

@@ -123,6 +123,11 @@ struct ml_opts {
 	size_t rcpt_n;
 	char **sender_list;
 	size_t sender_n;
+	/* -E FILE: header fields ("Name" NUL ":value" as written) and body */
+	char **eml_name, **eml_value;
+	size_t eml_n;
+	char *eml_body;
+	size_t eml_body_len;
 };
 
 /* One connection's worth of state, owned by one thread. */

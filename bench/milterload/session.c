@@ -356,6 +356,52 @@ body_chunk(size_t *len)
 	return body_buf;
 }
 
+/* -E: the message's header fields and body; 0 and *v, or -1. */
+static int
+content_eml(struct ml_conn *c, enum verdict *v)
+{
+	const struct ml_opts *o = c->o;
+	size_t left = o->eml_body_len, off = 0;
+	char pkt[65536];
+
+	for (size_t i = 0; !(c->proto & ML_P_NOHDRS) && i < o->eml_n; i++) {
+		const char *val = o->eml_value[i];
+		size_t nl = strlen(o->eml_name[i]) + 1, vl;
+
+		if (!(c->proto & ML_P_HDR_LEADSPC) && *val == ' ')
+			val++;
+		vl = strlen(val) + 1;
+		if (nl + vl > sizeof(pkt))
+			return -1;
+		memcpy(pkt, o->eml_name[i], nl);
+		memcpy(pkt + nl, val, vl);
+		if (stage(c, ML_S_HEADER, ML_P_NR_HDR, ML_C_HEADER, pkt, nl + vl,
+		    v) < 0 || *v != V_CONTINUE)
+			return *v == V_CONTINUE ? -1 : 0;
+	}
+	if (!(c->proto & ML_P_NOEOH) &&
+	    (stage(c, ML_S_EOH, ML_P_NR_EOH, ML_C_EOH, NULL, 0, v) < 0 ||
+	    *v != V_CONTINUE))
+		return *v == V_CONTINUE ? -1 : 0;
+	while (!(c->proto & ML_P_NOBODY) && left > 0) {
+		size_t n = left < ML_BODY_CHUNK ? left : ML_BODY_CHUNK;
+
+		if (stage(c, ML_S_BODY, ML_P_NR_BODY, ML_C_BODY, o->eml_body + off,
+		    n, v) < 0)
+			return -1;
+		c->st.body_bytes += n;
+		left -= n;
+		off += n;
+		if (*v == V_SKIP) {
+			*v = V_CONTINUE;
+			break;
+		}
+		if (*v != V_CONTINUE)
+			return 0;
+	}
+	return 0;
+}
+
 /* DATA, headers, EOH, body; 0 and *v, or -1. */
 static int
 content(struct ml_conn *c, const char *qid, const char *from, const char *to,
@@ -370,6 +416,8 @@ content(struct ml_conn *c, const char *qid, const char *from, const char *to,
 	    (stage(c, ML_S_DATA, ML_P_NR_DATA, ML_C_DATA, NULL, 0, v) < 0 ||
 	    *v != V_CONTINUE))
 		return *v == V_CONTINUE ? -1 : 0;
+	if (c->o->eml_n > 0)
+		return content_eml(c, v);
 	for (i = 0; !(c->proto & ML_P_NOHDRS) && i < c->o->headers; i++)
 		if (send_header(c, i, qid, from, to, v) < 0 || *v != V_CONTINUE)
 			return *v == V_CONTINUE ? -1 : 0;

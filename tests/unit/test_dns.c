@@ -9,9 +9,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
+#include "dns_priv.h"
 #include "mk_dns.h"
 
 static void
@@ -147,6 +149,68 @@ bad_names_refused(void **state)
 	mk_dns_free(NULL);
 }
 
+static void
+cache_keeps_for_the_ttl(void **state)
+{
+	static const unsigned char ip[] = { 192, 0, 2, 1 };
+	struct mk_dns_rr rr = { ip, 4 };
+	struct mk_dns_answer a = { MK_DNS_OK, 0, NULL, 60, 1, &rr, NULL };
+	struct mk_dns_answer nx = { MK_DNS_NXDOMAIN, 3, "no such domain", 30, 0,
+	    NULL, NULL };
+	struct mk_dns_answer temp = { MK_DNS_TEMPFAIL, 2, "server failure", 30,
+	    0, NULL, NULL };
+	struct mk_dns__cache *c = mk_dns__cache_new(65536);
+	struct mk_dns_answer *got;
+
+	(void)state;
+	mk_dns__cache_put(c, "A.Example.TEST", MK_DNS_T_A, &a, 1000);
+	got = mk_dns__cache_get(c, "a.example.test", MK_DNS_T_A, 1059);
+	assert_non_null(got);				/* any case */
+	assert_int_equal(got->status, MK_DNS_OK);
+	assert_int_equal(got->n, 1);
+	assert_memory_equal(got->rr[0].data, ip, 4);
+	assert_int_equal(got->ttl, 1);			/* what is left */
+	mk_dns_answer_free(got);
+	assert_null(mk_dns__cache_get(c, "a.example.test", MK_DNS_T_AAAA, 1000));
+	assert_null(mk_dns__cache_get(c, "a.example.test", MK_DNS_T_A, 1060));
+	assert_null(mk_dns__cache_get(c, "a.example.test", MK_DNS_T_A, 1000));
+	mk_dns__cache_put(c, "nx.test", MK_DNS_T_TXT, &nx, 1000);
+	got = mk_dns__cache_get(c, "nx.test", MK_DNS_T_TXT, 1010);
+	assert_non_null(got);
+	assert_int_equal(got->status, MK_DNS_NXDOMAIN);
+	mk_dns_answer_free(got);
+	mk_dns__cache_put(c, "temp.test", MK_DNS_T_TXT, &temp, 1000);
+	assert_null(mk_dns__cache_get(c, "temp.test", MK_DNS_T_TXT, 1000));
+	mk_dns__cache_free(c);
+}
+
+static void
+cache_drops_the_oldest(void **state)
+{
+	static const unsigned char ip[] = { 192, 0, 2, 1 };
+	struct mk_dns_rr rr = { ip, 4 };
+	struct mk_dns_answer a = { MK_DNS_OK, 0, NULL, 60, 1, &rr, NULL };
+	struct mk_dns__cache *c = mk_dns__cache_new(2000);	/* ~13 entries */
+	struct mk_dns_answer *got;
+	char name[32];
+
+	(void)state;
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "n%d.test", i);
+		mk_dns__cache_put(c, name, MK_DNS_T_A, &a, 1000);
+	}
+	assert_null(mk_dns__cache_get(c, "n0.test", MK_DNS_T_A, 1000));
+	got = mk_dns__cache_get(c, "n99.test", MK_DNS_T_A, 1000);
+	assert_non_null(got);
+	mk_dns_answer_free(got);
+	mk_dns__cache_free(c);
+	c = mk_dns__cache_new(0);			/* keeps nothing */
+	mk_dns__cache_put(c, "n1.test", MK_DNS_T_A, &a, 1000);
+	assert_null(mk_dns__cache_get(c, "n1.test", MK_DNS_T_A, 1000));
+	mk_dns__cache_free(c);
+	mk_dns__cache_free(NULL);
+}
+
 int
 main(void)
 {
@@ -157,6 +221,8 @@ main(void)
 		cmocka_unit_test(servers_list),
 		cmocka_unit_test(type_names),
 		cmocka_unit_test(bad_names_refused),
+		cmocka_unit_test(cache_keeps_for_the_ttl),
+		cmocka_unit_test(cache_drops_the_oldest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
