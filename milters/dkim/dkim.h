@@ -32,7 +32,7 @@
  *	size_t	dkim_select_headers(const char *const *names,
  *			const struct mk_hfield *h, size_t nh,
  *			const char **out, size_t max);
- *	int	dkim_sign(const struct dkim_sign_req *req,
+ *	int	dkim_sign_fields(const struct dkim_sign_req *req,
  *			const struct mk_hfield *h, size_t nh,
  *			const unsigned char bh[DKIM_HASH_LEN],
  *			struct mk_strbuf *value, char *err, size_t errlen);
@@ -94,7 +94,7 @@
  *	the count written to out (at most max, the last place kept for the
  *	oversigned From).
  *
- *	dkim_sign() computes one signature over the header fields h (the
+ *	dkim_sign_fields() computes one signature over the header fields h (the
  *	message's, in order) and the body hash bh made with req->bcanon, and
  *	writes the DKIM-Signature VALUE (leading blank), laid out byte for
  *	byte as libopendkim 2.11 does (margin 75, see sign.c) but with folds
@@ -180,7 +180,7 @@ void dkim_table_free(struct dkim_table *t);
 
 size_t dkim_select_headers(const char *const *names, const struct mk_hfield *h,
     size_t nh, const char **out, size_t max);
-int dkim_sign(const struct dkim_sign_req *req, const struct mk_hfield *h,
+int dkim_sign_fields(const struct dkim_sign_req *req, const struct mk_hfield *h,
     size_t nh, const unsigned char bh[DKIM_HASH_LEN], struct mk_strbuf *value,
     char *err, size_t errlen);
 

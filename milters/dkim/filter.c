@@ -295,7 +295,7 @@ dk_sign_one(const struct dk_state *st, const struct dkim_entry *e,
 	req.t = now;
 	req.x = st->expire > 0 ? now + st->expire : 0;
 	req.headers = (const char *const *)st->headers;
-	return dkim_sign(&req, h, nh, bh, v, err, errlen);
+	return dkim_sign_fields(&req, h, nh, bh, v, err, errlen);
 }
 
 static sfsistat

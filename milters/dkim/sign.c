@@ -8,7 +8,7 @@
  *	size_t	dkim_select_headers(const char *const *names,
  *			const struct mk_hfield *h, size_t nh,
  *			const char **out, size_t max);
- *	int	dkim_sign(const struct dkim_sign_req *req,
+ *	int	dkim_sign_fields(const struct dkim_sign_req *req,
  *			const struct mk_hfield *h, size_t nh,
  *			const unsigned char bh[DKIM_HASH_LEN],
  *			struct mk_strbuf *value, char *err, size_t errlen);
@@ -21,7 +21,7 @@
  *	entries; when the fields do not all fit, the last place is kept for
  *	the oversigned From.
  *
- *	dkim_sign() hashes, in h= order, the fields those entries stand for:
+ *	dkim_sign_fields() hashes, in h= order, the fields those entries stand for:
  *	the n-th entry of a name (without case) is the n-th field of that
  *	name counted from the bottom of the header (RFC 6376 5.4.2); an entry
  *	past the fields present (the oversigned From) adds nothing. Then the
@@ -46,7 +46,7 @@
  *	than a line (a very long d= or header name) passes the margin. The
  *	value is appended to value only on success.
  * DIAGNOSTICS
- *	dkim_sign() returns 0, or -1 with one line in err: no key, a key
+ *	dkim_sign_fields() returns 0, or -1 with one line in err: no key, a key
  *	whose type is not the one its alg names, a d=, s= or header name
  *	that cannot be written in the field (characters other than letters,
  *	digits, '.', '-', '_' in d= and s=; blanks, controls, ':' or ';' in a
@@ -327,7 +327,7 @@ dkim_check_req(const struct dkim_sign_req *req, char *err, size_t errlen)
 }
 
 int
-dkim_sign(const struct dkim_sign_req *req, const struct mk_hfield *h,
+dkim_sign_fields(const struct dkim_sign_req *req, const struct mk_hfield *h,
     size_t nh, const unsigned char bh[DKIM_HASH_LEN], struct mk_strbuf *value,
     char *err, size_t errlen)
 {

@@ -10,7 +10,7 @@
  *	fields as a milter gets them (the name; the value as written after
  *	the colon, leading blank kept, folds "\n" + blank), hashes the body
  *	with dkim_body_*(), loads each key with dkim_key_parse(), signs with
- *	dkim_sign() (milters/dkim/dkim.h) and writes the message to stdout
+ *	dkim_sign_fields() (milters/dkim/dkim.h) and writes the message to stdout
  *	with one "DKIM-Signature:" field per key prepended, in the order the
  *	keys are given, folds written as CRLF + blank. Each -k pairs with
  *	the -s given after it (a -k without its own -s reuses the last).
@@ -278,7 +278,7 @@ main(int argc, char **argv)
 		req.bcanon = bc;
 		req.t = t;
 		req.headers = hlist != NULL ? names : NULL;
-		if (dkim_sign(&req, h, (size_t)nh, bh, &v, err,
+		if (dkim_sign_fields(&req, h, (size_t)nh, bh, &v, err,
 		    sizeof err) != 0) {
 			fprintf(stderr, "dkimsign: %s\n", err);
 			rc = 1;

@@ -278,7 +278,7 @@ sign_and_check(const char *type, enum dkim_alg alg, enum dkim_canon hc,
 	req.bcanon = DKIM_CANON_SIMPLE;
 	req.t = 1700000000;
 	req.x = x;
-	assert_int_equal(dkim_sign(&req, msg, NMSG, bh, &out, err,
+	assert_int_equal(dkim_sign_fields(&req, msg, NMSG, bh, &out, err,
 	    sizeof(err)), 0);
 	v = mk_strbuf_take(&out);
 	assert_folded(v);
@@ -342,7 +342,7 @@ test_sign_no_x(void **st)
 	char err[256], *v;
 
 	(void)st;
-	assert_int_equal(dkim_sign(&req, msg, NMSG, bh, &out, err,
+	assert_int_equal(dkim_sign_fields(&req, msg, NMSG, bh, &out, err,
 	    sizeof(err)), 0);
 	v = unfold(out.p);
 	assert_null(strstr(v, "x="));
@@ -390,7 +390,7 @@ test_sign_long_h_folds(void **st)
 		mk_strbuf_ch(&want, i == 39 ? ';' : ':');
 	}
 	names[40] = NULL;
-	assert_int_equal(dkim_sign(&req, h, 40, bh, &out, err, sizeof(err)),
+	assert_int_equal(dkim_sign_fields(&req, h, 40, bh, &out, err, sizeof(err)),
 	    0);
 	v = mk_strbuf_take(&out);
 	assert_folded(v);
@@ -498,7 +498,7 @@ test_sign_layout(void **st)
 		char err[256];
 
 		if (lc->usemsg) {
-			assert_int_equal(dkim_sign(&req, msg, NMSG, bh, &out,
+			assert_int_equal(dkim_sign_fields(&req, msg, NMSG, bh, &out,
 			    err, sizeof(err)), 0);
 		} else {
 			for (; lc->fields[nh - 1] != NULL; nh++) {
@@ -507,7 +507,7 @@ test_sign_layout(void **st)
 				names[nh] = lc->fields[nh - 1];
 			}
 			req.headers = names;
-			assert_int_equal(dkim_sign(&req, h, nh, bh, &out, err,
+			assert_int_equal(dkim_sign_fields(&req, h, nh, bh, &out, err,
 			    sizeof(err)), 0);
 		}
 		assert_non_null(bh_at);
@@ -558,27 +558,27 @@ test_sign_refusals(void **st)
 
 	(void)st;
 	err[0] = '\0';
-	assert_int_equal(dkim_sign(&req, msg, NMSG, bh, &out, err,
+	assert_int_equal(dkim_sign_fields(&req, msg, NMSG, bh, &out, err,
 	    sizeof(err)), -1);
 	assert_true(err[0] != '\0');
 	req.key = &wrong;
-	assert_int_equal(dkim_sign(&req, msg, NMSG, bh, &out, err,
+	assert_int_equal(dkim_sign_fields(&req, msg, NMSG, bh, &out, err,
 	    sizeof(err)), -1);
 	req.key = &key;
 	req.domain = "example.com; x=1";
-	assert_int_equal(dkim_sign(&req, msg, NMSG, bh, &out, err,
+	assert_int_equal(dkim_sign_fields(&req, msg, NMSG, bh, &out, err,
 	    sizeof(err)), -1);
 	req.domain = "example.com";
 	req.selector = "s\r\nX-Injected: 1";
-	assert_int_equal(dkim_sign(&req, msg, NMSG, bh, &out, err,
+	assert_int_equal(dkim_sign_fields(&req, msg, NMSG, bh, &out, err,
 	    sizeof(err)), -1);
 	req.selector = "s";
 	req.headers = badname;
-	assert_int_equal(dkim_sign(&req, msg, NMSG, bh, &out, err,
+	assert_int_equal(dkim_sign_fields(&req, msg, NMSG, bh, &out, err,
 	    sizeof(err)), -1);
 	assert_int_equal(out.len, 0);
 	req.headers = NULL;
-	assert_int_equal(dkim_sign(&req, msg, NMSG, bh, &out, err,
+	assert_int_equal(dkim_sign_fields(&req, msg, NMSG, bh, &out, err,
 	    sizeof(err)), 0);
 	assert_true(out.len > 0);
 	mk_strbuf_free(&out);
@@ -600,5 +600,5 @@ main(void)
 		cmocka_unit_test(test_sign_refusals),
 	};
 
-	return cmocka_run_group_tests_name("dkim_sign", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("dkim_sign_fields", tests, NULL, NULL);
 }
