@@ -116,6 +116,7 @@ main(int argc, char **argv)
 		    strcmp(argv[vi], "spf") == 0 ?
 		    cmd_spf(&t, argc - vi - 1, argv + vi + 1) :
 		    cmd_dmarc(&t, argc - vi - 1, argv + vi + 1);
+		mk_conf_free(t.conf);	/* NULL when the verb freed it */
 		if (fflush(stdout) != 0 && rc == 0) {
 			perror("milterkit: stdout");
 			rc = CLI_EXIT_STORE;
