@@ -3,17 +3,73 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "dmarc_conf.h"
 #include "mk_cidr.h"
 #include "mk_conf.h"
+#include "mk_list.h"
 #include "mk_log.h"
+#include "mk_mem.h"
 
 static const char *const on_reject[] = { "reject", "quarantine", "tag", NULL };
 static const char *const on_quarantine[] = { "quarantine", "tag", NULL };
 static const char *const on_temperror[] = { "accept", "tempfail", NULL };
+static const char *const modes[] = { "inbound", "outbound", NULL };
+static const char *const on_outbound_fail[] = { "reject", "tempfail", "tag",
+	"log", NULL };
+
+int
+dmarc_conf_addresses(const char *text, char ***out, size_t *n, char *err,
+    size_t errlen)
+{
+	struct mk_list l;
+	char item[64];
+	unsigned char bin[16];
+	char **v = NULL;
+	int rc;
+
+	*n = 0;
+	mk_list_init(&l, text, sizeof(item) - 1, 64, "addresses");
+	while ((rc = mk_list_next(&l, err, errlen)) > 0) {
+		memcpy(item, l.item, l.len);
+		item[l.len] = '\0';
+		if (inet_pton(AF_INET, item, bin) != 1 &&
+		    inet_pton(AF_INET6, item, bin) != 1) {
+			snprintf(err, errlen, "\"%s\" is not an IPv4 or IPv6 "
+			    "address", item);
+			rc = -1;
+			break;
+		}
+		if (out != NULL) {
+			v = mk_realloc(v, (*n + 2) * sizeof(*v));
+			v[(*n)++] = mk_strdup(item);
+			v[*n] = NULL;
+		}
+	}
+	if (rc != 0) {
+		for (size_t i = 0; i < *n; i++)
+			free(v[i]);
+		free(v);
+		return -1;
+	}
+	if (out != NULL)
+		*out = v;
+	return 0;
+}
+
+static int
+addresses_check(const char *text, char *err, size_t errlen)
+{
+	size_t n;
+
+	return dmarc_conf_addresses(text, NULL, &n, err, errlen);
+}
 
 /* An authserv-id: a domain-like token (RFC 8601 2.5), no blank, no ';'. */
 static int
@@ -36,6 +92,16 @@ authserv_check(const char *text, char *err, size_t errlen)
 
 static const struct mk_cfg_row dmarc_rows[] = {
 	MK_CONF_MILTER_ROWS("dmarc", struct dmarc_conf),
+	ROW("mode", MK_CFG_ENUM, "inbound", 0, 0, modes, mode, NULL,
+	    "inbound: check mail from outside; outbound: will the relay's own "
+	    "mail pass DMARC at the receivers?"),
+	ROW("public_addresses", MK_CFG_STRING, "", 0, 4096, NULL,
+	    public_addresses, addresses_check, "outbound: the relay's public "
+	    "addresses, whose SPF pass for the sender's domain counts"),
+	ROW("on_outbound_fail", MK_CFG_ENUM, "reject", 0, 0, on_outbound_fail,
+	    on_outbound_fail, NULL, "outbound: mail that would fail a "
+	    "p=reject or p=quarantine From domain: reject (550 5.7.1), "
+	    "tempfail, tag (a header) or log"),
 	ROW("authserv_id", MK_CFG_STRING, "", 0, 253, NULL, authserv_id,
 	    authserv_check, "the relay's name in Authentication-Results "
 	    "(empty: the host name); such fields from outside are removed"),

@@ -119,19 +119,19 @@ judge(const struct dmarc_input *in, struct dmarc_outcome *out)
 	}
 }
 
-int
-dmarc_eval(struct mk_dns *dns, const struct dmarc_input *in, unsigned roll,
-    struct dmarc_outcome *out)
+/* The record and the policy that applies to from: 1 found, 0 a result
+ * without one (none, temperror, permerror: out->result), -1 from is no
+ * domain. */
+static int
+find_policy(struct mk_dns *dns, const char *from, struct dmarc_outcome *out)
 {
 	int rc, at_org = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (dmarc_org_domain(in->from_domain, out->org_domain,
-	    sizeof(out->org_domain)) != 0)
+	if (dmarc_org_domain(from, out->org_domain, sizeof(out->org_domain)) != 0)
 		return -1;
-	rc = lookup_record(dns, in->from_domain, &out->rec, out->why,
-	    sizeof(out->why));
-	if (rc == 0 && strcasecmp(out->org_domain, in->from_domain) != 0) {
+	rc = lookup_record(dns, from, &out->rec, out->why, sizeof(out->why));
+	if (rc == 0 && strcasecmp(out->org_domain, from) != 0) {
 		at_org = 1;
 		rc = lookup_record(dns, out->org_domain, &out->rec, out->why,
 		    sizeof(out->why));
@@ -143,14 +143,64 @@ dmarc_eval(struct mk_dns *dns, const struct dmarc_input *in, unsigned roll,
 	}
 	out->has_record = 1;
 	snprintf(out->record_domain, sizeof(out->record_domain), "%s",
-	    at_org ? out->org_domain : in->from_domain);
+	    at_org ? out->org_domain : from);
 	out->policy = !at_org ? out->rec.p :
-	    !exists(dns, in->from_domain) ? out->rec.np : out->rec.sp;
+	    !exists(dns, from) ? out->rec.np : out->rec.sp;
+	return 1;
+}
+
+int
+dmarc_eval(struct mk_dns *dns, const struct dmarc_input *in, unsigned roll,
+    struct dmarc_outcome *out)
+{
+	int rc = find_policy(dns, in->from_domain, out);
+
+	if (rc <= 0)
+		return rc;
 	judge(in, out);
 	out->disposition = DMARC_POLICY_NONE;
 	if (out->result == DMARC_R_FAIL)
 		out->disposition = roll < (unsigned)out->rec.pct ? out->policy :
 		    milder(out->policy);
+	return 0;
+}
+
+int
+dmarc_outbound_eval(struct mk_dns *dns, struct dmarc_spf *spf,
+    const struct dmarc_outbound_input *in, struct dmarc_outcome *out)
+{
+	struct dmarc_spf_outcome so;
+	const char *at = strrchr(in->sender, '@');
+	const char *sdom = at != NULL ? at + 1 : in->sender;
+	int rc = find_policy(dns, in->from_domain, out);
+
+	if (rc <= 0)
+		return rc;
+	for (size_t i = 0; i < in->nsign && !out->dkim_aligned; i++)
+		if (dmarc_aligned(in->sign_domains[i], in->from_domain,
+		    out->rec.adkim)) {
+			out->dkim_aligned = 1;
+			snprintf(out->dkim_domain, sizeof(out->dkim_domain), "%s",
+			    in->sign_domains[i]);
+		}
+	if (!out->dkim_aligned && sdom[0] != '\0' &&
+	    dmarc_aligned(sdom, in->from_domain, out->rec.aspf))
+		for (size_t i = 0; i < in->naddrs && !out->spf_aligned; i++)
+			if (dmarc_spf_check(spf, in->addrs[i], in->sender, NULL,
+			    &so) == 0 && so.result == DMARC_SPF_PASS)
+				out->spf_aligned = 1;
+	if (out->dkim_aligned || out->spf_aligned) {
+		out->result = DMARC_R_PASS;
+		snprintf(out->why, sizeof(out->why), out->dkim_aligned ?
+		    "signed with d=%s" : "SPF of %s allows the relay", out->dkim_aligned ?
+		    out->dkim_domain : sdom);
+	} else {
+		out->result = DMARC_R_FAIL;
+		snprintf(out->why, sizeof(out->why), "the relay neither signs for "
+		    "%s nor sends from an address its SPF allows", in->from_domain);
+	}
+	out->disposition = out->result == DMARC_R_FAIL ? out->policy :
+	    DMARC_POLICY_NONE;
 	return 0;
 }
 

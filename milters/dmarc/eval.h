@@ -7,6 +7,9 @@
  *
  *	int	dmarc_eval(struct mk_dns *dns, const struct dmarc_input *in,
  *			unsigned roll, struct dmarc_outcome *out);
+ *	int	dmarc_outbound_eval(struct mk_dns *dns, struct dmarc_spf *spf,
+ *			const struct dmarc_outbound_input *in,
+ *			struct dmarc_outcome *out);
  *	const char *dmarc_result_name(int result);
  *	void	dmarc_ar_value(const char *authserv,
  *			const struct dmarc_input *in,
@@ -26,6 +29,15 @@
  *	of a fail is that policy, one step milder (reject to quarantine,
  *	quarantine to none) when roll (0 to 99, the caller's random draw) is
  *	not below pct (RFC 7489 6.6.4). out->why says what decided.
+ *
+ *	dmarc_outbound_eval() answers, for the relay's own mail, "will it
+ *	pass DMARC at the receivers?": the policy of in->from_domain is found
+ *	as above; the result is pass when one of in->sign_domains (the d= the
+ *	signer will use for it, from the signing table) aligns with it, or
+ *	when the envelope sender's domain aligns and its SPF passes for one
+ *	of in->addrs (the relay's public addresses; spf, the caller's
+ *	checker); fail otherwise, with the policy as disposition (no pct:
+ *	the relay's question is whether receivers may refuse it).
  *
  *	dmarc_ar_value() appends to b the value of an Authentication-Results
  *	field: authserv, then spf (smtp.mailfrom), each dkim signature
@@ -72,8 +84,21 @@ struct dmarc_outcome {
 	char why[160];
 };
 
+struct dmarc_outbound_input {
+	const char *from_domain;
+	const char *sender;		/* envelope, "" for the null sender */
+	const char *const *addrs;	/* the relay's public addresses */
+	size_t naddrs;
+	const char *const *sign_domains; /* d= the signer will use */
+	size_t nsign;
+};
+
+struct dmarc_spf;
+
 int dmarc_eval(struct mk_dns *dns, const struct dmarc_input *in, unsigned roll,
     struct dmarc_outcome *out);
+int dmarc_outbound_eval(struct mk_dns *dns, struct dmarc_spf *spf,
+    const struct dmarc_outbound_input *in, struct dmarc_outcome *out);
 const char *dmarc_result_name(int result);
 void dmarc_ar_value(const char *authserv, const struct dmarc_input *in,
     const struct dmarc_outcome *out, struct mk_strbuf *b);

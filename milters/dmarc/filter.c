@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dkim.h"
+#include "dkim_conf.h"
 #include "dkimv.h"
 #include "dmarc_conf.h"
 #include "eval.h"
@@ -59,6 +61,10 @@ struct dm_state {
 	struct mk_conf_dns dns;		/* [dns] of this configuration */
 	unsigned long gen;		/* tells worker resolvers apart */
 	char authserv[MK_DNS_NAME_MAX + 1];
+	int outbound;			/* mode = outbound */
+	char **addrs;			/* public_addresses */
+	size_t naddrs;
+	struct dkim_table *table;	/* [dkim] signing_table, outbound */
 };
 
 /* A worker thread's resolver and SPF checker, for one state. */
@@ -75,6 +81,9 @@ struct dm_job {
 	char qid[MK_MILTER_QID_MAX];
 	char ip[64], sender[MK_MILTER_ADDR_MAX], helo[MK_MILTER_NAME_MAX];
 	char from[MK_DNS_NAME_MAX + 1];
+	int outbound;
+	char sign[DM_SIGS_MAX][MK_DNS_NAME_MAX + 1];	/* d= for From */
+	size_t nsign;
 	int spf_checked;
 	struct dmarc_spf_outcome spf;
 	struct dmarc_dkim_sig sigs[DM_SIGS_MAX];
@@ -142,6 +151,10 @@ dm_fini(void *arg)
 	mk_session_choice_free(&st->sessions);
 	mk_cidr_list_free(&st->trusted);
 	dmarc_dkimv_free(st->dkimv);
+	for (size_t i = 0; i < st->naddrs; i++)
+		free(st->addrs[i]);
+	free(st->addrs);
+	dkim_table_free(st->table);
 	free(st->dns.servers);
 	free(st);
 }
@@ -162,6 +175,14 @@ dm_init(const struct mk_conf *conf, void **state, char *err, size_t errlen)
 	    dmarc_org_init(err, errlen) != 0 ||
 	    dmarc_dkimv_new((unsigned)c->max_signatures, &st->dkimv, err,
 	    errlen) != 0) {
+		dm_fini(st);
+		return -1;
+	}
+	st->outbound = c->mode == DMARC_MODE_OUTBOUND;
+	if (st->outbound && (dmarc_conf_addresses(c->public_addresses,
+	    &st->addrs, &st->naddrs, err, errlen) != 0 ||
+	    dkim_table_load(dkim_conf(conf)->signing_table, &st->table, err,
+	    errlen) != 0)) {
 		dm_fini(st);
 		return -1;
 	}
@@ -191,7 +212,7 @@ dm_connect(struct mk_conn *conn)
 {
 	const struct dm_state *st = conn->state;
 
-	if (mk_cidr_list_match(&st->trusted, conn->addr)) {
+	if (!st->outbound && mk_cidr_list_match(&st->trusted, conn->addr)) {
 		mk_log_event(MK_LOG_DEBUG, "NOQUEUE", "client %s in "
 		    "trusted_networks: not checked", conn->client);
 		return SMFIS_ACCEPT;
@@ -206,7 +227,8 @@ dm_mail(struct mk_msg *msg, char **argv)
 	const char *login = mk_milter_macro(msg->conn, "{auth_authen}");
 
 	(void)argv;
-	if (st->c->skip_authenticated && login != NULL && login[0] != '\0') {
+	if (!st->outbound && st->c->skip_authenticated && login != NULL &&
+	    login[0] != '\0') {
 		mk_log_event(MK_LOG_DEBUG, mk_milter_qid(msg->conn, msg),
 		    "authenticated session: not checked");
 		return SMFIS_ACCEPT;
@@ -223,7 +245,9 @@ dm_msg_get(struct mk_msg *msg)
 	if (m == NULL) {
 		m = mk_calloc(1, sizeof(*m));
 		msg->data = m;
-		m->v = dmarc_dkimv_start(st->dkimv, mk_milter_qid(msg->conn, msg));
+		if (!st->outbound)	/* outbound verifies nothing */
+			m->v = dmarc_dkimv_start(st->dkimv,
+			    mk_milter_qid(msg->conn, msg));
 	}
 	return m;
 }
@@ -296,6 +320,28 @@ dm_work(void *arg)
 
 	if (t == NULL)
 		return;
+	if (j->outbound) {
+		const char *sd[DM_SIGS_MAX], *addrs[64];
+		struct dmarc_outbound_input oin;
+
+		for (size_t i = 0; i < j->nsign; i++)
+			sd[i] = j->sign[i];
+		for (size_t i = 0; i < j->st->naddrs && i < 64; i++)
+			addrs[i] = j->st->addrs[i];
+		oin.from_domain = j->from;
+		oin.sender = j->sender;
+		oin.addrs = addrs;
+		oin.naddrs = j->st->naddrs < 64 ? j->st->naddrs : 64;
+		oin.sign_domains = sd;
+		oin.nsign = j->nsign;
+		if (j->from[0] != '\0' && dmarc_outbound_eval(t->dns, t->spf,
+		    &oin, &j->out) != 0) {
+			j->out.result = DMARC_R_PERMERROR;
+			snprintf(j->out.why, sizeof(j->out.why), "the From domain "
+			    "is not a domain name");
+		}
+		return;
+	}
 	if (seed == 0)
 		seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)&seed;
 	if (j->ip[0] != '\0' && dmarc_spf_check(t->spf, j->ip, j->sender,
@@ -419,6 +465,61 @@ log_outcome(struct mk_msg *msg, const struct dm_job *j, const char *action)
 	mk_log_event(MK_LOG_INFO, mk_milter_qid(msg->conn, msg), "%s", line);
 }
 
+/* Outbound: the relay's own message, and what receivers will make of it. */
+static sfsistat
+dm_done_outbound(struct mk_msg *msg, const struct dm_state *st,
+    const struct dm_job *j)
+{
+	struct mk_conn *conn = msg->conn;
+	const struct dmarc_outcome *o = &j->out;
+	const char *action = "none";
+	sfsistat rc = SMFIS_CONTINUE;
+	char v[700];
+
+	if (o->result == DMARC_R_FAIL && o->policy != DMARC_POLICY_NONE) {
+		switch (st->c->on_outbound_fail) {
+		case DMARC_OUT_REJECT:
+			action = "reject";
+			mk_milter_setreply(conn, "550", "5.7.1", "%s publishes "
+			    "DMARC p=%s and receivers would refuse this mail: use "
+			    "a From address of a domain this relay signs for, or "
+			    "publish the relay in its SPF", j->from,
+			    dmarc_policy_name(o->policy));
+			rc = SMFIS_REJECT;
+			break;
+		case DMARC_OUT_TEMPFAIL:
+			action = "tempfail";
+			mk_milter_setreply(conn, "451", "4.7.1", "%s publishes "
+			    "DMARC p=%s and receivers would refuse this mail",
+			    j->from, dmarc_policy_name(o->policy));
+			rc = SMFIS_TEMPFAIL;
+			break;
+		case DMARC_OUT_TAG:
+			action = "tag";
+			snprintf(v, sizeof(v), "fail (p=%s) header.from=%s: %s",
+			    dmarc_policy_name(o->policy), j->from, o->why);
+			if (mk_milter_addheader(msg, "X-Milterkit-DMARC", v) != 0)
+				rc = mk_milter_on_error(conn, msg, "the MTA refused "
+				    "the X-Milterkit-DMARC field");
+			break;
+		default:
+			action = "log";
+			break;
+		}
+	} else if (o->result == DMARC_R_TEMPERROR &&
+	    st->c->on_temperror == DMARC_ON_TEMPERROR_TEMPFAIL) {
+		action = "tempfail";
+		mk_milter_setreply(conn, "451", "4.7.5", "DMARC policy of %s "
+		    "could not be checked now, try again later", j->from);
+		rc = SMFIS_TEMPFAIL;
+	}
+	mk_log_event(MK_LOG_INFO, mk_milter_qid(conn, msg), "outbound dmarc=%s "
+	    "from=%s policy=%s action=%s: %s", dmarc_result_name(o->result),
+	    j->from[0] != '\0' ? j->from : "-",
+	    o->has_record ? dmarc_policy_name(o->policy) : "-", action, o->why);
+	return rc;
+}
+
 static sfsistat
 dm_done(struct mk_msg *msg, void *arg)
 {
@@ -435,6 +536,11 @@ dm_done(struct mk_msg *msg, void *arg)
 	st = j->st;
 	if (j->err[0] != '\0') {
 		rc = mk_milter_on_error(msg->conn, msg, "%s", j->err);
+		job_free(j);
+		return rc;
+	}
+	if (j->outbound) {
+		rc = dm_done_outbound(msg, st, j);
 		job_free(j);
 		return rc;
 	}
@@ -488,6 +594,18 @@ dm_eom(struct mk_msg *msg)
 	if (j->sender[0] == '\0' && j->helo[0] == '\0')
 		j->ip[0] = '\0';	/* no identity: SPF none */
 	from_domain(h, (size_t)nh, j->from, sizeof(j->from), &why);
+	if (st->outbound && j->from[0] != '\0') {
+		const struct dkim_entry *e[DM_SIGS_MAX];
+		size_t ne = dkim_table_match(st->table, j->from, time(NULL), e,
+		    DM_SIGS_MAX);
+
+		j->outbound = 1;
+		for (size_t i = 0; i < ne; i++)
+			snprintf(j->sign[j->nsign++], sizeof(j->sign[0]), "%s",
+			    e[i]->domain);
+	} else if (st->outbound) {
+		j->outbound = 1;
+	}
 	if (j->from[0] == '\0') {
 		j->out.result = DMARC_R_PERMERROR;
 		snprintf(j->out.why, sizeof(j->out.why), "%s", why);

@@ -9,7 +9,10 @@
 # it; the same From unsigned, sent with another domain's envelope, is
 # refused at the end of DATA with 550 5.7.1 and never reaches the sink;
 # the milter logs both decisions with the queue id. Through the chain, the
-# signed message arrives with the same verdict.
+# signed message arrives with the same verdict. Outbound (mode =
+# outbound): a tenant's message From a p=reject domain the relay neither
+# signs for nor is allowed by SPF is refused 550 5.7.1 at DATA; From a
+# domain of the signing table it passes.
 # Bounded by a watchdog; every process started is stopped by pid.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 
@@ -28,7 +31,7 @@ done
 [ "$(id -u)" = 0 ] || tap_bail "must run as root (the lab and the privilege drop)"
 $PY -c 'import dkim, nacl' 2>/dev/null || tap_bail "python3-dkim and python3-nacl needed"
 
-tap_plan 11
+tap_plan 14
 lab_test_start "${TEST_TIMEOUT:-150}"
 lab_at_exit dns_stop
 
@@ -102,3 +105,24 @@ tap_like "through the chain: dmarc=pass at the sink" \
 lab_send --from bounce@other.test --to rcpt@example.test --data "$D/spoof.eml"
 tap_like "through the chain: the spoof is refused 550 5.7.1" "$(lab_reply_for .)" \
     '^550 5\.7\.1 DMARC policy'
+
+# Outbound: the relay's own senders, before their mail leaves.
+lab_daemon_stop
+printf 'example.test s1 %s/rsa.pem\n' "$D" > "$D/signing.table"
+sed -i 's/^trusted_networks =$/trusted_networks =\nmode = outbound\npublic_addresses = 192.0.2.25/' "$CONF"
+printf '\n[dkim]\nsigning_table = %s/signing.table\n' "$D" >> "$CONF"
+if lab_daemon_start "$SOCK" "$MLOG" "$DM" -f -c "$CONF"; then
+	tap_ok "milterkit-dmarc, mode = outbound, starts"
+else
+	tap_fail "milterkit-dmarc, mode = outbound, starts" "$(tail -5 "$MLOG")"
+fi
+lab_postconf "smtpd_milters = unix:$SOCK" && lab_reload ||
+	tap_bail "could not switch the lab back to milterkit-dmarc"
+msg alice@spfonly.test "outbound spoof" > "$D/tenant.eml"
+lab_send --from bounce@other.test --to rcpt@example.test --data "$D/tenant.eml"
+tap_like "outbound: a tenant's From a p=reject domain: 550 5.7.1 naming it" \
+    "$(lab_reply_for .)" '^550 5\.7\.1 spfonly\.test publishes DMARC p=reject'
+msg alice@example.test "outbound own" > "$D/own.eml"
+lab_send --from bounce@other.test --to rcpt@example.test --data "$D/own.eml"
+tap_like "outbound: From a domain the relay signs for: accepted" \
+    "$(lab_reply_for .)" '^250 '

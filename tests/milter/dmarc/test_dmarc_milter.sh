@@ -11,6 +11,11 @@
 # our authserv-id are deleted last first, another's kept; Received-SPF
 # when asked; trusted clients are accepted at CONNECT and authenticated
 # sessions at MAIL; one log line per message says what was done.
+# Outbound (mode = outbound): a From domain the signing table signs for,
+# or whose SPF passes for the relay's public_addresses with an aligned
+# envelope, continues; a p=reject or p=quarantine From otherwise is
+# refused 550 5.7.1 naming the domain, or tagged (on_outbound_fail = tag);
+# a domain without record continues; a bad address is refused at start.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/dns/dnslab.sh"
@@ -27,6 +32,7 @@ trap 'kill "$tap_watchdog_pid" 2>/dev/null; daemon_stop "$pid"; dns_stop; rm -rf
 trap 'exit 1' TERM INT
 dm_setup "$T" || tap_bail "key set-up failed"
 dns_odd_start "$T/zone" "$T" || tap_bail "oddns.py did not start"
+printf 'example.test s1 %s/rsa.pem\n' "$T" > "$T/signing.table"
 
 # start [KEY=VALUE...]: milterkit-dmarc with these [dmarc] rows.
 start() {
@@ -36,6 +42,7 @@ start() {
 		    "$dns_odd_port"
 		printf '[dmarc]\nuser =\npidfile =\nsocket_mode = 0666\nauthserv_id = mx.test\n'
 		for kv in "$@"; do printf '%s\n' "$kv"; done
+		printf '[dkim]\nsigning_table = %s/signing.table\n' "$T"
 	} > "$T/dm.conf"
 	: > "$T/dm.log"
 	daemon_start "$T/dm.sock" "$T/dm.log" "$DM" -f -c "$T/dm.conf" \
@@ -106,4 +113,37 @@ tap_like "an authenticated session: accepted at MAIL" "$out" 'MAIL => accept'
 start "skip_authenticated = no" "trusted_networks ="
 out=$(probe --auth alice "$T/m1")
 tap_like "skip_authenticated = no: checked" "$out" 'dmarc=pass.*EOM => continue'
+# Outbound: will the relay's own mail pass DMARC at the receivers?
+start "mode = outbound" "public_addresses = 192.0.2.25"
+msg alice@example.test > "$T/o1"
+out=$(probe --ip 10.0.0.7 --sender bounce@other.test "$T/o1")
+tap_like "outbound: a From domain the signing table signs for: continue" \
+    "$out" 'EOM => continue'
+tap_is "... and no field added" "$(printf '%s' "$out" | grep -c 'INSERT\|ADD')" 0
+msg alice@spfonly.test > "$T/o2"
+tap_like "outbound: SPF of the envelope's domain allows the relay, aligned: continue" \
+    "$(probe --ip 10.0.0.7 --sender bounce@spfonly.test "$T/o2")" 'EOM => continue'
+out=$(probe --ip 10.0.0.7 --sender bounce@other.test "$T/o2")
+tap_like "outbound: a p=reject From the relay can neither sign nor pass SPF for: 550 5.7.1" \
+    "$out" 'EOM => 550 5.7.1 spfonly.test publishes DMARC p=reject and receivers would refuse this mail'
+msg alice@quar.test > "$T/o3"
+tap_like "outbound: p=quarantine: refused too" \
+    "$(probe --ip 10.0.0.7 --sender bounce@quar.test "$T/o3")" 'EOM => 550 5.7.1 quar.test publishes DMARC p=quarantine'
+msg alice@norecord.test > "$T/o4"
+tap_like "outbound: a domain without DMARC record: continue" \
+    "$(probe --ip 10.0.0.7 --sender bounce@other.test "$T/o4")" 'EOM => continue'
+sleep 0.2
+tap_like "outbound: one log line per message" \
+    "$(grep 'outbound dmarc=fail' "$T/dm.log" | head -n 1)" \
+    'DKPROBE1: outbound dmarc=fail from=spfonly.test policy=reject action=reject: the relay neither signs'
+start "mode = outbound" "public_addresses = 192.0.2.25" "on_outbound_fail = tag"
+tap_like "outbound, on_outbound_fail = tag: continue with X-Milterkit-DMARC" \
+    "$(probe --ip 10.0.0.7 --sender bounce@other.test "$T/o2")" \
+    "ADD X-Milterkit-DMARC:' ?fail \\(p=reject\\) header.from=spfonly.test.*EOM => continue"
+printf '[dmarc]\nmode = outbound\npublic_addresses = 192.0.2.25, 300.1.1.1\n' \
+    > "$T/bad.conf"
+out=$("$DM" -c "$T/bad.conf" -t 2>&1); rc=$?
+tap_is "public_addresses with a bad address: -t exits 2" "$rc" 2
+tap_like "... naming file, line and address" "$out" \
+    'bad.conf:3: .*"300.1.1.1" is not an IPv4 or IPv6 address'
 tap_done
