@@ -220,6 +220,16 @@ dm_connect(struct mk_conn *conn)
 	return SMFIS_CONTINUE;
 }
 
+/* Only for the skeleton to keep the HELO name: SPF checks it for the
+ * null sender and expands %{h}. */
+static sfsistat
+dm_helo(struct mk_conn *conn, const char *helo)
+{
+	(void)conn;
+	(void)helo;
+	return SMFIS_CONTINUE;
+}
+
 static sfsistat
 dm_mail(struct mk_msg *msg, char **argv)
 {
@@ -634,7 +644,8 @@ const struct mk_milter_desc dmarc_filter = {
 	/* values as written: DKIM's simple canonicalization needs them */
 	.no_steps = SMFIP_HDR_LEADSPC,
 	/* CONNECT and MAIL answer (trusted clients, SASL sessions) */
-	.no_reply = SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_BODY,
+	.no_reply = SMFIP_NR_HELO | SMFIP_NR_RCPT | SMFIP_NR_HDR |
+	    SMFIP_NR_BODY,
 	.macros = {
 		[SMFIM_ENVFROM] = "i {auth_authen}",
 		[SMFIM_EOM] = "i",
@@ -645,6 +656,7 @@ const struct mk_milter_desc dmarc_filter = {
 	.fini = dm_fini,
 	.sessions = dm_sessions,
 	.connect = dm_connect,
+	.helo = dm_helo,
 	.mail = dm_mail,
 	.header = dm_header,
 	.eoh = dm_eoh,

@@ -113,6 +113,23 @@ tap_like "an authenticated session: accepted at MAIL" "$out" 'MAIL => accept'
 start "skip_authenticated = no" "trusted_networks ="
 out=$(probe --auth alice "$T/m1")
 tap_like "skip_authenticated = no: checked" "$out" 'dmarc=pass.*EOM => continue'
+# The same through libmilter's miltertest (tests/milter/dmarc/dm_msg.lua).
+MT="${MILTERTEST:-}"
+[ -n "$MT" ] || MT=$(command -v miltertest) || tap_bail "miltertest not found"
+start
+mtest() {	# FILE IP SENDER WANT [AR]
+	local out
+	out=$(env MT_DIR="$top_srcdir/tests/milter/dmarc" \
+	    MT_SOCKET="unix:$T/dm.sock" MT_FILE="$1" MT_IP="$2" MT_SENDER="$3" \
+	    MT_WANT="$4" MT_AR="${5:-}" \
+	    timeout 30 "$MT" -s "$top_srcdir/tests/milter/dmarc/dm_msg.lua" 2>&1)
+	printf '%s' "$out" | grep -q '^PASS$' && echo 0 || printf '%s' "$out" | tr '\n' ' '
+}
+tap_is "miltertest: a signed, aligned message: Authentication-Results with dmarc=pass" \
+    "$(mtest "$T/m1" 192.0.2.1 sender@example.org continue 'dmarc=pass (p=reject dis=none) header.from=example.test')" 0
+tap_is "miltertest: the unsigned spoof of a p=reject domain: refused with a reply" \
+    "$(mtest "$T/m2" 198.51.100.9 bounce@other.test reply)" 0
+
 # Outbound: will the relay's own mail pass DMARC at the receivers?
 start "mode = outbound" "public_addresses = 192.0.2.25"
 msg alice@example.test > "$T/o1"
