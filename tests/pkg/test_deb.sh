@@ -10,7 +10,7 @@
 # where milterkit is already installed. CI runs it through `make check-deb`.
 . "$top_srcdir/tests/lib/tap.sh"
 
-tap_plan 133
+tap_plan 150
 
 [ "$(id -u)" = 0 ] || tap_bail "needs root: it installs the package system-wide"
 if dpkg-query -W -f='${Status}' milterkit 2>/dev/null | grep -q ' installed$'; then

@@ -8,7 +8,7 @@
 # through `make check-rpm`.
 . "$top_srcdir/tests/lib/tap.sh"
 
-tap_plan 54
+tap_plan 61
 
 # The daemons the package ships, each with its binary, manual page and unit.
 daemons="suppress headers chain dkim dmarc policyd"
