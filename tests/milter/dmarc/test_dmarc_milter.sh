@@ -153,6 +153,8 @@ sleep 0.2
 tap_like "outbound: one log line per message" \
     "$(grep 'outbound dmarc=fail' "$T/dm.log" | head -n 1)" \
     'DKPROBE1: outbound dmarc=fail from=spfonly.test policy=reject action=reject: the relay neither signs'
+tap_is "miltertest, outbound: a tenant's p=reject From is refused with a reply" \
+    "$(mtest "$T/o2" 10.0.0.7 bounce@other.test reply)" 0
 start "mode = outbound" "public_addresses = 192.0.2.25" "on_outbound_fail = tag"
 tap_like "outbound, on_outbound_fail = tag: continue with X-Milterkit-DMARC" \
     "$(probe --ip 10.0.0.7 --sender bounce@other.test "$T/o2")" \
