@@ -19,7 +19,6 @@
 
 static const char *const on_reject[] = { "reject", "quarantine", "tag", NULL };
 static const char *const on_quarantine[] = { "quarantine", "tag", NULL };
-static const char *const on_temperror[] = { "accept", "tempfail", NULL };
 static const char *const modes[] = { "inbound", "outbound", NULL };
 static const char *const on_outbound_fail[] = { "reject", "tempfail", "tag",
 	"log", NULL };
@@ -117,9 +116,6 @@ static const struct mk_cfg_row dmarc_rows[] = {
 	ROW("on_quarantine", MK_CFG_ENUM, "quarantine", 0, 0, on_quarantine,
 	    on_quarantine, NULL, "a fail under p=quarantine: quarantine (the "
 	    "MTA's hold queue) or tag"),
-	ROW("on_temperror", MK_CFG_ENUM, "accept", 0, 0, on_temperror,
-	    on_temperror, NULL, "a DMARC temperror: accept (tagged) or "
-	    "tempfail (451 4.7.5)"),
 	ROW("received_spf", MK_CFG_BOOL, "no", 0, 0, NULL, received_spf, NULL,
 	    "add a Received-SPF field too"),
 	ROW("max_signatures", MK_CFG_INT, "8", 1, 32, NULL, max_signatures,

@@ -35,8 +35,6 @@ enum { DMARC_ON_QUARANTINE_QUARANTINE = 0, DMARC_ON_QUARANTINE_TAG };
 enum { DMARC_MODE_INBOUND = 0, DMARC_MODE_OUTBOUND };
 /* on_outbound_fail */
 enum { DMARC_OUT_REJECT = 0, DMARC_OUT_TEMPFAIL, DMARC_OUT_TAG, DMARC_OUT_LOG };
-/* on_temperror */
-enum { DMARC_ON_TEMPERROR_ACCEPT = 0, DMARC_ON_TEMPERROR_TEMPFAIL };
 
 struct dmarc_conf {
 	struct mk_conf_daemon d;
@@ -48,7 +46,6 @@ struct dmarc_conf {
 	int skip_authenticated;		/* SASL sessions not checked */
 	int on_reject;
 	int on_quarantine;
-	int on_temperror;
 	int received_spf;		/* add Received-SPF */
 	long long max_signatures;	/* DKIM signatures verified */
 };

@@ -20,7 +20,8 @@
  *	it), ours is inserted at the top (Received-SPF under it when asked),
  *	one log line says what was found and done, and a fail gets the
  *	policy's disposition through on_reject and on_quarantine; a DMARC
- *	temperror gets on_temperror. A message without exactly one From
+ *	temperror (DNS trouble) gets on_error: tempfail (451 4.7.5, the
+ *	default) or accept, tagged. A message without exactly one From
  *	address is a permerror (tagged, not refused).
  * SEE ALSO
  *	eval.h, dkimv.h, spf.h, dmarc_conf.h, milterkit-dmarc(8)
@@ -419,7 +420,7 @@ disposition(struct mk_msg *msg, const struct dm_state *st,
 
 	*action = "none";
 	if (o->result == DMARC_R_TEMPERROR &&
-	    st->c->on_temperror == DMARC_ON_TEMPERROR_TEMPFAIL) {
+	    conn->daemon->on_error == MK_ON_ERROR_TEMPFAIL) {
 		*action = "tempfail";
 		mk_milter_setreply(conn, "451", "4.7.5", "DMARC policy of %s "
 		    "could not be checked now, try again later", j->from);
@@ -517,7 +518,7 @@ dm_done_outbound(struct mk_msg *msg, const struct dm_state *st,
 			break;
 		}
 	} else if (o->result == DMARC_R_TEMPERROR &&
-	    st->c->on_temperror == DMARC_ON_TEMPERROR_TEMPFAIL) {
+	    conn->daemon->on_error == MK_ON_ERROR_TEMPFAIL) {
 		action = "tempfail";
 		mk_milter_setreply(conn, "451", "4.7.5", "DMARC policy of %s "
 		    "could not be checked now, try again later", j->from);

@@ -6,8 +6,8 @@
 # An aligned DKIM pass and an aligned SPF pass get Authentication-Results
 # (dmarc=pass) at the top and continue; a fail under p=reject is refused
 # 550 5.7.1 naming the domain, under p=quarantine quarantined; with
-# on_reject = tag the fail only tags; a DMARC temperror with on_temperror
-# = tempfail is refused 451 4.7.5; Authentication-Results fields claiming
+# on_reject = tag the fail only tags; a DMARC temperror is refused 451
+# 4.7.5 (on_error = tempfail, the default), with on_error = accept tagged; Authentication-Results fields claiming
 # our authserv-id are deleted last first, another's kept; Received-SPF
 # when asked; trusted clients are accepted at CONNECT and authenticated
 # sessions at MAIL; one log line per message says what was done.
@@ -100,11 +100,14 @@ tap_like "on_reject = tag: the fail continues, tagged" "$out" \
 tap_like "received_spf = yes: Received-SPF" "$out" \
     "INSERT 1 Received-SPF:' ?pass .*client-ip=198.51.100.9"
 
-start "on_temperror = tempfail"
+start
 msg alice@slow.test > "$T/m5"
 out=$(probe "$T/m5")
-tap_like "a temperror with on_temperror = tempfail: 451 4.7.5" "$out" \
+tap_like "a temperror with on_error = tempfail (the default): 451 4.7.5" "$out" \
     'EOM => 451 4.7.5 DMARC policy of slow.test could not be checked now'
+start "on_error = accept"
+tap_like "... with on_error = accept: continues, tagged dmarc=temperror" \
+    "$(probe "$T/m5")" 'dmarc=temperror header.from=slow.test.*EOM => continue'
 
 out=$(probe --ip 127.0.0.1 "$T/m1")
 tap_like "a trusted client: accepted at CONNECT" "$out" 'CONNECT => accept'
