@@ -12,7 +12,8 @@
  *	filters in order and combines their answers (mk_milter.h, "Chains");
  *	each callback runs with its view's stage set, for on_error.
  * SEE ALSO
- *	milter.c (helpers, snapshots), milter_edits.c (the header block
+ *	milter_stage.c (the chain's contexts, how a stage is run), milter.c
+ *	(helpers, snapshots), milter_edits.c (the header block
  *	edits of filters), milter_pool.c (slow work), hblock.c.
  */
 #include "config.h"
@@ -29,181 +30,6 @@
 #include "mk_milter_engine.h"
 #include "milter_priv.h"
 
-/* ---- contexts ---------------------------------------------------------- */
-
-static void
-msg_end(struct mk_chain *ch)
-{
-	if (!ch->in_msg)
-		return;
-	if (ch->job != NULL) {		/* its answer is no longer wanted */
-		ch->job->abandoned = 1;
-		ch->job = NULL;
-	}
-	for (size_t i = 0; i < ch->n; i++) {
-		struct mk_msg *m = &ch->fm[i];
-
-		if (ch->snap->f[i]->msg_free != NULL && m->conn != NULL)
-			ch->snap->f[i]->msg_free(m);
-		ch->fc[i].msg = NULL;
-		memset(m, 0, sizeof(*m));
-	}
-	if (ch->hb_on)
-		mk_hblock_free(&ch->hb);
-	ch->hb_on = 0;
-	ch->in_msg = 0;
-	ch->nrcpt = 0;
-}
-
-/* Note the queue id as soon as the MTA sends it. */
-static struct mk_chain *
-chain_of(struct mk_mconn *mc)
-{
-	struct mk_chain *ch = mk_mconn_priv(mc);
-	const char *qid;
-
-	if (ch == NULL || !ch->in_msg)
-		return ch;
-	if (ch->fm[0].qid[0] == '\0' && (qid = mk_mconn_macro(mc, "i")) != NULL)
-		for (size_t i = 0; i < ch->n; i++)
-			mk_printable(ch->fm[i].qid, sizeof(ch->fm[i].qid), qid,
-			    (size_t)-1);
-	return ch;
-}
-
-static struct mk_chain *
-chain_new(struct mk_mconn *mc)
-{
-	struct mk_chain *ch = mk_calloc(1, sizeof(*ch));
-
-	ch->mc = mc;
-	ch->deferred = SMFIS_CONTINUE;
-	mk_mconn_setpriv(mc, ch);
-	return ch;
-}
-
-/* The views of a chain, once its snapshot is known. */
-static void
-chain_views(struct mk_chain *ch)
-{
-	ch->n = ch->snap->n;
-	ch->fc = mk_calloc(ch->n, sizeof(*ch->fc));
-	ch->fm = mk_calloc(ch->n, sizeof(*ch->fm));
-	for (size_t i = 0; i < ch->n; i++) {
-		struct mk_conn *c = &ch->fc[i];
-
-		c->mc = ch->mc;
-		c->chain = ch;
-		c->conf = ch->snap->conf;
-		c->state = ch->snap->state[i];
-		c->daemon = mk_conf_daemon(c->conf, ch->snap->f[i]->section);
-	}
-}
-
-/* ---- answers ----------------------------------------------------------- */
-
-static int
-refusal(sfsistat rc)
-{
-	return rc == SMFIS_REJECT || rc == SMFIS_TEMPFAIL ||
-	    rc == SMFIS_DISCARD;
-}
-
-/* The chain's answer in a stage: none in a no-reply stage (the filters
- * promised they never refuse there but through mk_milter_refuse()). */
-static sfsistat
-answer(struct mk_chain *ch, enum mk_milter_stage stage, sfsistat rc)
-{
-	if (!(ch->nr & mk_milter__stage_nr(stage)))
-		return rc;
-	if (refusal(rc))
-		mk_error("milter connection %lu: a filter refused in a stage "
-		    "negotiated without reply; ignored", mk_mconn_id(ch->mc));
-	return SMFIS_NOREPLY;
-}
-
-/* A refusal waiting from a no-reply stage, given with its reply. */
-static sfsistat
-deferred(struct mk_chain *ch)
-{
-	if (ch->dreply.rcode[0] != '\0')
-		mk_mconn_setreply(ch->mc, ch->dreply.rcode, ch->dreply.xcode,
-		    ch->dreply.text);
-	return ch->deferred;
-}
-
-/* Whether filter i still takes part: in the session, and (from MAIL on)
- * in the message. */
-static int
-active(const struct mk_chain *ch, size_t i)
-{
-	return !ch->fc[i].done && (!ch->in_msg || !ch->fm[i].left_alone);
-}
-
-/* After a stage where nobody refused: ACCEPT when every filter is done. */
-static sfsistat
-all_done(const struct mk_chain *ch)
-{
-	for (size_t i = 0; i < ch->n; i++)
-		if (active(ch, i))
-			return SMFIS_CONTINUE;
-	return SMFIS_ACCEPT;
-}
-
-/* Notes what filter i answered; returns the answer that ends the stage,
- * or SMFIS_CONTINUE to go on with the next filter. */
-static sfsistat
-took(struct mk_chain *ch, size_t i, sfsistat rc)
-{
-	if (refusal(rc))
-		return rc;
-	if (rc == SMFIS_ACCEPT) {
-		if (ch->in_msg)
-			ch->fm[i].left_alone = 1;
-		else
-			ch->fc[i].done = 1;
-	}
-	return SMFIS_CONTINUE;
-}
-
-/* Calls filter i in a stage: its answer (CONTINUE without a callback). */
-typedef sfsistat (*call_fn)(struct mk_chain *ch, size_t i, void *arg);
-
-/* A message stage from filter `from` on: the active filters in order
- * until one refuses, or one's answer is pending (mk_milter_defer(): the
- * chain goes on from the next one when it comes). */
-static sfsistat
-run_stage_from(struct mk_chain *ch, enum mk_milter_stage stage, call_fn call,
-    void *arg, size_t from)
-{
-	sfsistat rc = SMFIS_CONTINUE, r;
-
-	for (size_t i = from; i < ch->n && rc == SMFIS_CONTINUE; i++) {
-		if (!active(ch, i))
-			continue;
-		ch->fc[i].stage = stage;
-		if ((r = call(ch, i, arg)) == MK_SMFIS_PENDING) {
-			if (ch->job == NULL || ch->job->filter != i) {
-				mk_error("filter %s answered \"pending\" without"
-				    " work; taken as on_error",
-				    ch->snap->f[i]->section);
-				r = mk_milter_error_action(&ch->fc[i]);
-			} else {
-				return MK_SMFIS_PENDING;
-			}
-		}
-		rc = took(ch, i, r);
-	}
-	return rc;
-}
-
-static sfsistat
-run_stage(struct mk_chain *ch, enum mk_milter_stage stage, call_fn call,
-    void *arg)
-{
-	return run_stage_from(ch, stage, call, arg, 0);
-}
-
 /* ---- protocol callbacks -------------------------------------------------- */
 
 static int
@@ -214,14 +40,14 @@ cb_negotiate(struct mk_mconn *mc, unsigned long f0, unsigned long f1,
 	struct mk_milter_snap *s;
 
 	if (ch == NULL)
-		ch = chain_new(mc);
+		ch = mk_chain__new(mc);
 	if (ch->snap == NULL) {
 		if ((ch->snap = mk_milter__snap_get()) == NULL) {
 			mk_error("milter connection %lu: no configuration; "
 			    "connection closed", mk_mconn_id(mc));
 			return -1;
 		}
-		chain_views(ch);
+		mk_chain__views(ch);
 	}
 	s = ch->snap;
 	if ((f0 & s->flags) != s->flags) {
@@ -255,7 +81,7 @@ cb_connect(struct mk_mconn *mc, const char *hostname, const char *addr)
 
 	if (ch == NULL || ch->snap == NULL)
 		return SMFIS_TEMPFAIL;
-	msg_end(ch);		/* a second CONNECT (after QUIT_NC) */
+	mk_chain__msg_end(ch);		/* a second CONNECT (after QUIT_NC) */
 	c0 = &ch->fc[0];
 	snprintf(c0->addr, sizeof(c0->addr), "%s", addr);
 	mk_printable(c0->name, sizeof(c0->name),
@@ -291,10 +117,10 @@ cb_connect(struct mk_mconn *mc, const char *hostname, const char *addr)
 			continue;
 		}
 		if (f->connect != NULL)
-			rc = took(ch, i, f->connect(c));
+			rc = mk_chain__took(ch, i, f->connect(c));
 	}
-	return answer(ch, MK_STAGE_CONNECT, rc != SMFIS_CONTINUE ? rc :
-	    all_done(ch));
+	return mk_chain__answer(ch, MK_STAGE_CONNECT, rc != SMFIS_CONTINUE ? rc :
+	    mk_chain__all_done(ch));
 }
 
 static sfsistat
@@ -309,14 +135,14 @@ cb_helo(struct mk_mconn *mc, const char *helo)
 		struct mk_conn *c = &ch->fc[i];
 
 		mk_printable(c->helo, sizeof(c->helo), helo, (size_t)-1);
-		if (rc != SMFIS_CONTINUE || !active(ch, i) ||
+		if (rc != SMFIS_CONTINUE || !mk_chain__active(ch, i) ||
 		    ch->snap->f[i]->helo == NULL)
 			continue;
 		c->stage = MK_STAGE_HELO;
-		rc = took(ch, i, ch->snap->f[i]->helo(c, helo));
+		rc = mk_chain__took(ch, i, ch->snap->f[i]->helo(c, helo));
 	}
-	return answer(ch, MK_STAGE_HELO, rc != SMFIS_CONTINUE ? rc :
-	    all_done(ch));
+	return mk_chain__answer(ch, MK_STAGE_HELO, rc != SMFIS_CONTINUE ? rc :
+	    mk_chain__all_done(ch));
 }
 
 /* Whether filter i looks at this message's session (sessions()); the
@@ -355,7 +181,7 @@ msg_begin(struct mk_chain *ch, const char *from)
 		    MK_MILTER_HDR_BYTES);
 		ch->hb_on = 1;
 	}
-	chain_of(ch->mc);
+	mk_chain__of(ch->mc);
 }
 
 static sfsistat
@@ -371,7 +197,7 @@ cb_envfrom(struct mk_mconn *mc, char **argv)
 		ch->deferred = SMFIS_CONTINUE;
 		ch->deferred_msg = 0;
 	}
-	msg_end(ch);
+	mk_chain__msg_end(ch);
 	for (size_t i = 0; i < ch->n; i++)
 		ch->fc[i].stage = MK_STAGE_MAIL;
 	msg_begin(ch, strlen(from) < MK_MILTER_ADDR_MAX ? from : "");
@@ -406,10 +232,10 @@ cb_envfrom(struct mk_mconn *mc, char **argv)
 			continue;
 		}
 		if (f->mail != NULL)
-			rc = took(ch, i, f->mail(m, argv));
+			rc = mk_chain__took(ch, i, f->mail(m, argv));
 	}
-	return answer(ch, MK_STAGE_MAIL, rc != SMFIS_CONTINUE ? rc :
-	    all_done(ch));
+	return mk_chain__answer(ch, MK_STAGE_MAIL, rc != SMFIS_CONTINUE ? rc :
+	    mk_chain__all_done(ch));
 }
 
 static sfsistat
@@ -422,16 +248,16 @@ call_rcpt(struct mk_chain *ch, size_t i, void *argv)
 static sfsistat
 cb_envrcpt(struct mk_mconn *mc, char **argv)
 {
-	struct mk_chain *ch = chain_of(mc);
+	struct mk_chain *ch = mk_chain__of(mc);
 	sfsistat rc = SMFIS_CONTINUE;
 
 	if (ch == NULL || !ch->in_msg)
 		return SMFIS_TEMPFAIL;
 	if (ch->deferred != SMFIS_CONTINUE)	/* else at the end */
-		return (ch->nr & SMFIP_NR_RCPT) ? SMFIS_NOREPLY : deferred(ch);
+		return (ch->nr & SMFIP_NR_RCPT) ? SMFIS_NOREPLY : mk_chain__deferred(ch);
 	for (size_t i = 0; i < ch->n; i++)
 		ch->fm[i].nrcpt = ch->nrcpt + 1;	/* this one, if it passes */
-	rc = run_stage(ch, MK_STAGE_RCPT, call_rcpt, argv);
+	rc = mk_chain__run(ch, MK_STAGE_RCPT, call_rcpt, argv);
 	if (rc == SMFIS_CONTINUE)
 		ch->nrcpt++;
 	for (size_t i = 0; i < ch->n; i++)
@@ -439,7 +265,7 @@ cb_envrcpt(struct mk_mconn *mc, char **argv)
 	/* Never ACCEPT here: it would accept the message, recipients to
 	 * come included, and Postfix cannot take it for a local submission's
 	 * recipient. */
-	return answer(ch, MK_STAGE_RCPT, rc);
+	return mk_chain__answer(ch, MK_STAGE_RCPT, rc);
 }
 
 struct field {
@@ -464,7 +290,7 @@ call_header(struct mk_chain *ch, size_t i, void *arg)
 static sfsistat
 cb_header(struct mk_mconn *mc, const char *name, const char *value)
 {
-	struct mk_chain *ch = chain_of(mc);
+	struct mk_chain *ch = mk_chain__of(mc);
 	struct field h = { name, value };
 	sfsistat rc;
 
@@ -475,9 +301,9 @@ cb_header(struct mk_mconn *mc, const char *name, const char *value)
 		mk_log_event(MK_LOG_WARN, mk_milter_qid(&ch->fc[0], &ch->fm[0]),
 		    "header block past %d fields or %lu octets: not kept",
 		    MK_MILTER_HDR_FIELDS, (unsigned long)MK_MILTER_HDR_BYTES);
-	rc = run_stage(ch, MK_STAGE_HEADER, call_header, &h);
-	return answer(ch, MK_STAGE_HEADER, rc != SMFIS_CONTINUE ? rc :
-	    all_done(ch));
+	rc = mk_chain__run(ch, MK_STAGE_HEADER, call_header, &h);
+	return mk_chain__answer(ch, MK_STAGE_HEADER, rc != SMFIS_CONTINUE ? rc :
+	    mk_chain__all_done(ch));
 }
 
 static sfsistat
@@ -491,14 +317,14 @@ call_eoh(struct mk_chain *ch, size_t i, void *arg)
 static sfsistat
 cb_eoh(struct mk_mconn *mc)
 {
-	struct mk_chain *ch = chain_of(mc);
+	struct mk_chain *ch = mk_chain__of(mc);
 	sfsistat rc;
 
 	if (ch == NULL || !ch->in_msg)
 		return SMFIS_TEMPFAIL;
-	rc = run_stage(ch, MK_STAGE_EOH, call_eoh, NULL);
-	return answer(ch, MK_STAGE_EOH, rc != SMFIS_CONTINUE ? rc :
-	    all_done(ch));
+	rc = mk_chain__run(ch, MK_STAGE_EOH, call_eoh, NULL);
+	return mk_chain__answer(ch, MK_STAGE_EOH, rc != SMFIS_CONTINUE ? rc :
+	    mk_chain__all_done(ch));
 }
 
 struct chunk {
@@ -518,15 +344,15 @@ call_body(struct mk_chain *ch, size_t i, void *arg)
 static sfsistat
 cb_body(struct mk_mconn *mc, const unsigned char *chunk, size_t len)
 {
-	struct mk_chain *ch = chain_of(mc);
+	struct mk_chain *ch = mk_chain__of(mc);
 	struct chunk b = { chunk, len };
 	sfsistat rc;
 
 	if (ch == NULL || !ch->in_msg)
 		return SMFIS_TEMPFAIL;
-	rc = run_stage(ch, MK_STAGE_BODY, call_body, &b);
-	return answer(ch, MK_STAGE_BODY, rc != SMFIS_CONTINUE ? rc :
-	    all_done(ch));
+	rc = mk_chain__run(ch, MK_STAGE_BODY, call_body, &b);
+	return mk_chain__answer(ch, MK_STAGE_BODY, rc != SMFIS_CONTINUE ? rc :
+	    mk_chain__all_done(ch));
 }
 
 static sfsistat
@@ -559,24 +385,24 @@ eom_finish(struct mk_chain *ch, sfsistat rc)
 	}
 	for (size_t i = 0; i < ch->n; i++)
 		ch->fc[i].stage = MK_STAGE_NONE;
-	msg_end(ch);
+	mk_chain__msg_end(ch);
 	return rc;
 }
 
 static sfsistat
 cb_eom(struct mk_mconn *mc)
 {
-	struct mk_chain *ch = chain_of(mc);
+	struct mk_chain *ch = mk_chain__of(mc);
 	sfsistat rc;
 
 	if (ch == NULL || !ch->in_msg)
 		return SMFIS_TEMPFAIL;
 	if (ch->deferred != SMFIS_CONTINUE) {
-		rc = deferred(ch);
-		msg_end(ch);
+		rc = mk_chain__deferred(ch);
+		mk_chain__msg_end(ch);
 		return rc;
 	}
-	rc = run_stage(ch, MK_STAGE_EOM, call_eom, NULL);
+	rc = mk_chain__run(ch, MK_STAGE_EOM, call_eom, NULL);
 	if (rc == MK_SMFIS_PENDING) {
 		ch->progress_ms = 0;
 		return rc;
@@ -589,9 +415,9 @@ cb_eom(struct mk_mconn *mc)
 static void
 eom_resume(struct mk_chain *ch, size_t f, sfsistat rc)
 {
-	rc = took(ch, f, rc);
+	rc = mk_chain__took(ch, f, rc);
 	if (rc == SMFIS_CONTINUE)
-		rc = run_stage_from(ch, MK_STAGE_EOM, call_eom, NULL, f + 1);
+		rc = mk_chain__run_from(ch, MK_STAGE_EOM, call_eom, NULL, f + 1);
 	if (rc == MK_SMFIS_PENDING)
 		return;		/* another filter's work */
 	mk_mconn_resume(ch->mc, eom_finish(ch, rc));
@@ -661,7 +487,7 @@ cb_abort(struct mk_mconn *mc)
 		return;
 	for (size_t i = 0; i < ch->n; i++)
 		ch->fc[i].stage = MK_STAGE_NONE;
-	msg_end(ch);
+	mk_chain__msg_end(ch);
 }
 
 /* close may be the only callback of a connection: it may have no chain. */
@@ -672,7 +498,7 @@ cb_close(struct mk_mconn *mc)
 
 	if (ch == NULL)
 		return;
-	msg_end(ch);
+	mk_chain__msg_end(ch);
 	for (size_t i = 0; i < ch->n; i++)
 		if (ch->snap->f[i]->conn_free != NULL)
 			ch->snap->f[i]->conn_free(&ch->fc[i]);

@@ -1,6 +1,7 @@
 /*
  * milter_priv.h - what the skeleton's files share (milter.c: helpers and
  * snapshots; milter_chain.c: the protocol callbacks of a chain;
+ * milter_stage.c: the chain's contexts and stages;
  * milter_main.c: start-up and reload); not for programs.
  */
 #ifndef MILTER_PRIV_H
@@ -78,5 +79,34 @@ int mk_milter__pool_start(unsigned n);
 int mk_milter__pool_submit(struct mk_milter_job *j);
 void mk_milter__pool_stop(void);
 void mk_milter__job_back(struct mk_mconn *mc, void *job, int gone);
+
+/* The chain's contexts and its stages (milter_stage.c), for the protocol
+ * callbacks (milter_chain.c): mk_chain__new() makes the chain of an MTA
+ * connection and mk_chain__of() finds it (noting the queue id);
+ * mk_chain__views() makes the filters' views once the snapshot is
+ * known; mk_chain__msg_end() ends a message for every filter.
+ * mk_chain__run() calls the filters still taking part (mk_chain__active())
+ * in order for a stage, mk_chain__run_from() from filter `from` on (a
+ * stage resumed after slow work), each answer noted by mk_chain__took();
+ * mk_chain__answer() is the chain's answer in a stage (none where no
+ * reply is awaited), mk_chain__deferred() a refusal kept from a
+ * no-reply stage, mk_chain__all_done() ACCEPT when every filter is done. */
+typedef sfsistat (*mk_chain__call_fn)(struct mk_chain *ch, size_t i,
+    void *arg);
+
+struct mk_chain *mk_chain__new(struct mk_mconn *mc);
+struct mk_chain *mk_chain__of(struct mk_mconn *mc);
+void mk_chain__views(struct mk_chain *ch);
+void mk_chain__msg_end(struct mk_chain *ch);
+sfsistat mk_chain__answer(struct mk_chain *ch, enum mk_milter_stage stage,
+    sfsistat rc);
+sfsistat mk_chain__deferred(struct mk_chain *ch);
+int mk_chain__active(const struct mk_chain *ch, size_t i);
+sfsistat mk_chain__all_done(const struct mk_chain *ch);
+sfsistat mk_chain__took(struct mk_chain *ch, size_t i, sfsistat rc);
+sfsistat mk_chain__run_from(struct mk_chain *ch, enum mk_milter_stage stage,
+    mk_chain__call_fn call, void *arg, size_t from);
+sfsistat mk_chain__run(struct mk_chain *ch, enum mk_milter_stage stage,
+    mk_chain__call_fn call, void *arg);
 
 #endif
