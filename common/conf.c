@@ -23,7 +23,6 @@
 
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
 const char *const mk_conf_milter_on_error[] = { "tempfail", "accept", NULL };
-static const char *const policy_on_error[] = { "dunno", "defer", NULL };
 static const char *const local_part[] = { "fold", "exact", NULL };
 
 /* One option of the base sections: a field of struct mk_conf. */
@@ -62,16 +61,6 @@ static const struct mk_cfg_row base_rows[] = {
 	ROW("dns", "cache_size", MK_CFG_SIZE, "4M", 0, 1LL << 30, NULL,
 	    dns.cache_size, NULL, "answers kept by each resolver (one per "
 	    "event loop or worker that resolves); 0: no cache"),
-	MK_CONF_DAEMON_ROWS_AT("policyd", struct mk_conf, policyd,
-	    policy_on_error, "dunno"),
-	ROW("policyd", "max_connections", MK_CFG_INT, "4096", 1, 1000000, NULL,
-	    pol.max_connections, NULL, "client connections served at once"),
-	ROW("policyd", "max_line", MK_CFG_SIZE, "4096", 64, 65536, NULL,
-	    pol.max_line, NULL, "longest name=value line of a request"),
-	ROW("policyd", "max_attrs", MK_CFG_INT, "100", 1, 10000, NULL,
-	    pol.max_attrs, NULL, "most lines in one request"),
-	ROW("policyd", "max_request", MK_CFG_SIZE, "65536", 256, 1048576, NULL,
-	    pol.max_request, NULL, "largest request, octets"),
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, 0, NULL, NULL }
 };
 
@@ -305,8 +294,6 @@ mk_conf_daemon(const struct mk_conf *conf, const char *section)
 {
 	int i;
 
-	if (strcmp(section, "policyd") == 0)
-		return &conf->policyd;
 	if ((i = section_index(conf, section)) < 0 ||
 	    !conf->layout->sections[i]->daemon)
 		return NULL;

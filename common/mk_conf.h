@@ -31,10 +31,10 @@
  *	program reads [store], [log], [dns] where it resolves, and its own
  *	section, and every program's -t (and `milterkit config check`)
  *	validates the whole file. This module knows the base sections only:
- *	[store], [log], [dns], [policyd] and
- *	the named [ratelimit NAME] sections (struct mk_conf_rule each, in
- *	conf->rules). Every other section is a struct mk_conf_section that
- *	its owner (a filter's folder) defines and the program registers.
+ *	[store], [log], [dns] and the named [ratelimit NAME] sections
+ *	(struct mk_conf_rule each, in conf->rules). Every other section is a
+ *	struct mk_conf_section that its owner (a filter's or a program's
+ *	folder) defines and the program registers.
  *
  *	mk_conf_use() registers a NULL-ended list of sections (borrowed: it
  *	must outlive the process's configurations). Call it once at start,
@@ -59,8 +59,8 @@
  *	owned by the caller and released with mk_conf_free() (NULL is a no-op).
  *	mk_conf_section() returns the block of a section registered when conf
  *	was made, NULL if there is none; the block lives as long as conf.
- *	mk_conf_daemon() returns the daemon block of [policyd] or of a
- *	registered section with daemon set, NULL for any other name.
+ *	mk_conf_daemon() returns the daemon block of a registered section
+ *	with daemon set, NULL for any other name.
  *	mk_conf_store_opts() fills the store options (map size and address
  *	normalization) from [store].
  *
@@ -90,9 +90,9 @@
 
 #define MK_CONF_DEFAULT_PATH "/etc/milterkit/milterkit.conf"
 
-/* on_error choices of the milters; the policy daemon uses dunno/defer. */
+/* on_error choices of the milters (the policy daemon has its own:
+ * policyd_conf.h). */
 enum { MK_ON_ERROR_TEMPFAIL = 0, MK_ON_ERROR_ACCEPT = 1 };
-enum { MK_POLICY_ON_ERROR_DUNNO = 0, MK_POLICY_ON_ERROR_DEFER = 1 };
 
 /* [store] local_part choices */
 enum { MK_LOCAL_FOLD = 0, MK_LOCAL_EXACT = 1 };
@@ -104,7 +104,7 @@ struct mk_conf_daemon {
 	char *user;		/* run as (after binding), empty = stay */
 	char *group;		/* primary group, empty = user's */
 	char *pidfile;		/* empty = none */
-	int on_error;		/* MK_ON_ERROR_* or MK_POLICY_ON_ERROR_* */
+	int on_error;		/* the section's choices: MK_ON_ERROR_*, ... */
 	long long timeout;	/* seconds of MTA silence before dropping */
 	char *check;		/* milters: which sessions (mk_session.h) */
 	char *networks;		/* milters: client networks (mk_cidr.h) */
@@ -135,14 +135,6 @@ struct mk_conf_rule {
 	char *text;		/* reply text when exceeded */
 };
 
-/* [policyd] beyond the daemon keys */
-struct mk_conf_policyd {
-	long long max_connections;
-	long long max_line;	/* octets of one name=value line */
-	long long max_attrs;	/* lines of one request */
-	long long max_request;	/* octets of one request */
-};
-
 struct mk_conf_log {
 	int level;		/* enum mk_log_level */
 	char *target;		/* syslog, stderr, file:/path */
@@ -161,8 +153,6 @@ struct mk_conf {
 	struct mk_conf_store store;
 	struct mk_conf_log log;
 	struct mk_conf_dns dns;
-	struct mk_conf_daemon policyd;
-	struct mk_conf_policyd pol;
 	struct mk_cfg_list rules;	/* struct mk_conf_rule *, file order */
 	char *source;		/* path the configuration was read from */
 	const struct mk_conf_layout *layout; /* private: where blocks are */

@@ -10,6 +10,7 @@
 #include "dkim/dkim_conf.h"
 #include "dmarc/dmarc_conf.h"
 #include "headers/headers_conf.h"
+#include "../policyd/policyd_conf.h"
 #include "sections.h"
 #include "suppress/suppress_conf.h"
 
@@ -19,5 +20,6 @@ const struct mk_conf_section *const mkf_sections[] = {
 	&hdr_conf_section,
 	&dmarc_conf_section,
 	&dkim_conf_section,
+	&policyd_conf_section,
 	NULL
 };

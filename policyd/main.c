@@ -45,6 +45,7 @@
 #include "mk_daemon.h"
 #include "mk_log.h"
 #include "mk_mem.h"
+#include "policyd_conf.h"
 #include "mk_ratelimit.h"
 #include "sections.h"
 #include "server.h"
@@ -165,7 +166,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	mk_log_set_level((enum mk_log_level)conf->log.level);
-	d = &conf->policyd;
+	d = &policyd_conf(conf)->d;
 	user = o.user ? o.user : d->user;
 	if (mk_daemon_log_start(o.foreground, conf->log.target, err,
 	    sizeof(err)) < 0)

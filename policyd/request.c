@@ -51,14 +51,6 @@ quote(char *buf, size_t len, const char *s)
 	return mk_printable(buf, len, s, strlen(s));
 }
 
-void
-pd_limits_from_conf(const struct mk_conf *conf, struct pd_limits *lim)
-{
-	lim->max_line = (size_t)conf->pol.max_line;
-	lim->max_attrs = (size_t)conf->pol.max_attrs;
-	lim->max_request = (size_t)conf->pol.max_request;
-}
-
 struct pd_parser *
 pd_parser_new(const struct pd_limits *lim)
 {

@@ -45,7 +45,8 @@
  *	(0 between requests): a client that leaves with pending > 0 left in
  *	the middle of one.
  *
- *	pd_limits_from_conf() takes the bounds from [policyd] max_line,
+ *	pd_limits_from_conf() (policyd/conf.c) takes the bounds from
+ *	[policyd] max_line,
  *	max_attrs and max_request.
  */
 #ifndef PD_REQUEST_H

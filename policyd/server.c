@@ -29,6 +29,7 @@
 #include "mk_daemon.h"
 #include "mk_log.h"
 #include "mk_mem.h"
+#include "policyd_conf.h"
 #include "server.h"
 
 #define PD_EVENTS	1024	/* epoll events per iteration */
@@ -64,7 +65,7 @@ real_ns(void)
 static const char *
 on_error_name(const struct pd_server *s)
 {
-	return s->conf->policyd.on_error == MK_POLICY_ON_ERROR_DEFER ?
+	return policyd_conf(s->conf)->d.on_error == MK_POLICY_ON_ERROR_DEFER ?
 	    "defer" : "dunno";
 }
 
@@ -185,7 +186,7 @@ pd_server_request(struct pd_server *s, struct pd_conn *c,
     const struct pd_request *rq)
 {
 	struct mk_rl_verdict v;
-	int onerr = s->conf->policyd.on_error;
+	int onerr = policyd_conf(s->conf)->d.on_error;
 
 	engine_try(s);
 	if (s->engine == NULL) {
@@ -260,12 +261,12 @@ accept_all(struct pd_server *s)
 			}
 			return;
 		}
-		if ((long long)s->nconns >= s->conf->pol.max_connections) {
+		if ((long long)s->nconns >= policyd_conf(s->conf)->max_connections) {
 			close(fd);
 			s->refused++;
 			if (s->now_ms - s->last_full_warn >= 1000) {
 				mk_warn("max_connections (%lld) reached: refused %lu "
-				    "connections", s->conf->pol.max_connections,
+				    "connections", policyd_conf(s->conf)->max_connections,
 				    s->refused);
 				s->last_full_warn = s->now_ms;
 				s->refused = 0;
@@ -282,7 +283,7 @@ accept_all(struct pd_server *s)
 static void
 sweep(struct pd_server *s)
 {
-	int64_t idle = s->conf->policyd.timeout * 1000;
+	int64_t idle = policyd_conf(s->conf)->d.timeout * 1000;
 	struct pd_conn *c, *next;
 
 	if (s->now_ms - s->last_sweep < 1000)
@@ -293,7 +294,7 @@ sweep(struct pd_server *s)
 		next = c->next;
 		if (s->now_ms - c->last >= idle) {
 			mk_debug("%s idle for %lld s: closing", c->peer,
-			    (long long)s->conf->policyd.timeout);
+			    (long long)policyd_conf(s->conf)->d.timeout);
 			pd_conn_close(s, c);
 		}
 	}

@@ -18,6 +18,7 @@
 #include "mk_cfg.h"
 #include "mk_conf.h"
 #include "mk_log.h"
+#include "policyd_conf.h"
 #include "sections.h"
 #include "chain/chain_conf.h"
 #include "headers/headers_conf.h"
@@ -251,8 +252,8 @@ test_schema_defaults_match_the_contract(void **state)
 	assert_ptr_equal(d, &supp_conf(c)->d);
 	assert_string_equal(d->socket, "unix:/run/milterkit/suppress.sock");
 	assert_int_equal(d->on_error, MK_ON_ERROR_TEMPFAIL);
-	assert_int_equal(c->policyd.on_error, MK_POLICY_ON_ERROR_DUNNO);
-	assert_ptr_equal(mk_conf_daemon(c, "policyd"), &c->policyd);
+	assert_int_equal(policyd_conf(c)->d.on_error, MK_POLICY_ON_ERROR_DUNNO);
+	assert_ptr_equal(mk_conf_daemon(c, "policyd"), &policyd_conf(c)->d);
 	assert_null(mk_conf_daemon(c, "store"));
 	assert_null(mk_conf_daemon(c, "nope"));
 	d = mk_conf_daemon(c, "dmarc");
@@ -293,7 +294,7 @@ test_load_file_and_missing_file(void **state)
 	assert_int_equal(c->store.map_size, 64LL << 20);
 	assert_int_equal(mk_conf_daemon(c, "suppress")->on_error,
 	    MK_ON_ERROR_ACCEPT);
-	assert_int_equal(c->policyd.on_error, MK_POLICY_ON_ERROR_DEFER);
+	assert_int_equal(policyd_conf(c)->d.on_error, MK_POLICY_ON_ERROR_DEFER);
 	assert_int_equal(c->log.level, MK_LOG_DEBUG);
 	assert_string_equal(c->source, path);
 	mk_conf_free(c);
@@ -395,11 +396,13 @@ test_filter_sections_unknown_without_use(void **state)
 	assert_int_equal(load_text("[chain]\n", &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, ":1: unknown section [chain]"));
 	assert_int_equal(load_text("[policyd]\nmax_attrs = 7\n", &c, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, ":1: unknown section [policyd]"));
+	assert_int_equal(load_text("[store]\npath = /x\n", &c, err,
 	    sizeof(err)), 0);
-	assert_int_equal(c->pol.max_attrs, 7);
 	assert_null(mk_conf_section(c, "suppress"));
 	assert_null(mk_conf_daemon(c, "suppress"));
-	assert_non_null(mk_conf_daemon(c, "policyd"));
+	assert_null(mk_conf_daemon(c, "policyd"));
 	mk_conf_free(c);
 	/* made before the switch: still has (and frees) its blocks */
 	assert_string_equal(supp_conf(before)->exempt, "postmaster@, abuse@");

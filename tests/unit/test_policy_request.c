@@ -26,6 +26,7 @@
 
 #include "mk_conf.h"
 #include "request.h"
+#include "sections.h"
 
 static const struct pd_limits golden_lim = { 256, 32, 2048 };
 
@@ -261,11 +262,13 @@ test_limits_from_configuration_are_exact(void **state)
 {
 	static const char text[] =
 	    "[policyd]\nmax_line = 100\nmax_attrs = 5\nmax_request = 300\n";
-	struct mk_conf *conf = mk_conf_new_defaults();
+	struct mk_conf *conf;
 	struct pd_limits lim;
 	char err[256];
 
 	(void)state;
+	mk_conf_use(mkf_sections);	/* [policyd] is a registered section */
+	conf = mk_conf_new_defaults();
 	pd_limits_from_conf(conf, &lim);
 	assert_int_equal(lim.max_line, 4096);
 	assert_int_equal(lim.max_attrs, 100);
