@@ -28,7 +28,6 @@ struct dmarc_dkimv_msg {
 	DKIM *dkim;
 	struct mk_dns *dns;		/* set by dmarc_dkimv_finish() */
 	int broken;			/* libopendkim gave up */
-	DKIM_STAT eom;
 	DKIM_SIGINFO *tempfailed[DMARC_DKIM_SIGS_CAP];	/* key lookups */
 	size_t ntempfailed;
 };
@@ -239,7 +238,7 @@ dmarc_dkimv_finish(struct dmarc_dkimv_msg *m, struct mk_dns *dns,
 	if (m->broken)
 		return 0;
 	m->dns = dns;
-	m->eom = dkim_eom(m->dkim, NULL);
+	dkim_eom(m->dkim, NULL);	/* each signature's state says it all */
 	if (dkim_getsiglist(m->dkim, &list, &nsigs) != DKIM_STAT_OK)
 		return 0;
 	for (int i = 0; i < nsigs && n < max; i++) {

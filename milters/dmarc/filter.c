@@ -24,7 +24,8 @@
  *	default) or accept, tagged. A message without exactly one From
  *	address is a permerror (tagged, not refused).
  * SEE ALSO
- *	eval.h, dkimv.h, spf.h, dmarc_conf.h, milterkit-dmarc(8)
+ *	apply.c (what a result gets), eval.h, dkimv.h, spf.h, dmarc_conf.h,
+ *	milterkit-dmarc(8)
  */
 #include "config.h"
 
@@ -38,59 +39,17 @@
 
 #include "dkim.h"
 #include "dkim_conf.h"
-#include "dkimv.h"
-#include "dmarc_conf.h"
-#include "eval.h"
+#include "filter_priv.h"
 #include "filters.h"
 #include "mk_addrlist.h"
-#include "mk_cidr.h"
 #include "mk_log.h"
 #include "mk_mem.h"
-#include "mk_milter.h"
-#include "mk_session.h"
-#include "spf.h"
-
-#define DM_SIGS_MAX	DMARC_DKIM_SIGS_CAP	/* max_signatures' bound */
-#define DM_AR_NAME	"Authentication-Results"
-
-/* Program state for one configuration. */
-struct dm_state {
-	struct mk_session_choice sessions;
-	struct mk_cidr_list trusted;
-	const struct dmarc_conf *c;
-	struct dmarc_dkimv *dkimv;
-	struct mk_conf_dns dns;		/* [dns] of this configuration */
-	unsigned long gen;		/* tells worker resolvers apart */
-	char authserv[MK_DNS_NAME_MAX + 1];
-	int outbound;			/* mode = outbound */
-	char **addrs;			/* public_addresses */
-	size_t naddrs;
-	struct dkim_table *table;	/* [dkim] signing_table, outbound */
-};
 
 /* A worker thread's resolver and SPF checker, for one state. */
 struct dm_tls {
 	unsigned long gen;
 	struct mk_dns *dns;
 	struct dmarc_spf *spf;
-};
-
-/* One message's slow work: inputs copied, results, on a worker. */
-struct dm_job {
-	const struct dm_state *st;
-	struct dmarc_dkimv_msg *v;	/* taken from the message */
-	char qid[MK_MILTER_QID_MAX];
-	char ip[64], sender[MK_MILTER_ADDR_MAX], helo[MK_MILTER_NAME_MAX];
-	char from[MK_DNS_NAME_MAX + 1];
-	int outbound;
-	char sign[DM_SIGS_MAX][MK_DNS_NAME_MAX + 1];	/* d= for From */
-	size_t nsign;
-	int spf_checked;
-	struct dmarc_spf_outcome spf;
-	struct dmarc_dkim_sig sigs[DM_SIGS_MAX];
-	struct dmarc_input in;
-	struct dmarc_outcome out;
-	char err[256];			/* a worker's own trouble */
 };
 
 struct dm_msg {
@@ -381,194 +340,22 @@ job_free(struct dm_job *j)
 	free(j);
 }
 
-/* Authentication-Results fields of our authserv-id: removed, last first. */
-static void
-remove_forged(struct mk_msg *msg, const struct dm_state *st)
-{
-	const struct mk_hfield *h;
-	ssize_t nh = mk_milter_headers(msg, &h);
-	size_t idx[64], n = 0, occ = 0, len = strlen(st->authserv);
-
-	for (ssize_t i = 0; i < nh; i++) {
-		const char *v;
-
-		if (strcasecmp(h[i].name, DM_AR_NAME) != 0)
-			continue;
-		occ++;
-		for (v = h[i].value; *v == ' ' || *v == '\t' || *v == '\r' ||
-		    *v == '\n'; v++)
-			;
-		if (strncasecmp(v, st->authserv, len) == 0 &&
-		    strchr(" \t\r\n;", v[len]) != NULL && n < 64)
-			idx[n++] = occ;
-	}
-	while (n-- > 0) {
-		mk_milter_chgheader(msg, DM_AR_NAME, idx[n], "");
-		mk_log_event(MK_LOG_INFO, mk_milter_qid(msg->conn, msg), "removed "
-		    "an %s field claiming to be %s's", DM_AR_NAME, st->authserv);
-	}
-}
-
-/* The answer a result gets, with its reply. */
-static sfsistat
-disposition(struct mk_msg *msg, const struct dm_state *st,
-    const struct dm_job *j, const char **action)
-{
-	struct mk_conn *conn = msg->conn;
-	const struct dmarc_outcome *o = &j->out;
-	int quarantine = 0;
-
-	*action = "none";
-	if (o->result == DMARC_R_TEMPERROR &&
-	    conn->daemon->on_error == MK_ON_ERROR_TEMPFAIL) {
-		*action = "tempfail";
-		mk_milter_setreply(conn, "451", "4.7.5", "DMARC policy of %s "
-		    "could not be checked now, try again later", j->from);
-		return SMFIS_TEMPFAIL;
-	}
-	if (o->result != DMARC_R_FAIL)
-		return SMFIS_CONTINUE;
-	if (o->disposition == DMARC_POLICY_REJECT) {
-		if (st->c->on_reject == DMARC_ON_REJECT_REJECT) {
-			*action = "reject";
-			mk_milter_setreply(conn, "550", "5.7.1", "DMARC policy of "
-			    "%s: reject (neither SPF nor DKIM aligned with the "
-			    "From domain)", j->from);
-			return SMFIS_REJECT;
-		}
-		quarantine = st->c->on_reject == DMARC_ON_REJECT_QUARANTINE;
-	} else if (o->disposition == DMARC_POLICY_QUARANTINE) {
-		quarantine = st->c->on_quarantine ==
-		    DMARC_ON_QUARANTINE_QUARANTINE;
-	}
-	if (quarantine) {
-		char reason[300];
-
-		*action = "quarantine";
-		snprintf(reason, sizeof(reason), "DMARC policy of %s", j->from);
-		if (mk_mconn_quarantine(conn->mc, reason) != 0)
-			return mk_milter_on_error(conn, msg, "the MTA refused to "
-			    "quarantine the message");
-	} else if (o->disposition != DMARC_POLICY_NONE) {
-		*action = "tag";
-	}
-	return SMFIS_CONTINUE;
-}
-
-static void
-log_outcome(struct mk_msg *msg, const struct dm_job *j, const char *action)
-{
-	char line[900], dk[400];
-	size_t w = 0;
-
-	dk[0] = '\0';
-	for (size_t i = 0; i < j->in.nsigs && w < sizeof(dk) - 1; i++)
-		w += (size_t)snprintf(dk + w, sizeof(dk) - w, "%sdkim=%s(%s)",
-		    i > 0 ? " " : "", dmarc_dkim_result_name(j->sigs[i].result),
-		    j->sigs[i].domain);
-	snprintf(line, sizeof(line), "dmarc=%s from=%s policy=%s spf=%s(%s) "
-	    "%s action=%s: %s", dmarc_result_name(j->out.result),
-	    j->from[0] != '\0' ? j->from : "-",
-	    j->out.has_record ? dmarc_policy_name(j->out.policy) : "-",
-	    j->spf_checked ? dmarc_spf_result_name(j->spf.result) : "none",
-	    j->spf_checked ? j->spf.domain : "-",
-	    j->in.nsigs > 0 ? dk : "dkim=none", action, j->out.why);
-	mk_log_event(MK_LOG_INFO, mk_milter_qid(msg->conn, msg), "%s", line);
-}
-
-/* Outbound: the relay's own message, and what receivers will make of it. */
-static sfsistat
-dm_done_outbound(struct mk_msg *msg, const struct dm_state *st,
-    const struct dm_job *j)
-{
-	struct mk_conn *conn = msg->conn;
-	const struct dmarc_outcome *o = &j->out;
-	const char *action = "none";
-	sfsistat rc = SMFIS_CONTINUE;
-	char v[700];
-
-	if (o->result == DMARC_R_FAIL && o->policy != DMARC_POLICY_NONE) {
-		switch (st->c->on_outbound_fail) {
-		case DMARC_OUT_REJECT:
-			action = "reject";
-			mk_milter_setreply(conn, "550", "5.7.1", "%s publishes "
-			    "DMARC p=%s and receivers would refuse this mail: use "
-			    "a From address of a domain this relay signs for, or "
-			    "publish the relay in its SPF", j->from,
-			    dmarc_policy_name(o->policy));
-			rc = SMFIS_REJECT;
-			break;
-		case DMARC_OUT_TEMPFAIL:
-			action = "tempfail";
-			mk_milter_setreply(conn, "451", "4.7.1", "%s publishes "
-			    "DMARC p=%s and receivers would refuse this mail",
-			    j->from, dmarc_policy_name(o->policy));
-			rc = SMFIS_TEMPFAIL;
-			break;
-		case DMARC_OUT_TAG:
-			action = "tag";
-			snprintf(v, sizeof(v), "fail (p=%s) header.from=%s: %s",
-			    dmarc_policy_name(o->policy), j->from, o->why);
-			if (mk_milter_addheader(msg, "X-Milterkit-DMARC", v) != 0)
-				rc = mk_milter_on_error(conn, msg, "the MTA refused "
-				    "the X-Milterkit-DMARC field");
-			break;
-		default:
-			action = "log";
-			break;
-		}
-	} else if (o->result == DMARC_R_TEMPERROR &&
-	    conn->daemon->on_error == MK_ON_ERROR_TEMPFAIL) {
-		action = "tempfail";
-		mk_milter_setreply(conn, "451", "4.7.5", "DMARC policy of %s "
-		    "could not be checked now, try again later", j->from);
-		rc = SMFIS_TEMPFAIL;
-	}
-	mk_log_event(MK_LOG_INFO, mk_milter_qid(conn, msg), "outbound dmarc=%s "
-	    "from=%s policy=%s action=%s: %s", dmarc_result_name(o->result),
-	    j->from[0] != '\0' ? j->from : "-",
-	    o->has_record ? dmarc_policy_name(o->policy) : "-", action, o->why);
-	return rc;
-}
-
 static sfsistat
 dm_done(struct mk_msg *msg, void *arg)
 {
 	struct dm_job *j = arg;
-	const struct dm_state *st;
-	struct mk_strbuf ar = { NULL, 0, 0 };
-	const char *action;
 	sfsistat rc;
 
 	if (msg == NULL) {
 		job_free(j);
 		return SMFIS_CONTINUE;
 	}
-	st = j->st;
 	if (j->err[0] != '\0') {
 		rc = mk_milter_on_error(msg->conn, msg, "%s", j->err);
 		job_free(j);
 		return rc;
 	}
-	if (j->outbound) {
-		rc = dm_done_outbound(msg, st, j);
-		job_free(j);
-		return rc;
-	}
-	remove_forged(msg, st);
-	if (st->c->received_spf && j->spf_checked)
-		mk_milter_insheader(msg, 0, "Received-SPF", j->spf.received_spf);
-	dmarc_ar_value(st->authserv, &j->in, &j->out, &ar);
-	if (mk_milter_insheader(msg, 0, DM_AR_NAME, ar.p) != 0) {
-		mk_strbuf_free(&ar);
-		rc = mk_milter_on_error(msg->conn, msg, "the MTA refused the "
-		    "%s field", DM_AR_NAME);
-		job_free(j);
-		return rc;
-	}
-	mk_strbuf_free(&ar);
-	rc = disposition(msg, st, j, &action);
-	log_outcome(msg, j, action);
+	rc = dm_apply(msg, j);
 	job_free(j);
 	return rc;
 }
@@ -592,7 +379,6 @@ dm_eom(struct mk_msg *msg)
 	j->st = st;
 	j->v = m->v;
 	m->v = NULL;
-	snprintf(j->qid, sizeof(j->qid), "%s", mk_milter_qid(conn, msg));
 	if (!conn->local && strcmp(conn->addr, "local") != 0)
 		snprintf(j->ip, sizeof(j->ip), "%s", conn->addr);
 	n = strlen(msg->sender);
