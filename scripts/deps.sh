@@ -6,7 +6,7 @@ set -eu
 PKGS="autoconf automake libtool pkg-config make gcc libc6-dev
   liblmdb-dev libopendkim-dev libspf2-dev libopendmarc-dev
   libunbound-dev libpsl-dev dnsmasq-base python3-dnspython
-  libidn2-dev libssl-dev libcmocka-dev
+  libidn2-dev libssl-dev libcmocka-dev libgmime-3.0-dev libmicrohttpd-dev curl
   python3-dkim python3-nacl python3-cryptography
   miltertest postfix swaks lmdb-utils iproute2 procps strace
   debhelper devscripts dpkg-dev fakeroot lintian rpm

@@ -124,20 +124,4 @@ int hdr_msgid_valid(const char *v);
 void hdr_msgid_new(const char *domain, char *out, size_t len);
 void hdr_date_format(time_t t, int utc, char *out, size_t len);
 
-/*
- * unsub.c: the List-Unsubscribe token. Self-contained (OpenSSL, mk_addr)
- * so that it can move to common/ when the unsubscribe ingestion of the
- * milterkit command needs hdr_unsub_verify().
- */
-#define HDR_UNSUB_TOKEN_LEN 32		/* base32 of 160 bits */
-#define HDR_UNSUB_KEY_MIN 16
-#define HDR_UNSUB_KEY_MAX 1024
-int hdr_unsub_key_load(const char *path, unsigned char **key, size_t *len,
-    char *err, size_t errlen);
-int hdr_unsub_token(const unsigned char *key, size_t keylen, const char *rcpt,
-    const char *domain, char out[HDR_UNSUB_TOKEN_LEN + 1]);
-int hdr_unsub_verify(const unsigned char *key, size_t keylen,
-    const char *token, const char *rcpt, const char *domain);
-
-
 #endif

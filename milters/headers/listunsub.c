@@ -12,7 +12,7 @@
  *		List-Unsubscribe-Post: List-Unsubscribe=One-Click
  *
  *	MAILTO and URL are the unsubscribe_mailto and unsubscribe_url
- *	templates (either may be empty) with %t the token (unsub.c) of the
+ *	templates (either may be empty) with %t the token (mk_token.h) of the
  *	recipient and the sender domain, %d the sender domain and, in the
  *	URL only, %r the recipient percent-encoded. The Post field comes only
  *	with a URL (RFC 8058 wants https) and when the message has none.
@@ -28,6 +28,7 @@
 #include "headers_priv.h"
 #include "mk_addr.h"
 #include "mk_mem.h"
+#include "mk_token.h"
 
 /* Percent-encode everything but RFC 3986 unreserved characters. */
 static void
@@ -54,7 +55,7 @@ hdr_rule_unsubscribe(struct hdr_ctx *c)
 {
 	const struct hdr_rules *r = c->r;
 	const struct hdr_msg *m = c->m;
-	char tok[HDR_UNSUB_TOKEN_LEN + 1];
+	char tok[MK_TOKEN_UNSUB_LEN + 1];
 	const char *vars[26] = { NULL };
 	struct mk_strbuf b = { NULL, 0, 0 }, rc = { NULL, 0, 0 };
 	struct mk_addr a;
@@ -65,7 +66,7 @@ hdr_rule_unsubscribe(struct hdr_ctx *c)
 	    strlen(c->env_domain)) ||
 	    hdr_find(c, "List-Unsubscribe", 0) < m->n ||
 	    mk_addr_parse(m->rcpt, strlen(m->rcpt), NULL, &a) != 0 ||
-	    hdr_unsub_token(r->unsub_key, r->unsub_keylen, a.norm,
+	    mk_token_unsub(r->unsub_key, r->unsub_keylen, a.norm,
 	    c->env_domain, tok) != 0)
 		return;
 	pct_encode(&rc, a.norm);

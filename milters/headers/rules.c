@@ -22,12 +22,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
 #include "headers_conf.h"
 #include "headers_priv.h"
 #include "mk_conf.h"
 #include "mk_mem.h"
+#include "mk_token.h"
 #include "mk_session.h"
 
 /* The unsubscribe rule needs a key and at least one template. */
@@ -50,8 +49,9 @@ unsub_setup(struct hdr_rules *r, const struct hdr_conf *h, char *err,
 		    "unsubscribe_mailto or unsubscribe_url");
 		return -1;
 	}
-	return hdr_unsub_key_load(h->unsub_secret_file, &r->unsub_key,
-	    &r->unsub_keylen, err, errlen);
+	return mk_token_key_load(h->unsub_secret_file,
+	    "unsubscribe_secret_file", &r->unsub_key, &r->unsub_keylen, err,
+	    errlen);
 }
 
 int
@@ -102,9 +102,7 @@ hdr_rules_free(struct hdr_rules *r)
 	hdr_names_free(&r->remove);
 	hdr_names_free(&r->internal_hosts);
 	hdr_names_free(&r->unsub_domains);
-	if (r->unsub_key != NULL)
-		OPENSSL_cleanse(r->unsub_key, r->unsub_keylen);
-	free(r->unsub_key);
+	mk_token_key_free(r->unsub_key, r->unsub_keylen);
 	free(r->unsub_mailto);
 	free(r->unsub_url);
 	free(r->feedback_id);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "mk_token.h"
 #include "headers.h"
 #include "headers_conf.h"
 #include "headers_priv.h"
@@ -35,19 +36,19 @@ static const unsigned char key[] = SECRET;
 static void
 test_token_verifies(void **st)
 {
-	char tok[HDR_UNSUB_TOKEN_LEN + 1], up[HDR_UNSUB_TOKEN_LEN + 1];
+	char tok[MK_TOKEN_UNSUB_LEN + 1], up[MK_TOKEN_UNSUB_LEN + 1];
 
-	assert_int_equal(hdr_unsub_token(key, KEYLEN, "bob@example.net",
+	assert_int_equal(mk_token_unsub(key, KEYLEN, "bob@example.net",
 	    "example.com", tok), 0);
-	assert_int_equal(strlen(tok), HDR_UNSUB_TOKEN_LEN);
+	assert_int_equal(strlen(tok), MK_TOKEN_UNSUB_LEN);
 	assert_int_equal(strspn(tok, "abcdefghijklmnopqrstuvwxyz234567"),
-	    HDR_UNSUB_TOKEN_LEN);
-	assert_int_equal(hdr_unsub_verify(key, KEYLEN, tok, "bob@example.net",
+	    MK_TOKEN_UNSUB_LEN);
+	assert_int_equal(mk_token_unsub_verify(key, KEYLEN, tok, "bob@example.net",
 	    "example.com"), 1);
-	for (int i = 0; i <= HDR_UNSUB_TOKEN_LEN; i++)
+	for (int i = 0; i <= MK_TOKEN_UNSUB_LEN; i++)
 		up[i] = (tok[i] >= 'a' && tok[i] <= 'z') ?
 		    (char)(tok[i] - 32) : tok[i];
-	assert_int_equal(hdr_unsub_verify(key, KEYLEN, up, "Bob@Example.NET",
+	assert_int_equal(mk_token_unsub_verify(key, KEYLEN, up, "Bob@Example.NET",
 	    "EXAMPLE.com"), 1);
 }
 
@@ -55,29 +56,29 @@ test_token_verifies(void **st)
 static void
 test_token_tampered_fails(void **st)
 {
-	char tok[HDR_UNSUB_TOKEN_LEN + 1];
+	char tok[MK_TOKEN_UNSUB_LEN + 1];
 	static const unsigned char other[] = "another-secret-of-some-length";
 
-	assert_int_equal(hdr_unsub_token(key, KEYLEN, "bob@example.net",
+	assert_int_equal(mk_token_unsub(key, KEYLEN, "bob@example.net",
 	    "example.com", tok), 0);
 	tok[5] = tok[5] == 'a' ? 'b' : 'a';
-	assert_int_equal(hdr_unsub_verify(key, KEYLEN, tok, "bob@example.net",
+	assert_int_equal(mk_token_unsub_verify(key, KEYLEN, tok, "bob@example.net",
 	    "example.com"), 0);
 	tok[5] = tok[5] == 'a' ? 'b' : 'a';	/* not necessarily restored */
-	assert_int_equal(hdr_unsub_token(key, KEYLEN, "bob@example.net",
+	assert_int_equal(mk_token_unsub(key, KEYLEN, "bob@example.net",
 	    "example.com", tok), 0);
-	assert_int_equal(hdr_unsub_verify(key, KEYLEN, tok, "eve@example.net",
+	assert_int_equal(mk_token_unsub_verify(key, KEYLEN, tok, "eve@example.net",
 	    "example.com"), 0);
-	assert_int_equal(hdr_unsub_verify(key, KEYLEN, tok, "bob@example.net",
+	assert_int_equal(mk_token_unsub_verify(key, KEYLEN, tok, "bob@example.net",
 	    "example.org"), 0);
-	assert_int_equal(hdr_unsub_verify(other, sizeof(other) - 1, tok,
+	assert_int_equal(mk_token_unsub_verify(other, sizeof(other) - 1, tok,
 	    "bob@example.net", "example.com"), 0);
-	tok[HDR_UNSUB_TOKEN_LEN - 1] = '\0';
-	assert_int_equal(hdr_unsub_verify(key, KEYLEN, tok, "bob@example.net",
+	tok[MK_TOKEN_UNSUB_LEN - 1] = '\0';
+	assert_int_equal(mk_token_unsub_verify(key, KEYLEN, tok, "bob@example.net",
 	    "example.com"), 0);
-	assert_int_equal(hdr_unsub_verify(key, KEYLEN, NULL, "bob@example.net",
+	assert_int_equal(mk_token_unsub_verify(key, KEYLEN, NULL, "bob@example.net",
 	    "example.com"), 0);
-	assert_int_equal(hdr_unsub_token(key, KEYLEN, "not an address",
+	assert_int_equal(mk_token_unsub(key, KEYLEN, "not an address",
 	    "example.com", tok), -1);
 }
 
@@ -105,21 +106,25 @@ test_secret_file(void **st)
 	assert_true(fd >= 0);
 	close(fd);
 	write_file(path, SECRET "\n", 0600);
-	assert_int_equal(hdr_unsub_key_load(path, &k, &len, err, sizeof(err)),
+	assert_int_equal(mk_token_key_load(path, "k", &k, &len, err,
+	    sizeof(err)),
 	    0);
 	assert_int_equal(len, KEYLEN);
 	assert_memory_equal(k, SECRET, KEYLEN);
 	free(k);
 	write_file(path, SECRET, 0644);
-	assert_int_equal(hdr_unsub_key_load(path, &k, &len, err, sizeof(err)),
+	assert_int_equal(mk_token_key_load(path, "k", &k, &len, err,
+	    sizeof(err)),
 	    -1);
 	assert_non_null(strstr(err, "readable by others"));
 	write_file(path, "short\n", 0600);
-	assert_int_equal(hdr_unsub_key_load(path, &k, &len, err, sizeof(err)),
+	assert_int_equal(mk_token_key_load(path, "k", &k, &len, err,
+	    sizeof(err)),
 	    -1);
 	assert_non_null(strstr(err, "16 to 1024"));
 	unlink(path);
-	assert_int_equal(hdr_unsub_key_load(path, &k, &len, err, sizeof(err)),
+	assert_int_equal(mk_token_key_load(path, "k", &k, &len, err,
+	    sizeof(err)),
 	    -1);
 	assert_null(k);
 }
