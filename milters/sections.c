@@ -11,8 +11,11 @@
 #include "dmarc/dmarc_conf.h"
 #include "headers/headers_conf.h"
 #include "../policyd/policyd_conf.h"
+#include "../tools/ingest_conf.h"
+#include "returnpath/returnpath_conf.h"
 #include "sections.h"
 #include "suppress/suppress_conf.h"
+#include "../unsubd/unsubd_conf.h"
 
 const struct mk_conf_section *const mkf_sections[] = {
 	&chain_conf_section,
@@ -20,6 +23,9 @@ const struct mk_conf_section *const mkf_sections[] = {
 	&hdr_conf_section,
 	&dmarc_conf_section,
 	&dkim_conf_section,
+	&rp_conf_section,
 	&policyd_conf_section,
+	&ingest_conf_section,
+	&unsubd_conf_section,
 	NULL
 };

@@ -134,4 +134,52 @@ for i in 1 2 3; do
 done
 show milterkit -c "$LAB_DIR/milterkit.conf" ratelimit show news@shop.example
 grep -E 'defer' "$LAB_DIR/policyd.log" | sed 's/^/  /'
+
+step "the feedback loop: a bounce becomes a suppression"
+# The returnpath filter joins the chain: MAIL FROM becomes a signed token
+# on bounces.example.com, which Postfix hands to `milterkit ingest`
+# through a pipe transport; a remote MX (refuser.py) refuses gone@.
+head -c 32 /dev/urandom | base64 >"$LAB_DIR/returnpath.key"
+chown nobody "$LAB_DIR/returnpath.key"
+chmod 600 "$LAB_DIR/returnpath.key"
+sed -i 's/^filters = suppress, headers$/filters = suppress, returnpath, headers/' "$LAB_DIR/milterkit.conf"
+cat >>"$LAB_DIR/milterkit.conf" <<CONF
+[returnpath]
+domains = example.com
+bounce_domain = bounces.%d
+secret_file = $LAB_DIR/returnpath.key
+[log]
+target = file:$LAB_DIR/milterkit.log
+CONF
+: >"$LAB_DIR/milterkit.log"
+chown nobody "$LAB_DIR/milterkit.log"
+kill "$milter_pid" 2>/dev/null; wait "$milter_pid" 2>/dev/null
+"$build/milters/chain/milterkit-chain" -f -c "$LAB_DIR/milterkit.conf" \
+	-p "unix:$LAB_DIR/chain.sock" 2>"$LAB_DIR/chain.log" &
+milter_pid=$!
+for _ in $(seq 50); do [ -S "$LAB_DIR/chain.sock" ] && break; sleep 0.1; done
+rport=$(lab__free_port)
+python3 "$top/tests/e2e/refuser.py" "$rport" "$LAB_DIR/refuser.pid" "$LAB_DIR/refuser.log" \
+	"gone=550 5.1.1 <gone@refuse.example>: Recipient address rejected: User unknown" &
+lab_at_exit 'kill "$(cat "$LAB_DIR/refuser.pid" 2>/dev/null)" 2>/dev/null'
+printf 'bounces.example.com milterkit-ingest:\nrefuse.example smtp:[127.0.0.1]:%s\n' "$rport" \
+	>"$LAB_CONF/transport"
+printf '%s\n  %s\n' 'milterkit-ingest unix - n n - - pipe' \
+	"flags=Rq user=nobody argv=$build/tools/milterkit -c $LAB_DIR/milterkit.conf ingest --recipient \${original_recipient}" \
+	>>"$LAB_CONF/master.cf"
+lab_postconf "transport_maps = texthash:$LAB_CONF/transport"
+lab_reload
+show tail -2 "$LAB_CONF/master.cf"
+show cat "$LAB_CONF/transport"
+lab_send --from news@example.com --to gone@refuse.example --body "hello"
+echo "RCPT TO:<gone@refuse.example> -> $(lab_reply_for 'RCPT TO:<gone@refuse.example>') (accepted: the remote MX will refuse it)"
+for _ in $(seq 100); do
+	milterkit --store "$store" suppress check gone@refuse.example >/dev/null 2>&1 && break
+	sleep 0.2
+done
+echo "Postfix's bounce went to the rewritten return path, through the pipe, into ingest:"
+grep -E 'ingest:' "$LAB_DIR/milterkit.log" | sed 's/^/  /'
+show milterkit --store "$store" suppress check gone@refuse.example
+lab_send --from news@example.com --to gone@refuse.example --body "hello again"
+echo "the next message: RCPT TO:<gone@refuse.example> -> $(lab_reply_for 'RCPT TO:<gone@refuse.example>')"
 lab_stop

@@ -52,6 +52,7 @@ usage(FILE *fp)
 	    "  dkim keygen DOMAIN SELECTOR    dkim status\n"
 	    "  dkim import-opendkim KEYTABLE SIGNINGTABLE\n"
 	    "  spf check IP SENDER [HELO]     dmarc check [FILE|-]\n"
+	    "  ingest [--dry-run] [--json] [FILE|-]...\n"
 	    "Every verb has --help.\n"
 	    "\n"
 	    "exit status: 0 success (check: suppressed), 1 negative answer\n"
@@ -124,7 +125,8 @@ main(int argc, char **argv)
 		return rc;
 	}
 	if (strcmp(argv[vi], "suppress") != 0 && strcmp(argv[vi], "store") != 0
-	    && strcmp(argv[vi], "ratelimit") != 0) {
+	    && strcmp(argv[vi], "ratelimit") != 0 &&
+	    strcmp(argv[vi], "ingest") != 0) {
 		fprintf(stderr, "milterkit: unknown verb \"%.40s\"\n", argv[vi]);
 		usage(stderr);
 		return CLI_EXIT_USAGE;
@@ -140,6 +142,8 @@ main(int argc, char **argv)
 		rc = cmd_suppress(&t, argc - vi - 1, argv + vi + 1);
 	else if (strcmp(argv[vi], "ratelimit") == 0)
 		rc = cmd_ratelimit(&t, argc - vi - 1, argv + vi + 1);
+	else if (strcmp(argv[vi], "ingest") == 0)
+		rc = cmd_ingest(&t, argc - vi - 1, argv + vi + 1);
 	else
 		rc = cmd_store(&t, argc - vi - 1, argv + vi + 1);
 	mk_conf_free(t.conf);

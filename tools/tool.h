@@ -19,6 +19,7 @@
  *			int rc);
  *	int	cmd_store(struct tool *t, int argc, char **argv);
  *	int	cmd_config(struct tool *t, int argc, char **argv);
+ *	int	cmd_ingest(struct tool *t, int argc, char **argv);
  * DESCRIPTION
  *	struct tool carries what main() worked out before dispatching a verb:
  *	the global options, the loaded configuration and the store directory.
@@ -93,5 +94,6 @@ int tool_store_finish(const struct tool *t, struct mk_store *st, int rc);
 int cmd_store(struct tool *t, int argc, char **argv);
 int cmd_config(struct tool *t, int argc, char **argv);
 int cmd_ratelimit(struct tool *t, int argc, char **argv);
+int cmd_ingest(struct tool *t, int argc, char **argv);
 
 #endif

@@ -10,7 +10,7 @@
 # where milterkit is already installed. CI runs it through `make check-deb`.
 . "$top_srcdir/tests/lib/tap.sh"
 
-tap_plan 150
+tap_plan 184
 
 [ "$(id -u)" = 0 ] || tap_bail "needs root: it installs the package system-wide"
 if dpkg-query -W -f='${Status}' milterkit 2>/dev/null | grep -q ' installed$'; then
@@ -24,7 +24,7 @@ fi
 # Postfix policy service; all run like
 # milterkit-suppress.) 17 points each: 5 for the file, 11 exercised, 1
 # after remove.
-daemons="suppress headers chain dkim dmarc policyd"
+daemons="suppress headers chain dkim dmarc policyd returnpath unsubd"
 conf=/etc/milterkit/milterkit.conf
 
 tmp=$(mktemp -d)

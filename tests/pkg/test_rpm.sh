@@ -8,10 +8,10 @@
 # through `make check-rpm`.
 . "$top_srcdir/tests/lib/tap.sh"
 
-tap_plan 61
+tap_plan 75
 
 # The daemons the package ships, each with its binary, manual page and unit.
-daemons="suppress headers chain dkim dmarc policyd"
+daemons="suppress headers chain dkim dmarc policyd returnpath unsubd"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -455,7 +455,7 @@ static const struct mk_milter_desc rec_filter = {
 
 /* ---- the program --------------------------------------------------------------- */
 
-static const struct mk_conf_section *tc_sections[8];
+static const struct mk_conf_section *tc_sections[16];
 
 static const struct mk_milter_desc *
 tc_filter(const char *name)
