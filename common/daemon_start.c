@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "mk_daemon.h"
@@ -173,4 +175,25 @@ mk_daemon_opts_parse(const char *name, const char *version,
 		return 2;
 	}
 	return -1;
+}
+
+int
+mk_daemon_listen(const char *spec, long long mode, const char *socket_group,
+    const char *group, const char *user, struct mk_sockspec *ss,
+    struct stat *st)
+{
+	char gbuf[256], err[512];
+	int fd;
+
+	if (mk_sock_parse(spec, ss, err, sizeof(err)) < 0)
+		mk_fatal("socket '%s': %s", spec, err);
+	fd = mk_sock_listen(ss, mode, mk_sock_group(socket_group, group, user,
+	    gbuf, sizeof(gbuf)), SOMAXCONN, err, sizeof(err));
+	if (fd < 0)
+		mk_fatal("%s", err);
+	memset(st, 0, sizeof(*st));
+	if (ss->family == AF_UNIX && lstat(ss->path, st) < 0)
+		mk_fatal("%s: %s", ss->path, strerror(errno));
+	mk_info("listening on %s", spec);
+	return fd;
 }

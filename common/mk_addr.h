@@ -9,6 +9,7 @@
  *	int	mk_addr_domain(const char *in, size_t len, char *out,
  *			size_t outlen);
  *	const char *mk_addr_strerror(int code);
+ *	const char *mk_addr_ldh_problem(const char *s, size_t n);
  * DESCRIPTION
  *	mk_addr_parse() parses one envelope address as an MTA hands it to a
  *	milter or as an operator types it: with or without angle brackets,
@@ -81,5 +82,7 @@ int mk_addr_parse(const char *in, size_t len, const struct mk_addr_opts *opts,
     struct mk_addr *out);
 int mk_addr_domain(const char *in, size_t len, char *out, size_t outlen);
 const char *mk_addr_strerror(int code);
+/* ldh.c: why s is not a host name of LDH labels, or NULL. */
+const char *mk_addr_ldh_problem(const char *s, size_t n);
 
 #endif

@@ -34,7 +34,18 @@
  *	int	mk_daemon_ready(int ready_fd);
  *	const char *mk_sock_group(const char *socket_group, const char *group,
  *			const char *user, char *buf, size_t len);
+ *	int	mk_daemon_listen(const char *spec, long long mode,
+ *			const char *socket_group, const char *group,
+ *			const char *user, struct mk_sockspec *ss,
+ *			struct stat *st);
  * DESCRIPTION
+ *	mk_daemon_listen() is the start-up of a daemon's socket, run as root
+ *	before privileges are dropped: parse spec, listen (mk_sock_listen()
+ *	with mode and the group mk_sock_group() picks), and for a unix socket
+ *	lstat() its path into st, so that the daemon removes at stop only
+ *	the socket it made (st is zeroed for inet). Returns the listening
+ *	fd; any failure is fatal (mk_fatal()), as at every start-up.
+ *
  *	mk_sock_parse() accepts the socket forms milters are known by:
  *	"unix:/path" (also "local:/path" and a bare "/path"),
  *	"inet:PORT@HOST" and "inet6:PORT@HOST" (HOST a name or a literal
@@ -87,6 +98,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
 
@@ -170,6 +182,9 @@ void mk_daemon_log_reload(int foreground, const char *target);
 void mk_daemon_log_reopen(void);
 void mk_daemon_raise_nofile(void);
 int mk_daemon_ready(int ready_fd);
+int mk_daemon_listen(const char *spec, long long mode,
+    const char *socket_group, const char *group, const char *user,
+    struct mk_sockspec *ss, struct stat *st);
 const char *mk_sock_group(const char *socket_group, const char *group,
     const char *user, char *buf, size_t len);
 

@@ -114,27 +114,6 @@ serve(struct pd_server *s, const struct mk_daemon_opts *o)
 	mk_info("stopping");
 }
 
-/* Bind as root; returns the socket and the inode to remove at stop. */
-static int
-open_socket(const char *spec, const struct mk_conf_daemon *d,
-    const char *user, struct mk_sockspec *ss, struct stat *st)
-{
-	char gbuf[256], err[512];
-	int fd;
-
-	if (mk_sock_parse(spec, ss, err, sizeof(err)) < 0)
-		mk_fatal("socket '%s': %s", spec, err);
-	fd = mk_sock_listen(ss, d->socket_mode, mk_sock_group(d->socket_group,
-	    d->group, user, gbuf, sizeof(gbuf)), SOMAXCONN, err, sizeof(err));
-	if (fd < 0)
-		mk_fatal("%s", err);
-	memset(st, 0, sizeof(*st));
-	if (ss->family == AF_UNIX && lstat(ss->path, st) < 0)
-		mk_fatal("%s: %s", ss->path, strerror(errno));
-	mk_info("listening on %s", spec);
-	return fd;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -172,7 +151,8 @@ main(int argc, char **argv)
 	    sizeof(err)) < 0)
 		mk_fatal("%s", err);
 	mk_daemon_raise_nofile();
-	fd = open_socket(o.socket ? o.socket : d->socket, d, user, &ss, &sst);
+	fd = mk_daemon_listen(o.socket ? o.socket : d->socket,
+	    d->socket_mode, d->socket_group, d->group, user, &ss, &sst);
 	if (!o.foreground && mk_daemon_detach(&ready_fd,
 	    strcmp(conf->log.target, "stderr") == 0) < 0)
 		mk_fatal("cannot detach: %s", strerror(errno));

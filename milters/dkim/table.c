@@ -58,6 +58,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "mk_addr.h"
 #include "dkim.h"
 #include "mk_log.h"
 #include "mk_mem.h"
@@ -66,7 +67,6 @@
 #define DKIM_TABLE_LINE		4096
 #define DKIM_TABLE_FILE_MAX	(32 * 1024 * 1024)
 #define DKIM_DOMAIN_MAX		253
-#define DKIM_LABEL_MAX		63
 #define DKIM_QUOTE		64	/* octets of table text in an error */
 
 struct table_parse {
@@ -99,43 +99,6 @@ quote(char *buf, size_t len, const char *s, size_t n)
 	return mk_printable(buf, len, s, n);
 }
 
-/* Why name (n octets) is not a domain name of LDH labels, or NULL. */
-static const char *
-domain_problem(const char *s, size_t n)
-{
-	size_t label = 0;
-
-	if (n == 0)
-		return "empty";
-	if (n > DKIM_DOMAIN_MAX)
-		return "longer than 253 octets";
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '.') {
-			if (label == 0)
-				return "has an empty label";
-			if (s[i - 1] == '-')
-				return "has a label ending with '-'";
-			label = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-'))
-			return "has a character other than letters, digits,"
-			    " '-' and '.'";
-		if (c == '-' && label == 0)
-			return "has a label starting with '-'";
-		if (++label > DKIM_LABEL_MAX)
-			return "has a label longer than 63 octets";
-	}
-	if (label == 0)
-		return "has an empty label";
-	if (s[n - 1] == '-')
-		return "has a label ending with '-'";
-	return NULL;
-}
-
 /* Why s (n octets) is not a pattern, or NULL. */
 static const char *
 pattern_problem(const char *s, size_t n)
@@ -150,7 +113,7 @@ pattern_problem(const char *s, size_t n)
 	}
 	if (memchr(s, '*', n) != NULL)
 		return "'*' stands alone or starts \"*.\"";
-	return domain_problem(s, n);
+	return mk_addr_ldh_problem(s, n);
 }
 
 /* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar. */
@@ -249,7 +212,7 @@ parse_domain(struct table_parse *p, const char *f, size_t n,
 	char q[DKIM_QUOTE];
 	const char *why;
 
-	if ((why = domain_problem(f + 2, n - 2)) != NULL)
+	if ((why = mk_addr_ldh_problem(f + 2, n - 2)) != NULL)
 		return line_error(p, "bad signing domain \"%s\": %s",
 		    quote(q, sizeof(q), f, n), why);
 	e->domain = lower_dup(f + 2, n - 2);
@@ -327,7 +290,7 @@ parse_line(struct table_parse *p, const char *line, size_t len)
 	if ((why = pattern_problem(f[0], n[0])) != NULL)
 		return line_error(p, "bad domain pattern \"%s\": %s",
 		    quote(q, sizeof(q), f[0], n[0]), why);
-	if ((why = domain_problem(f[1], n[1])) != NULL)
+	if ((why = mk_addr_ldh_problem(f[1], n[1])) != NULL)
 		return line_error(p, "bad selector \"%s\": %s",
 		    quote(q, sizeof(q), f[1], n[1]), why);
 	for (size_t i = 0; i < n[2]; i++)

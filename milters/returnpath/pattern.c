@@ -13,48 +13,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mk_addr.h"
 #include "returnpath_conf.h"
 
 #define RP_DOMAIN_MAX	253
-#define RP_LABEL_MAX	63
 #define RP_SAMPLE	"example.com"	/* %d when a template is checked */
-
-/* Why the n octets at s are not a domain name of LDH labels, or NULL. */
-static const char *
-domain_problem(const char *s, size_t n)
-{
-	size_t label = 0;
-
-	if (n == 0)
-		return "empty";
-	if (n > RP_DOMAIN_MAX)
-		return "longer than 253 octets";
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '.') {
-			if (label == 0)
-				return "has an empty label";
-			if (s[i - 1] == '-')
-				return "has a label ending with '-'";
-			label = 0;
-		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-') {
-			if (c == '-' && label == 0)
-				return "has a label starting with '-'";
-			if (++label > RP_LABEL_MAX)
-				return "has a label longer than 63 octets";
-		} else {
-			return "has a character other than letters, digits, "
-			    "'-' and '.'";
-		}
-	}
-	if (label == 0)
-		return "has an empty label";
-	if (s[n - 1] == '-')
-		return "has a label ending with '-'";
-	return NULL;
-}
 
 int
 rp_pattern_check(const char *p, size_t n, char *err, size_t errlen)
@@ -63,7 +26,7 @@ rp_pattern_check(const char *p, size_t n, char *err, size_t errlen)
 
 	if (n == 1 && p[0] == '*')
 		return 0;
-	if ((why = domain_problem(p + (n > 0 && p[0] == '.'),
+	if ((why = mk_addr_ldh_problem(p + (n > 0 && p[0] == '.'),
 	    n - (n > 0 && p[0] == '.'))) == NULL)
 		return 0;
 	snprintf(err, errlen, "bad domain pattern \"%.*s\": %s (want *, "
@@ -127,7 +90,7 @@ rp_template_check(const char *t, size_t n, char *err, size_t errlen)
 		    64 : n), t);
 		return -1;
 	}
-	if ((why = domain_problem(out, strlen(out))) != NULL) {
+	if ((why = mk_addr_ldh_problem(out, strlen(out))) != NULL) {
 		snprintf(err, errlen, "bad bounce domain template \"%.*s\": "
 		    "with %%d = " RP_SAMPLE " the domain %s (want e.g. "
 		    "bounces.%%d)", (int)(n > 64 ? 64 : n), t, why);
@@ -141,7 +104,7 @@ rp_template_expand(const char *t, const char *domain, char *out,
     size_t outlen)
 {
 	if (expand(t, strlen(t), domain, out, outlen) != 0 ||
-	    domain_problem(out, strlen(out)) != NULL) {
+	    mk_addr_ldh_problem(out, strlen(out)) != NULL) {
 		if (outlen > 0)
 			out[0] = '\0';
 		return -1;
