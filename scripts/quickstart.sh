@@ -5,7 +5,9 @@
 # Postfix on loopback (the test lab; the system's Postfix is not touched) with
 # milterkit-chain (the suppress and headers filters) as its one milter, sends
 # a message through it and shows what arrived: a suppressed recipient refused,
-# the others delivered with their headers standardized. Everything it starts
+# the others delivered with their headers standardized; then rate limits
+# (milterkit-policyd) and the feedback loop: a bounce, through the returnpath
+# filter and `milterkit ingest`, becomes a suppression. Everything it starts
 # is stopped, by pid, when it ends.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -9,18 +9,26 @@
 # Steps:
 #  1. the work: COPIES (default 100) copies of every message of the corpus
 #     (tests/ingest/corpus: DSNs of many MTAs, free-text bounces, ARF
-#     complaints, auto-replies, garbage), each copy made distinct by one
-#     header field in front (so no copy is a report seen before);
-#     [ingest] require_token = no, so that the corpus's bounces count;
+#     complaints, auto-replies, garbage), each copy with a header field of
+#     its own in front (no copy is a report seen before) and its own
+#     recipients (every domain prefixed "cN-": each copy's suppressions
+#     are new entries); [ingest] require_token = no, so that the corpus's
+#     bounces count;
 #  2. batched: every file named on one command line (the command commits
 #     per 1,000 messages): messages/s (target: >= 2,000/s);
 #  3. one process per message, as a Postfix pipe transport runs it, over
-#     SINGLE (default 500) of the files: messages/s;
+#     SINGLE (default 500) of the files, one at a time and PARALLEL
+#     (default 4) at a time: messages/s; and the start-up of the process
+#     alone (`milterkit -V`);
 #  4. milterkit-suppress over a store of ENTRIES (default 1,000,000)
 #     entries: milterload for SECONDS_LOAD (default 10) s alone, then the
-#     same while `milterkit ingest` batches write into the same store
-#     without pause: RCPT lookups/s of both and their ratio (target:
-#     unchanged within noise).
+#     same while `milterkit ingest` batches (ROUNDS_W copies of the corpus
+#     made beforehand, in turn) write into the same store, one batch every
+#     PACE (default 0.5) seconds (PACE=0: back to back, which measures the
+#     writer's CPU taken from the two cores as much as the store): RCPT
+#     lookups/s of both and their ratio (target: unchanged within noise),
+#     ROUNDS_R (default 3) rounds in turn, medians. CONTROL=1 runs the
+#     same writer with --dry-run: the same processes, no writes.
 # There is no incumbent on Debian to compare with: no package turns
 # bounces into a suppression list. Everything started here is stopped by
 # its pid; the temp dir is removed (KEEP=1 keeps it).
@@ -48,16 +56,31 @@ bench_machine
 
 # ---- 1. the work --------------------------------------------------------
 corpus=$top_srcdir/tests/ingest/corpus
-mkdir -p "$tmp/work"
-n=0
-for ((c = 0; c < COPIES; c++)); do
-	for f in "$corpus"/*.eml; do
-		n=$((n + 1))
-		{ printf 'X-Bench-Copy: %d\n' "$n"; cat "$f"; } >"$tmp/work/$n.eml"
-	done
-done
+# copy C of the corpus into DIR, numbered from N0: every address's domain
+# gets a "cC-" in front, so that each copy names recipients of its own and
+# its suppressions are new ones
+copy() {
+	awk -v c="$1" -v n0="$2" -v dir="$3" 'BEGIN {
+		for (i = 1; i < ARGC; i++) {
+			out = dir "/" (n0 + i) ".eml"
+			printf "X-Bench-Copy: %d\n", c > out
+			while ((getline line < ARGV[i]) > 0) {
+				gsub(/@/, "@c" c "-", line)
+				print line > out
+			}
+			close(ARGV[i])
+			close(out)
+		}
+		exit
+	}' "$corpus"/*.eml
+}
+mkdir -p "$tmp/work" "$tmp/rounds"
 kinds=$(ls "$corpus"/*.eml | wc -l)
-echo "== work: $n messages ($COPIES copies of the $kinds messages of the corpus)"
+for ((c = 0; c < COPIES; c++)); do
+	copy "$c" $((c * kinds)) "$tmp/work"
+done
+n=$((COPIES * kinds))
+echo "== work: $n messages ($COPIES copies of the $kinds messages of the corpus, each copy with recipients of its own)"
 conf=$tmp/milterkit.conf
 cat >"$conf" <<EOF
 [store]
@@ -82,16 +105,26 @@ echo "RESULT ingest_batched_per_s=$rate target>=2000:" \
 	"$(awk -v r="$rate" 'BEGIN { print (r >= 2000) ? "met" : "NOT met" }')"
 
 # ---- 3. one process per message ------------------------------------------------
-rm -rf "$tmp/store"
-"$TOOL" -c "$conf" store init >/dev/null || exit 1
+# As a pipe transport runs it: one process per message, one after the other
+# and PARALLEL (default 4) at a time (the transport's process limit).
+PARALLEL=${PARALLEL:-4}
+single() {	# FIRST COUNT JOBS
+	rm -rf "$tmp/store"
+	"$TOOL" -c "$conf" store init >/dev/null || exit 1
+	t0=$(now)
+	seq "$1" $(($1 + $2 - 1)) | xargs -P "$3" -I{} sh -c \
+		'"$0" -c "$1" ingest <"$2/{}.eml"' "$TOOL" "$conf" "$tmp/work" ||
+		{ echo "run.sh: ingest failed" >&2; exit 1; }
+	awk -v n="$2" -v s="$(elapsed "$t0")" 'BEGIN { printf "%.0f", n / (s > 0 ? s : 0.1) }'
+}
+count=$((SINGLE < n ? SINGLE : n))
+seq1=$(single 1 "$count" 1)
+par=$(single 1 "$count" "$PARALLEL")
+echo "RESULT ingest_single_per_s=$seq1 ingest_single_parallel${PARALLEL}_per_s=$par" \
+	"(one process per message, as a pipe transport runs it; $count messages)"
 t0=$(now)
-for ((i = 1; i <= SINGLE && i <= n; i++)); do
-	"$TOOL" -c "$conf" ingest <"$tmp/work/$i.eml" ||
-		{ echo "run.sh: ingest failed on $i.eml" >&2; exit 1; }
-done
-secs=$(elapsed "$t0")
-echo "RESULT ingest_single_per_s=$(awk -v n=$((i - 1)) -v s="$secs" \
-	'BEGIN { printf "%.0f", n / (s > 0 ? s : 0.1) }') (one process per message, as a pipe transport runs it)"
+for ((i = 0; i < 50; i++)); do "$TOOL" -V >/dev/null; done
+echo "process start-up alone (milterkit -V, 50 runs): $(awk -v s="$(elapsed "$t0")" 'BEGIN { printf "%.1f", s * 1000 / 50 }') ms each"
 
 # ---- 4. RCPT lookups while ingestion writes ----------------------------------------
 store=$tmp/store
@@ -115,27 +148,50 @@ load() {
 		-A bench -t 10 >"$tmp/load.out" || { echo "run.sh: milterload failed" >&2; exit 1; }
 	grep '^summary ' "$tmp/load.out" | tr ' ' '\n' | sed -n 's/^rcpt_per_s=//p'
 }
-alone=$(load)
-echo "rcpt lookups/s alone: $alone"
-# Ingestion in a loop: fresh copies each round, so every batch writes.
-(
-	round=0
+# Ingestion in a loop, on copies made beforehand (new recipients each
+# round, so every batch writes); making them is not part of the load.
+ROUNDS_W=${ROUNDS_W:-40}
+PACE=${PACE:-0.5}	# seconds between batches; 0: back to back
+# CONTROL=1: the same processes with --dry-run (they parse and read the
+# store, and write nothing): what the writer costs without its writes
+DRY=
+[ "${CONTROL:-0}" = 1 ] && DRY=--dry-run
+for ((r = 0; r < ROUNDS_W; r++)); do
+	mkdir -p "$tmp/rounds/$r"
+	copy $((COPIES + r)) 0 "$tmp/rounds/$r"
+done
+# writer: ingestion batches until killed (copies not ingested yet, until
+# all ROUNDS_W were: then they are reports seen before, and write nothing)
+writer() {	# FIRST: the first copy it ingests
+	round=$1
 	while :; do
+		ls "$tmp/rounds/$((round % ROUNDS_W))"/*.eml |
+			xargs "$TOOL" -c "$conf" ingest $DRY >/dev/null 2>&1
 		round=$((round + 1))
-		for f in $(cd "$tmp/work" && ls | head -1000); do
-			printf 'X-Round: %d\n' "$round" | cat - "$tmp/work/$f" >"$tmp/r.$f"
-		done
-		ls "$tmp"/r.*.eml | xargs "$TOOL" -c "$conf" ingest >/dev/null 2>&1
-		rm -f "$tmp"/r.*.eml
-		echo "$round" >"$tmp/rounds"
+		echo "$round" >>"$tmp/rounds/done"
+		[ "$PACE" = 0 ] || sleep "$PACE"
 	done
-) &
-writer=$!
-bench_at_exit "kill $writer 2>/dev/null; wait $writer 2>/dev/null"
-sleep 1
-busy=$(load)
-kill "$writer" 2>/dev/null
-wait "$writer" 2>/dev/null
-echo "rcpt lookups/s while ingest writes: $busy ($(cat "$tmp/rounds" 2>/dev/null || echo 0) batches of 1,000 reports written)"
-echo "RESULT rcpt_per_s_alone=$alone rcpt_per_s_ingesting=$busy ratio=$(awk -v a="$alone" -v b="$busy" \
-	'BEGIN { printf "%.3f", (a > 0) ? b / a : 0 }')"
+}
+# ROUNDS_R (default 3) rounds, each alone then beside the writer
+ROUNDS_R=${ROUNDS_R:-3}
+alone_all='' busy_all='' batches=0
+for ((r = 1; r <= ROUNDS_R; r++)); do
+	a=$(load)
+	: >"$tmp/rounds/done"
+	writer "$batches" &
+	wpid=$!
+	sleep 1
+	b=$(load)
+	kill "$wpid" 2>/dev/null
+	wait "$wpid" 2>/dev/null
+	w=$(wc -l <"$tmp/rounds/done")
+	batches=$((batches + w))
+	echo "round $r: rcpt lookups/s alone $a, while ingest writes $b ($w batches of $kinds reports)"
+	alone_all="$alone_all $a" busy_all="$busy_all $b"
+done
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ma=$(echo "$alone_all" | median)
+mb=$(echo "$busy_all" | median)
+echo "RESULT rcpt_per_s_alone=$ma rcpt_per_s_ingesting=$mb ratio=$(awk -v a="$ma" -v b="$mb" \
+	'BEGIN { printf "%.3f", (a > 0) ? b / a : 0 }') (medians of $ROUNDS_R rounds; pace $PACE s;" \
+	"$batches batches written)"
