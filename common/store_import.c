@@ -143,6 +143,8 @@ imp_unique(struct mk_supp_import *imp)
 {
 	size_t i, w = 0;
 
+	if (imp->n == 0)
+		return;		/* qsort() wants an array, even for nothing */
 	imp_arena = imp->arena;
 	qsort(imp->items, imp->n, sizeof(*imp->items), imp_cmp);
 	for (i = 0; i < imp->n; i++) {

@@ -476,6 +476,12 @@ batch_end(struct ing_run *g, int ok)
 		if (!ok) {
 			mk_supp_import_abort(g->imp);
 			mk_feedback_abort(g->fb);
+		} else if (!g->dirty) {
+			mk_supp_import_abort(g->imp);	/* nothing to commit */
+			if ((rc = mk_feedback_commit(g->fb)) != 0)
+				mk_error("ingest: cannot commit the feedback "
+				    "store: %s (%s)", mk_store_strerror(rc),
+				    mk_feedback_errdetail());
 		} else if ((rc = mk_supp_import_commit(g->imp, &added,
 		    &replaced)) != 0) {
 			mk_error("ingest: cannot commit suppressions: %s (%s)",

@@ -324,6 +324,11 @@ test_import_abort_and_duplicates(void **state)
 	assert_int_equal(mk_supp_get(st, "", "a@x.example", &h),
 	    MK_STORE_ENOTFOUND);
 
+	/* An import of nothing commits nothing, and is no error. */
+	assert_int_equal(mk_supp_import_begin(st, &imp), 0);
+	assert_int_equal(mk_supp_import_commit(imp, &a, &r), 0);
+	assert_int_equal(a + r, 0);
+
 	assert_int_equal(mk_supp_import_begin(st, &imp), 0);
 	e = ent("", "a@x.example", MK_REASON_BOUNCE, 0, "first");
 	assert_int_equal(mk_supp_import_add(imp, &e), 0);
