@@ -8,7 +8,7 @@ PKGS="autoconf automake libtool pkg-config make gcc libc6-dev
   libunbound-dev libpsl-dev dnsmasq-base python3-dnspython
   libidn2-dev libssl-dev libcmocka-dev libgmime-3.0-dev libmicrohttpd-dev curl
   python3-dkim python3-nacl python3-cryptography
-  miltertest postfix swaks lmdb-utils iproute2 procps strace
+  miltertest postfix swaks m4 lmdb-utils iproute2 procps strace
   debhelper devscripts dpkg-dev fakeroot lintian rpm
   clang libclang-rt-14-dev"
 

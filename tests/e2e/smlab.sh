@@ -68,6 +68,7 @@ sm__installed() {
 		[ -f "$SM_ROOT/.installed" ]
 }
 
+# shellcheck disable=SC2086 # SM_PKGS is a list
 sm__download() {
 	local dir=$1 out
 	# -o APT::Sandbox::User=root: the directory is root's, _apt may not write it.
@@ -208,6 +209,7 @@ sm_pids() {
 		{ read -r rest <"$f"; } 2>/dev/null || continue
 		rest=${rest##*) }	# after "pid (comm) "
 		# state ppid pgrp session ...; a zombie is gone but for its reaping
+		# shellcheck disable=SC2086 # split into fields
 		set -- $rest
 		[ "${4:-}" = "$sid" ] && [ "$1" != Z ] && echo "$p"
 	done
@@ -241,6 +243,10 @@ sm_start() {
 		lab_at_exit sm_stop
 		sm__at_exit=1
 	fi
+	# With a short host name Sendmail sleeps (60 s) trying to qualify it
+	# before it reads the .cf: it must run under its own, dotted one.
+	unshare -u true 2>/dev/null ||
+		{ sm__err "unshare -u fails (no CAP_SYS_ADMIN?): Sendmail needs its own dotted host name"; return 1; }
 	libpath=$(sm__libpath)
 	for tries in 1 2 3; do
 		SM_PORT=$(lab__free_port) || { sm__err "no free port"; return 1; }
