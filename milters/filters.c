@@ -10,6 +10,7 @@
 const struct mk_milter_desc *const mkf_filters[] = {
 	&supp_filter,
 	&rp_filter,
+	&rlf_filter,
 	&hdr_filter,
 	&dmarc_filter,
 	&dkim_filter,

@@ -23,6 +23,7 @@ extern const struct mk_milter_desc hdr_filter;
 extern const struct mk_milter_desc dkim_filter;
 extern const struct mk_milter_desc dmarc_filter;
 extern const struct mk_milter_desc rp_filter;
+extern const struct mk_milter_desc rlf_filter;
 
 extern const struct mk_milter_desc *const mkf_filters[];
 const struct mk_milter_desc *mkf_filter(const char *name);

@@ -12,6 +12,7 @@
 #include "headers/headers_conf.h"
 #include "../policyd/policyd_conf.h"
 #include "../tools/ingest_conf.h"
+#include "ratelimit/rl_conf.h"
 #include "returnpath/returnpath_conf.h"
 #include "sections.h"
 #include "suppress/suppress_conf.h"
@@ -24,6 +25,7 @@ const struct mk_conf_section *const mkf_sections[] = {
 	&dmarc_conf_section,
 	&dkim_conf_section,
 	&rp_conf_section,
+	&rlf_conf_section,
 	&policyd_conf_section,
 	&ingest_conf_section,
 	&unsubd_conf_section,

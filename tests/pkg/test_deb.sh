@@ -10,7 +10,7 @@
 # where milterkit is already installed. CI runs it through `make check-deb`.
 . "$top_srcdir/tests/lib/tap.sh"
 
-tap_plan 184
+tap_plan 201
 
 [ "$(id -u)" = 0 ] || tap_bail "needs root: it installs the package system-wide"
 if dpkg-query -W -f='${Status}' milterkit 2>/dev/null | grep -q ' installed$'; then
@@ -24,7 +24,7 @@ fi
 # Postfix policy service; all run like
 # milterkit-suppress.) 17 points each: 5 for the file, 11 exercised, 1
 # after remove.
-daemons="suppress headers chain dkim dmarc policyd returnpath unsubd"
+daemons="suppress headers chain dkim dmarc policyd returnpath unsubd ratelimit"
 conf=/etc/milterkit/milterkit.conf
 
 tmp=$(mktemp -d)
@@ -214,6 +214,9 @@ policyd_reload() {
 exercise() {
 	local d=$1 bin=/usr/sbin/milterkit-$1
 	local sock=/run/milterkit/$1.sock pidf=/run/milterkit/$1.pid
+	# milterkit-ratelimit's section is [rlimit] ([ratelimit NAME] are the
+	# rules), and its default socket is named after the section.
+	[ "$d" = ratelimit ] && sock=/run/milterkit/rlimit.sock
 	tap_like "milterkit-$d -V names the version" "$($bin -V 2>&1)" "$version"
 	tap_check "milterkit-$d -t accepts the packaged configuration" \
 		$bin -t -c "$conf"

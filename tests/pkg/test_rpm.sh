@@ -8,10 +8,10 @@
 # through `make check-rpm`.
 . "$top_srcdir/tests/lib/tap.sh"
 
-tap_plan 75
+tap_plan 82
 
 # The daemons the package ships, each with its binary, manual page and unit.
-daemons="suppress headers chain dkim dmarc policyd returnpath unsubd"
+daemons="suppress headers chain dkim dmarc policyd returnpath unsubd ratelimit"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

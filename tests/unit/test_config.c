@@ -457,7 +457,7 @@ test_chain_filters_are_checked(void **state)
 	} cases[] = {
 		{ "filters = suppress, nope\n",
 		  ":2: [chain] filters: unknown filter \"nope\" (known: "
-		  "suppress, headers, dmarc, dkim, returnpath)" },
+		  "suppress, headers, dmarc, dkim, returnpath, rlimit)" },
 		{ "filters = headers, headers\n",
 		  ":2: [chain] filters: filter \"headers\" given twice" },
 		{ "filters = \"\"\n", ":2: [chain] filters: no filters" },
