@@ -216,7 +216,8 @@ exercise() {
 	local sock=/run/milterkit/$1.sock pidf=/run/milterkit/$1.pid
 	# milterkit-ratelimit's section is [rlimit] ([ratelimit NAME] are the
 	# rules), and its default socket is named after the section.
-	[ "$d" = ratelimit ] && sock=/run/milterkit/rlimit.sock
+	local sec=$1
+	[ "$d" = ratelimit ] && sock=/run/milterkit/rlimit.sock sec=rlimit
 	tap_like "milterkit-$d -V names the version" "$($bin -V 2>&1)" "$version"
 	tap_check "milterkit-$d -t accepts the packaged configuration" \
 		$bin -t -c "$conf"
@@ -262,7 +263,7 @@ exercise() {
 	check=$(sed -n 's/^ExecReload=\(.*-t\)$/\1/p' \
 		"/lib/systemd/system/milterkit-$d.service")
 	cp -p "$conf" "$tmp/conf.good"
-	printf '\n[%s]\nno_such_key = 1\n' "$d" >>"$conf"
+	printf '\n[%s]\nno_such_key = 1\n' "$sec" >>"$conf"
 	out=$($check 2>&1); rc=$?
 	tap_like "milterkit-$d: reload with a bad file fails, naming FILE:LINE" \
 		"$rc:$out" "^2:$conf:[0-9]+: .*no_such_key"
