@@ -48,7 +48,7 @@
 	snprintf(err, errlen, __VA_ARGS__); } while (0)
 
 /* Environments whose directories must agree with the store's owner. */
-static const char *const env_dirs[] = { "suppress", "ratelimit" };
+static const char *const env_dirs[] = { "suppress", "ratelimit", "feedback" };
 
 /* One directory checked: -1 with a message when it is open to others. */
 static int
