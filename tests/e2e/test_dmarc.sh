@@ -1,7 +1,8 @@
 #!/bin/bash
-# tests/e2e/test_dmarc.sh - inbound DMARC behind the lab's Postfix:
-# milterkit-dmarc (as nobody) as smtpd_milters, then milterkit-chain with
-# filters = suppress, dmarc; DNS from tests/dns/oddns.py on loopback.
+# tests/e2e/test_dmarc.sh - inbound DMARC behind the lab's Postfix, or its
+# Sendmail with E2E_MTA=sendmail (tests/e2e/mta.sh): milterkit-dmarc (as
+# nobody) as the MTA's milter, then milterkit-chain with filters =
+# suppress, dmarc; DNS from tests/dns/oddns.py on loopback.
 #
 # A message From example.test (p=reject) signed by dkimpy reaches the sink
 # with our Authentication-Results (dkim=pass, dmarc=pass), and the
@@ -20,6 +21,7 @@
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/e2e/lab.sh"
+. "$top_srcdir/tests/e2e/mta.sh"
 . "$top_srcdir/tests/dns/dnslab.sh"
 . "$top_srcdir/tests/dmarc/dmlab.sh"
 
@@ -31,6 +33,7 @@ done
 [ "$(id -u)" = 0 ] || tap_bail "must run as root (the lab and the privilege drop)"
 $PY -c 'import dkim, nacl' 2>/dev/null || tap_bail "python3-dkim and python3-nacl needed"
 
+mta_require
 tap_plan 14
 lab_test_start "${TEST_TIMEOUT:-150}"
 lab_at_exit dns_stop
@@ -57,8 +60,7 @@ if lab_daemon_start "$SOCK" "$MLOG" "$DM" -f -c "$CONF"; then
 else
 	tap_fail "milterkit-dmarc starts as nobody" "$(tail -5 "$MLOG")"
 fi
-lab_postconf "smtpd_milters = unix:$SOCK" "milter_default_action = tempfail" &&
-	lab_reload || tap_bail "could not switch the lab to milterkit-dmarc"
+mta_milters "$SOCK" || tap_bail "could not switch $MTA to milterkit-dmarc"
 
 # The signed message, with an Authentication-Results forged by its sender.
 msg alice@example.test "dmarc e2e" > "$D/signed.eml"
@@ -67,7 +69,7 @@ sign "$D/signed.eml" example.test s1 rsa
   cat "$D/signed.eml"; } > "$D/forged.eml"
 msg alice@example.test "dmarc e2e spoof" > "$D/spoof.eml"
 
-lab_send --from bounce@other.test --to rcpt@example.test --data "$D/forged.eml"
+mta_send --from bounce@other.test --to rcpt@example.test --data "$D/forged.eml"
 tap_like "a signed, aligned message is accepted" "$(lab_reply_for .)" '^250 '
 lab_wait_sink 1 20
 got=$(lab_sink_message 1) || got=/dev/null
@@ -77,15 +79,15 @@ tap_like "... reaches the sink with our Authentication-Results: dkim=pass, dmarc
 tap_is "... and the forged one with our authserv-id is gone" \
     "$(grep -c '^Authentication-Results:' "$got")" 1
 
-lab_send --from bounce@other.test --to rcpt@example.test --data "$D/spoof.eml"
+mta_send --from bounce@other.test --to rcpt@example.test --data "$D/spoof.eml"
 tap_like "the same From unsigned, another domain's envelope: 550 5.7.1 at DATA" \
     "$(lab_reply_for .)" '^550 5\.7\.1 DMARC policy of example\.test: reject'
 sleep 1
 tap_is "... and it never reaches the sink" "$(lab_sink_count)" 1
 tap_like "the milter logged the pass with its queue id" "$(cat "$MLOG")" \
-    '[0-9A-F]+: dmarc=pass from=example.test policy=reject .*dkim=pass\(example.test\) action=none'
+    "$MTA_QID"': dmarc=pass from=example.test policy=reject .*dkim=pass\(example.test\) action=none'
 tap_like "... and the reject" "$(cat "$MLOG")" \
-    '[0-9A-F]+: dmarc=fail from=example.test policy=reject spf=[a-z]+\(other.test\) dkim=none action=reject'
+    "$MTA_QID"': dmarc=fail from=example.test policy=reject spf=[a-z]+\(other.test\) dkim=none action=reject'
 
 # The same through milterkit-chain (suppress, dmarc).
 lab_daemon_stop
@@ -94,15 +96,15 @@ if lab_daemon_start "$D/chain.sock" "$D/chain.log" "$CHAIN" -f -c "$CONF"; then
 else
 	tap_fail "milterkit-chain with filters = suppress, dmarc starts" "$(tail -5 "$D/chain.log")"
 fi
-lab_postconf "smtpd_milters = unix:$D/chain.sock" && lab_reload ||
-	tap_bail "could not switch the lab to the chain"
-lab_send --from bounce@other.test --to rcpt@example.test --data "$D/signed.eml"
+mta_milters "$D/chain.sock" ||
+	tap_bail "could not switch $MTA to the chain"
+mta_send --from bounce@other.test --to rcpt@example.test --data "$D/signed.eml"
 lab_wait_sink 2 20
 got=$(lab_sink_message 2) || got=/dev/null
 tap_like "through the chain: dmarc=pass at the sink" \
     "$(sed -n '/^Authentication-Results:/,/^[^ \t]/p' "$got" | tr -d '\r' | tr '\n' ' ')" \
     'mx.test;.*dmarc=pass'
-lab_send --from bounce@other.test --to rcpt@example.test --data "$D/spoof.eml"
+mta_send --from bounce@other.test --to rcpt@example.test --data "$D/spoof.eml"
 tap_like "through the chain: the spoof is refused 550 5.7.1" "$(lab_reply_for .)" \
     '^550 5\.7\.1 DMARC policy'
 
@@ -116,13 +118,13 @@ if lab_daemon_start "$SOCK" "$MLOG" "$DM" -f -c "$CONF"; then
 else
 	tap_fail "milterkit-dmarc, mode = outbound, starts" "$(tail -5 "$MLOG")"
 fi
-lab_postconf "smtpd_milters = unix:$SOCK" && lab_reload ||
-	tap_bail "could not switch the lab back to milterkit-dmarc"
+mta_milters "$SOCK" ||
+	tap_bail "could not switch $MTA back to milterkit-dmarc"
 msg alice@spfonly.test "outbound spoof" > "$D/tenant.eml"
-lab_send --from bounce@other.test --to rcpt@example.test --data "$D/tenant.eml"
+mta_send --from bounce@other.test --to rcpt@example.test --data "$D/tenant.eml"
 tap_like "outbound: a tenant's From a p=reject domain: 550 5.7.1 naming it" \
     "$(lab_reply_for .)" '^550 5\.7\.1 spfonly\.test publishes DMARC p=reject'
 msg alice@example.test "outbound own" > "$D/own.eml"
-lab_send --from bounce@other.test --to rcpt@example.test --data "$D/own.eml"
+mta_send --from bounce@other.test --to rcpt@example.test --data "$D/own.eml"
 tap_like "outbound: From a domain the relay signs for: accepted" \
     "$(lab_reply_for .)" '^250 '

@@ -1,5 +1,6 @@
 #!/bin/bash
-# tests/e2e/test_headers.sh - milterkit-headers behind the lab's Postfix.
+# tests/e2e/test_headers.sh - milterkit-headers behind the lab's Postfix, or
+# its Sendmail with E2E_MTA=sendmail (tests/e2e/mta.sh).
 #
 # The milter runs as nobody (started as root, user = nobody) from a
 # directory under $LAB_DIR that nobody owns, socket_mode = 0666 so that smtpd
@@ -9,8 +10,9 @@
 # outside Received, a folded header and an X- header, goes through Postfix:
 # the copy at the sink has Date and Message-ID once each, the first Subject
 # only, no X-Originating-IP, no internal Received, and every other header
-# as sent, in order (Postfix's own Received on top aside). The milter logs
-# one line per edit with the queue id. Then duplicates = reject is loaded by
+# as sent, in order (the MTA's own Received on top aside; the added fields
+# are where each MTA puts them: Postfix last, Sendmail under its Received).
+# The milter logs one line per edit with the queue id. Then duplicates = reject is loaded by
 # SIGHUP: the same message is refused with 550 5.6.0 at end of data and
 # nothing more reaches the sink.
 # Bounded to 90 s by a watchdog; every process started is stopped by pid.
@@ -20,12 +22,14 @@
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/e2e/lab.sh"
+. "$top_srcdir/tests/e2e/mta.sh"
 
 MILTER="$top_builddir/milters/headers/milterkit-headers"
 [ -x "$MILTER" ] || tap_bail "$MILTER not built"
 [ "$(id -u)" = 0 ] || tap_bail "must run as root (the lab and the privilege drop)"
 
-tap_plan 16
+mta_require
+tap_plan 17
 
 # Postfix itself adds a missing Date and Message-ID for clients matching
 # local_header_rewrite_clients (by default its own addresses, 127.0.0.1
@@ -57,8 +61,7 @@ milter_start() { lab_daemon_start "$SOCK" "$MLOG" "$MILTER" -f -c "$CONF"; }
 write_conf keep-first
 if milter_start; then tap_ok "milter starts as nobody with a socket smtpd can reach"
 else tap_fail "milter starts as nobody with a socket smtpd can reach" "$(tail -5 "$MLOG")"; fi
-lab_postconf "smtpd_milters = unix:$SOCK" "milter_default_action = tempfail" &&
-	lab_reload || tap_bail "could not switch the lab to the milter"
+mta_milters "$SOCK" || tap_bail "could not switch $MTA to the milter"
 
 # ---- the message --------------------------------------------------------------
 token="headers-e2e-$RANDOM-$$"
@@ -92,7 +95,7 @@ fields() {
 		grep -Ev '^(X-(Mail|Rcpt|Helo)-Args|X-Client-[A-Za-z]+):|^Received: .*by smtp-sink '
 }
 
-lab_send --data "$MSG"
+mta_send --data "$MSG"
 tap_like "the message is accepted at end of data" "$(lab_reply_for .)" '^250 '
 lab_wait_sink 1 15
 got=$(lab_sink_message 1) || got=/dev/null
@@ -108,8 +111,17 @@ tap_is "one Subject, the first" "$(grep -i '^Subject:' "$HM/got.fields")" \
 	"Subject: the first subject"
 tap_is "no X-Originating-IP" "$(cnt X-Originating-IP)" 0
 tap_is "no Received naming 10.1.2.3" "$(grep -c '10\.1\.2\.3' "$HM/got.fields")" 0
-tap_like "Postfix's own Received is on top" "$(head -1 "$HM/got.fields")" \
-	'^Received: from client\.example\.test .*by lab\.milterkit\.test \(Postfix\)'
+tap_like "$MTA's own Received is on top" "$(head -1 "$HM/got.fields")" "$(mta_received_re)"
+# Where the added fields land differs: Postfix appends them as the milter
+# asked (ADDHEADER); Sendmail moves them into the Date and Message-Id it
+# would have added itself, right under its Received, in its spelling.
+if [ "$E2E_MTA" = postfix ]; then
+	tap_is "Postfix appends the added fields: Message-ID, then Date, last" \
+		"$(tail -2 "$HM/got.fields" | sed 's/:.*//' | tr '\n' ' ')" "Message-ID Date "
+else
+	tap_is "Sendmail puts them under its Received, as its own Date and Message-Id" \
+		"$(sed -n 2,3p "$HM/got.fields" | sed 's/:.*//' | tr '\n' ' ')" "Date Message-Id "
+fi
 # Everything else exactly as sent, in order: what was sent minus what the
 # rules remove, against what arrived minus Postfix's Received and the two
 # added fields.
@@ -133,11 +145,11 @@ for i in $(seq 1 50); do
 	grep -q 'reload' "$MLOG" && break
 	sleep 0.1
 done
-lab_send --data "$MSG"
+mta_send --data "$MSG"
 tap_like "after SIGHUP with duplicates = reject: 550 5.6.0 at end of data" \
 	"$(lab_reply_for .)" '^550 5\.6\.0 '
 sleep 1
-lab_queue_empty 5
+mta_queue_empty 5
 tap_is "nothing more reaches the sink" "$(lab_sink_count)" 1
 tap_like "log: the rejection is one line with the queue id or NOQUEUE" \
 	"$(grep -E ': reject from=<sender@example\.test>' "$MLOG" | head -1)" \
