@@ -1,6 +1,7 @@
 #!/bin/bash
 # tests/e2e/test_chain.sh - milterkit-chain behind the lab's Postfix, as its
-# one smtpd_milters entry.
+# one smtpd_milters entry, or behind its Sendmail with E2E_MTA=sendmail
+# (tests/e2e/mta.sh), as its one INPUT_MAIL_FILTER.
 #
 # 1. milterkit-chain with filters = suppress, headers (running as nobody,
 #    socket_mode 0666): a message to a suppressed and a clean recipient;
@@ -17,6 +18,11 @@
 #    fields the milter saw. A chain that inserts at the positions it computed
 #    over the fields it was sent lands each insert at a position k > 0 one
 #    field too high under Postfix; the check below fails if that happens.
+#    Sendmail (8.17.1) places them its own way, asserted as it is: an
+#    insert at 0 goes to the very top too, inserts at 2 and 5 both land
+#    right below its own Received, and the Message-ID the headers filter
+#    added becomes its pending Message-Id there; changes and deletions hit
+#    the fields the milter counted, as under Postfix.
 # Bounded to 120 s by a watchdog; every process started is stopped by pid.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 
@@ -24,6 +30,7 @@
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/e2e/lab.sh"
+. "$top_srcdir/tests/e2e/mta.sh"
 
 CHAIN="$top_builddir/milters/chain/milterkit-chain"
 TESTCHAIN="$top_builddir/tests/milter/chain/testchain"
@@ -33,6 +40,7 @@ for f in "$CHAIN" "$TESTCHAIN" "$MK"; do
 done
 [ "$(id -u)" = 0 ] || tap_bail "must run as root (the lab and the privilege drop)"
 
+mta_require
 tap_plan 11
 
 # Postfix adds a missing Message-ID itself for clients matching
@@ -77,8 +85,7 @@ if lab_daemon_start "$SOCK" "$MLOG" "$CHAIN" -f -c "$CONF"; then
 else
 	tap_fail "milterkit-chain starts as nobody with a socket smtpd can reach" "$(tail -5 "$MLOG")"
 fi
-lab_postconf "smtpd_milters = unix:$SOCK" "milter_default_action = tempfail" &&
-	lab_reload || tap_bail "could not switch the lab to the chain"
+mta_milters "$SOCK" || tap_bail "could not switch $MTA to the chain"
 
 MSG=$D/message.eml
 cat >"$MSG" <<EOF
@@ -90,7 +97,7 @@ X-Originating-IP: [10.9.8.7]
 
 chain-e2e-$$
 EOF
-lab_send --to bounced@example.test,fine@example.test --data "$MSG"
+mta_send --to bounced@example.test,fine@example.test --data "$MSG"
 tap_like "the suppressed recipient gets 550 5.1.1 at RCPT" \
     "$(lab_reply_for 'RCPT TO:<bounced@example.test>')" '^550 5\.1\.1 '
 tap_like "the clean recipient is accepted" \
@@ -131,20 +138,39 @@ Received: from d.example by mx.example.test; Sun, 22 Nov 2026 09:56:00 +0000
 
 chain-e2e-indices-$$
 EOF
-lab_send --to fine@example.test --data "$MSG2"
+mta_send --to fine@example.test --data "$MSG2"
 tap_like "the edited message is accepted at end of data" "$(lab_reply_for .)" '^250 '
 lab_wait_sink 2 15
 got=$(lab_sink_message 2) || got=/dev/null
 fields "$got" >"$D/got2"
 wait_for grep -q ' eom-end$' "$REC"
-tap_is "an insert at index 0 lands at the very top, above Postfix's own Received too" \
-    "$(head -2 "$D/got2" | sed 's/^\(Received: from [^ ]*\) .*(Postfix).*/\1 POSTFIX/')" \
-    "X-Rec-Top: top
-Received: from client.example.test POSTFIX"
-# record's eom-header lines: "QID eom-header Name: value" (no folded field
-# in this message, so no escapes to undo), against the sink's block without
-# Postfix's own Received, wherever it is.
 sed -n 's/^[^ ]* eom-header //p' "$REC" >"$D/want2"
-grep -v '^Received: from client\.example\.test .*(Postfix) with ' "$D/got2" >"$D/got2.rest"
-tap_check "the sink's block is exactly the block record logged, Postfix's Received aside (insert indices as Postfix counts them)" \
-    diff "$D/want2" "$D/got2.rest"
+if [ "$E2E_MTA" = postfix ]; then
+	tap_is "an insert at index 0 lands at the very top, above Postfix's own Received too" \
+	    "$(head -2 "$D/got2" | sed 's/^\(Received: from [^ ]*\) .*(Postfix).*/\1 POSTFIX/')" \
+	    "X-Rec-Top: top
+Received: from client.example.test POSTFIX"
+	# record's eom-header lines: "QID eom-header Name: value" (no folded
+	# field in this message, so no escapes to undo), against the sink's
+	# block without Postfix's own Received, wherever it is.
+	grep -v '^Received: from client\.example\.test .*(Postfix) with ' "$D/got2" >"$D/got2.rest"
+	tap_check "the sink's block is exactly the block record logged, Postfix's Received aside (insert indices as Postfix counts them)" \
+	    diff "$D/want2" "$D/got2.rest"
+else
+	tap_is "an insert at index 0 lands at the very top, above Sendmail's own Received too" \
+	    "$(head -2 "$D/got2" | sed 's/^\(Received: from [^ ]*\) .*by sm\.milterkit\.test (8\..*/\1 SENDMAIL/')" \
+	    "X-Rec-Top: top
+Received: from client.example.test SENDMAIL"
+	# Sendmail places inserts at an index other than 0 its own way: both
+	# (2 and 5) land right below its Received, followed by the Message-ID
+	# the headers filter added, which it took over as its own pending
+	# Message-Id; changes and deletions hit the fields record counted.
+	{ sed -n 1p "$D/want2"; echo "SENDMAIL RECEIVED"
+	  grep -E '^X-Rec-(Two|Five):' "$D/want2"
+	  grep -i '^Message-ID:' "$D/want2" | sed 's/^[^:]*:/Message-Id:/'
+	  grep -Eiv '^(X-Rec-(Top|Two|Five)|Message-ID):' "$D/want2"; } >"$D/want2.sm"
+	sed 's/^Received: from client\.example\.test .*by sm\.milterkit\.test (8\..*/SENDMAIL RECEIVED/' \
+	    "$D/got2" >"$D/got2.sm"
+	tap_check "inserts at 2 and 5 land right below Sendmail's Received, then its Message-Id; changes and deletions where record counted them" \
+	    diff "$D/want2.sm" "$D/got2.sm"
+fi
