@@ -17,17 +17,15 @@
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/e2e/lab.sh"
-. "$top_srcdir/tests/e2e/smlab.sh"
+E2E_MTA=sendmail
+. "$top_srcdir/tests/e2e/mta.sh"	# and smlab.sh
 
 MILTER="$top_builddir/milters/suppress/milterkit-suppress"
 MK="$top_builddir/tools/milterkit"
 [ -x "$MILTER" ] || tap_bail "$MILTER not built"
 [ -x "$MK" ] || tap_bail "$MK not built"
 [ "$(id -u)" = 0 ] || tap_bail "must run as root (the lab, Sendmail and the privilege drop)"
-if ! why=$(sm_install 2>&1); then
-	echo "1..0 # SKIP cannot install a private Sendmail: $why"
-	exit 0
-fi
+mta_require
 
 tap_plan 14
 

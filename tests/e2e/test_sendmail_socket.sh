@@ -38,7 +38,8 @@
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/e2e/lab.sh"
-. "$top_srcdir/tests/e2e/smlab.sh"
+E2E_MTA=sendmail
+. "$top_srcdir/tests/e2e/mta.sh"	# and smlab.sh
 
 MILTER="$top_builddir/milters/suppress/milterkit-suppress"
 MK="$top_builddir/tools/milterkit"
@@ -48,10 +49,7 @@ MK="$top_builddir/tools/milterkit"
 command -v ss >/dev/null || tap_bail "ss (iproute2) is needed"
 [ "$(id -u daemon 2>/dev/null):$(id -g daemon 2>/dev/null):$(getent group mail | cut -d: -f3)" = 1:1:8 ] ||
 	tap_bail "the Debian system users are not as expected (daemon 1:1, group mail 8)"
-if ! why=$(sm_install 2>&1); then
-	echo "1..0 # SKIP cannot install a private Sendmail: $why"
-	exit 0
-fi
+mta_require
 
 tap_plan 20
 
